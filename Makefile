@@ -1,0 +1,33 @@
+# `make test` is the one command CI runs (.ci/run); `make run` regenerates the default study.
+PYTHON ?= python3
+VENV ?= .venv
+CORES ?= 2
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.deeprenorm-installed
+
+.PHONY: install test test-fast run benchmark clean-results
+
+install: $(STAMP)
+
+# torch goes first and alone: pinned to 2.13.0 so pip never pulls a multi-GB CUDA build by accident.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e ".[test,slurm]"
+	touch $@
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow and not workflow and not cluster"
+
+run: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES)
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/mc.py
+
+clean-results:
+	rm -rf results logs

@@ -1,0 +1,39 @@
+"""Lattice helpers shared by the kernels: energy, magnetisation and bond probabilities."""
+
+import math
+
+import numba as nb
+import numpy as np
+
+__all__ = ["energy_magnetization", "bond_threshold", "random_lattice"]
+
+
+@nb.njit(cache=True)
+def energy_magnetization(spins):
+    """Total energy ``E = -sum_<ij> s_i s_j`` (each bond once) and ``M = sum_i s_i`` of an
+    ``(L, L)`` torus."""
+    length = spins.shape[0]
+    energy = 0
+    magnetization = 0
+    for y in range(length):
+        down = spins[(y + 1) % length]
+        row = spins[y]
+        for x in range(length):
+            spin = np.int64(row[x])
+            energy -= spin * (row[(x + 1) % length] + down[x])
+            magnetization += spin
+    return energy, magnetization
+
+
+def bond_threshold(beta: float) -> np.uint64:
+    """uint64 threshold for the Fortuin-Kasteleyn bond probability ``p = 1 - exp(-2 beta)``.
+
+    A bond between equal neighbours is placed when a 64-bit draw ``u <= threshold``.
+    """
+    scaled = int(-math.expm1(-2.0 * beta) * 2.0**64)
+    return np.uint64(min(scaled, 2**64) - 1) if scaled > 0 else np.uint64(0)
+
+
+def random_lattice(length: int, rng: np.random.Generator) -> np.ndarray:
+    """An infinite-temperature (hot-start) configuration."""
+    return (2 * rng.integers(0, 2, size=(length, length), dtype=np.int8) - 1).astype(np.int8)

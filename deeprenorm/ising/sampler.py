@@ -1,0 +1,353 @@
+"""Equilibrium samples of the 2D Ising model with measured autocorrelation times.
+
+:func:`sample` runs one Markov chain per (L, T) in three stages, all inside numba:
+
+1. **Pilot.** From a cold start below T_c (a hot start there can freeze Metropolis into long-lived
+   stripe states) or a hot start at and above T_c, record ``e`` and ``|m|`` after every sweep.
+   Estimate tau_int of both with Sokal's automatic window on the part after the discarded
+   transient, and extend the pilot until (a) at least ``thermalization_factor`` x tau_int sweeps
+   have been discarded and (b) the analysed part is at least ``pilot_factor`` x tau_int long, so
+   that tau_int is known to about ``sqrt(26 / pilot_factor)`` relative error.
+2. **Spacing.** Stored samples are ``ceil(spacing_factor * tau_max)`` sweeps apart, where tau_max is
+   the larger of the two measured tau_int (never less than one sweep).
+3. **Production.** Store ``n_samples`` configurations with their energy and magnetisation per
+   spin. Before each stored sample the chain flips all spins with probability 1/2: a move with
+   dE = 0 that keeps detailed balance and makes the stored ensemble symmetric under m -> -m even
+   where the dynamics never tunnels (Metropolis below T_c).
+
+A *sweep* is L*L attempted flips for Metropolis, one full update for Swendsen-Wang and, for Wolff,
+a fixed number of clusters that flips L*L spins on average (see :mod:`.wolff` for why it must be
+fixed), so tau_int is comparable across algorithms.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numba as nb
+import numpy as np
+
+from .. import seeding
+from ..exact import T_C
+from ..stats import integrated_autocorrelation_time
+from .lattice import bond_threshold, energy_magnetization, random_lattice
+from .metropolis import (
+    acceptance_thresholds,
+    metropolis_sweeps,
+    split_sublattices,
+    sublattice_energy_magnetization,
+)
+from .rng import new_stream, next_uint64
+from .swendsen_wang import new_swendsen_wang_workspace, swendsen_wang_sweeps
+from .wolff import clusters_per_sweep, new_wolff_stack, wolff_clusters
+
+__all__ = ["ALGORITHMS", "SampleSet", "ThermalizationError", "sample", "validate_sampling_arguments"]
+
+ALGORITHMS = ("metropolis", "wolff", "swendsen_wang")
+
+logger = logging.getLogger(__name__)
+
+_HALF = np.uint64(1) << np.uint64(63)
+
+
+class ThermalizationError(RuntimeError):
+    """The pilot run hit its sweep limit before tau_int could be measured reliably."""
+
+
+@dataclass(frozen=True)
+class SampleSet:
+    """Equilibrium configurations of one chain and everything needed to judge them.
+
+    Autocorrelation times are in sweeps (see the module docstring) and were measured in the pilot
+    run; ``tau_int_samples_*`` are measured on the stored series itself, in units of stored
+    samples, and should be close to 0.5 (independent samples) when the spacing is adequate.
+    """
+
+    spins: np.ndarray
+    energy: np.ndarray
+    magnetization: np.ndarray
+    L: int
+    T: float
+    algorithm: str
+    seed: int
+    chain: int
+    tau_int_abs_m: float
+    tau_int_abs_m_error: float
+    tau_int_energy: float
+    tau_int_energy_error: float
+    sweeps_between_samples: int
+    thermalization_sweeps: int
+    pilot_sweeps: int
+    cold_start: bool
+    tau_int_samples_abs_m: float
+    tau_int_samples_energy: float
+    seconds_per_sweep: float
+    clusters_per_sweep: int = 0
+    mean_cluster_size: float = math.nan
+    wolff_flipped: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64), repr=False)
+    wolff_clusters: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64), repr=False)
+
+    @property
+    def n_samples(self) -> int:
+        return self.spins.shape[0]
+
+    def metadata(self) -> dict:
+        """The scalar fields, for logs and file attributes."""
+        return {
+            name: getattr(self, name)
+            for name in self.__dataclass_fields__
+            if name not in ("spins", "energy", "magnetization", "wolff_flipped", "wolff_clusters")
+        }
+
+
+def validate_sampling_arguments(L, T, n_samples, algorithm) -> None:
+    """Raise ``ValueError`` naming the argument and its allowed range."""
+    if isinstance(L, bool) or not isinstance(L, (int, np.integer)) or L < 2:
+        raise ValueError(f"L must be an integer >= 2, got {L!r}")
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}")
+    if algorithm == "metropolis" and L % 2:
+        raise ValueError(
+            f"L must be even for checkerboard Metropolis (the torus has no checkerboard for odd L), got {L}"
+        )
+    if isinstance(T, bool) or not isinstance(T, (int, float, np.integer, np.floating)):
+        raise ValueError(f"T must be a finite number > 0, got {T!r}")
+    if not math.isfinite(T) or T <= 0:
+        raise ValueError(f"T must be a finite number > 0, got {T!r}")
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+        raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}")
+
+
+@nb.njit(cache=True)
+def _write_configuration(a, b, out):
+    """Join the checkerboard sublattices into ``out`` (the numba twin of join_sublattices)."""
+    length, half = a.shape
+    for y in range(length):
+        parity = y & 1
+        for j in range(half):
+            out[y, 2 * j + parity] = a[y, j]
+            out[y, 2 * j + 1 - parity] = b[y, j]
+
+
+@nb.njit(cache=True)
+def _run_metropolis(a, b, thresholds, state, sweeps_per_record, symmetrize, energy, magnetization, spins):
+    store = spins.shape[0] > 0
+    for k in range(energy.shape[0]):
+        metropolis_sweeps(a, b, thresholds, state, sweeps_per_record)
+        if symmetrize and next_uint64(state) < _HALF:
+            a *= np.int8(-1)
+            b *= np.int8(-1)
+        total_energy, total_magnetization = sublattice_energy_magnetization(a, b)
+        energy[k] = total_energy
+        magnetization[k] = total_magnetization
+        if store:
+            _write_configuration(a, b, spins[k])
+
+
+@nb.njit(cache=True)
+def _run_wolff(spins_now, threshold, state, clusters_per_record, symmetrize, stack, energy, magnetization, spins, flipped):
+    store = spins.shape[0] > 0
+    for k in range(energy.shape[0]):
+        flipped[k] = wolff_clusters(spins_now, threshold, state, clusters_per_record, stack)
+        if symmetrize and next_uint64(state) < _HALF:
+            spins_now *= np.int8(-1)
+        total_energy, total_magnetization = energy_magnetization(spins_now)
+        energy[k] = total_energy
+        magnetization[k] = total_magnetization
+        if store:
+            spins[k] = spins_now
+
+
+@nb.njit(cache=True)
+def _run_swendsen_wang(spins_now, threshold, state, sweeps_per_record, symmetrize, parent, flip, energy, magnetization, spins):
+    store = spins.shape[0] > 0
+    for k in range(energy.shape[0]):
+        swendsen_wang_sweeps(spins_now, threshold, state, sweeps_per_record, parent, flip)
+        if symmetrize and next_uint64(state) < _HALF:
+            spins_now *= np.int8(-1)
+        total_energy, total_magnetization = energy_magnetization(spins_now)
+        energy[k] = total_energy
+        magnetization[k] = total_magnetization
+        if store:
+            spins[k] = spins_now
+
+
+class _Chain:
+    """One Markov chain of one algorithm; every method is a single call into numba."""
+
+    def __init__(self, algorithm: str, L: int, T: float, start: np.ndarray, kernel_state: np.ndarray):
+        self.algorithm = algorithm
+        self.L = L
+        self.state = kernel_state
+        beta = 1.0 / T
+        if algorithm == "metropolis":
+            self.a, self.b = split_sublattices(start)
+            self.thresholds = acceptance_thresholds(beta)
+        else:
+            self.spins = start.copy()
+            self.threshold = bond_threshold(beta)
+            if algorithm == "wolff":
+                self.stack = new_wolff_stack(L)
+                # Warm up, then fix the sweep length on a second, less start-biased estimate.
+                clusters_per_sweep(self.spins, self.threshold, self.state, self.stack, 10)
+                self.clusters_per_sweep = clusters_per_sweep(self.spins, self.threshold, self.state, self.stack, 20)
+            else:
+                self.parent, self.flip = new_swendsen_wang_workspace(L)
+        self.flipped = np.empty(0, dtype=np.int64)
+        self.clusters = np.empty(0, dtype=np.int64)
+
+    def record(self, n_records: int, sweeps_per_record: int, store: bool, symmetrize: bool):
+        """Advance ``n_records * sweeps_per_record`` sweeps, recording (E, M) per spin after
+        each block and, if ``store``, the configuration."""
+        energy = np.empty(n_records, dtype=np.int64)
+        magnetization = np.empty(n_records, dtype=np.int64)
+        spins = np.empty((n_records if store else 0, self.L, self.L), dtype=np.int8)
+        if self.algorithm == "metropolis":
+            _run_metropolis(self.a, self.b, self.thresholds, self.state, sweeps_per_record, symmetrize, energy, magnetization, spins)
+        elif self.algorithm == "wolff":
+            clusters_per_record = sweeps_per_record * self.clusters_per_sweep
+            self.flipped = np.empty(n_records, dtype=np.int64)
+            self.clusters = np.full(n_records, clusters_per_record, dtype=np.int64)
+            _run_wolff(self.spins, self.threshold, self.state, clusters_per_record, symmetrize, self.stack, energy, magnetization, spins, self.flipped)
+        else:
+            _run_swendsen_wang(self.spins, self.threshold, self.state, sweeps_per_record, symmetrize, self.parent, self.flip, energy, magnetization, spins)
+        n_sites = self.L * self.L
+        return energy / n_sites, magnetization / n_sites, spins
+
+
+def _tau_max(energy: np.ndarray, magnetization: np.ndarray):
+    # Too-short chains are expected while the pilot grows; the loop itself enforces the length.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        tau_abs_m = integrated_autocorrelation_time(np.abs(magnetization), quiet=True)
+        tau_energy = integrated_autocorrelation_time(energy, quiet=True)
+    return tau_abs_m, tau_energy, max(tau_abs_m.tau, tau_energy.tau)
+
+
+def sample(
+    L: int,
+    T: float,
+    n_samples: int,
+    algorithm: str = "wolff",
+    seed: int = 0,
+    *,
+    chain: int = 0,
+    thermalization_factor: float = 20.0,
+    pilot_factor: float = 500.0,
+    spacing_factor: float = 2.0,
+    min_pilot_sweeps: int = 1000,
+    max_pilot_sweeps: int = 5_000_000,
+    progress_chunks: int = 10,
+) -> SampleSet:
+    """``n_samples`` equilibrium configurations of the L x L Ising torus at temperature ``T``.
+
+    Parameters
+    ----------
+    L, T, n_samples, algorithm
+        Lattice size (even for ``"metropolis"``), temperature in units of J / k_B, number of stored
+        configurations and one of :data:`ALGORITHMS`.
+    seed, chain
+        The root seed of the study and the chain index; the random stream is
+        ``seeding.stream(seed, "simulation", L, temperature_key(T), chain)``.
+    thermalization_factor, pilot_factor, spacing_factor
+        Discard at least ``thermalization_factor * tau`` sweeps, measure tau on at least
+        ``pilot_factor * tau`` sweeps, store samples ``spacing_factor * tau`` sweeps apart.
+    min_pilot_sweeps, max_pilot_sweeps
+        Bounds of the pilot run; :class:`ThermalizationError` if the bound is hit.
+    progress_chunks
+        The production run is split into this many numba calls, each logged at INFO level.
+    """
+    validate_sampling_arguments(L, T, n_samples, algorithm)
+    L = int(L)
+    T = float(T)
+    for name, value in (("thermalization_factor", thermalization_factor), ("pilot_factor", pilot_factor), ("spacing_factor", spacing_factor)):
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    if min_pilot_sweeps < 10 or max_pilot_sweeps < min_pilot_sweeps:
+        raise ValueError(
+            f"min_pilot_sweeps must be >= 10 and <= max_pilot_sweeps, got {min_pilot_sweeps} and {max_pilot_sweeps}"
+        )
+
+    chain_stream = seeding.stream(seed, "simulation", L, seeding.temperature_key(T), chain)
+    start_stream, kernel_stream = chain_stream.spawn(2)
+    cold_start = T < T_C
+    if cold_start:
+        start = np.ones((L, L), dtype=np.int8)
+    else:
+        start = random_lattice(L, np.random.default_rng(start_stream))
+    markov_chain = _Chain(algorithm, L, T, start, new_stream(kernel_stream))
+
+    clock = time.process_time()
+    energy, magnetization, _ = markov_chain.record(min_pilot_sweeps, 1, store=False, symmetrize=False)
+    discarded = min_pilot_sweeps // 5
+    while True:
+        tau_abs_m, tau_energy, tau = _tau_max(energy[discarded:], magnetization[discarded:])
+        needed_discard = math.ceil(thermalization_factor * tau)
+        needed_analysed = math.ceil(pilot_factor * tau)
+        if discarded >= needed_discard and energy.size - discarded >= needed_analysed:
+            break
+        discarded = max(discarded, needed_discard)
+        target = max(2 * energy.size, discarded + needed_analysed)
+        if target > max_pilot_sweeps:
+            raise ThermalizationError(
+                f"L={L}, T={T}, {algorithm}: tau_int ~ {tau:.1f} sweeps needs a pilot of {target} sweeps, "
+                f"more than max_pilot_sweeps={max_pilot_sweeps}; use a cluster algorithm or raise the limit"
+            )
+        more_energy, more_magnetization, _ = markov_chain.record(target - energy.size, 1, store=False, symmetrize=False)
+        energy = np.concatenate([energy, more_energy])
+        magnetization = np.concatenate([magnetization, more_magnetization])
+    pilot_sweeps = energy.size
+    seconds_per_sweep = (time.process_time() - clock) / pilot_sweeps
+    spacing = max(1, math.ceil(spacing_factor * tau))
+    logger.info(
+        "L=%d T=%.6f %s: pilot %d sweeps, tau_int |m| = %.2f(%.2f), e = %.2f(%.2f) sweeps; spacing %d sweeps",
+        L, T, algorithm, pilot_sweeps, tau_abs_m.tau, tau_abs_m.error, tau_energy.tau, tau_energy.error, spacing,
+    )
+
+    chunk_sizes = [len(c) for c in np.array_split(np.arange(n_samples), min(progress_chunks, n_samples))]
+    parts = []
+    flipped, clusters = [], []
+    for index, chunk in enumerate(chunk_sizes):
+        parts.append(markov_chain.record(chunk, spacing, store=True, symmetrize=True))
+        if algorithm == "wolff":
+            flipped.append(markov_chain.flipped)
+            clusters.append(markov_chain.clusters)
+        logger.info("L=%d T=%.6f: %d/%d samples", L, T, sum(chunk_sizes[: index + 1]), n_samples)
+    energy_samples = np.concatenate([p[0] for p in parts])
+    magnetization_samples = np.concatenate([p[1] for p in parts])
+    spins = np.concatenate([p[2] for p in parts])
+
+    wolff_flipped = np.concatenate(flipped) if flipped else np.empty(0, dtype=np.int64)
+    wolff_clusters = np.concatenate(clusters) if clusters else np.empty(0, dtype=np.int64)
+    mean_cluster_size = wolff_flipped.sum() / wolff_clusters.sum() if clusters else math.nan
+
+    samples_abs_m, samples_energy, _ = _tau_max(energy_samples, magnetization_samples)
+    return SampleSet(
+        spins=spins,
+        energy=energy_samples,
+        magnetization=magnetization_samples,
+        L=L,
+        T=T,
+        algorithm=algorithm,
+        seed=int(seed),
+        chain=int(chain),
+        tau_int_abs_m=tau_abs_m.tau,
+        tau_int_abs_m_error=tau_abs_m.error,
+        tau_int_energy=tau_energy.tau,
+        tau_int_energy_error=tau_energy.error,
+        sweeps_between_samples=spacing,
+        thermalization_sweeps=discarded,
+        pilot_sweeps=pilot_sweeps,
+        cold_start=cold_start,
+        tau_int_samples_abs_m=samples_abs_m.tau,
+        tau_int_samples_energy=samples_energy.tau,
+        seconds_per_sweep=seconds_per_sweep,
+        clusters_per_sweep=getattr(markov_chain, "clusters_per_sweep", 0),
+        mean_cluster_size=mean_cluster_size,
+        wolff_flipped=wolff_flipped,
+        wolff_clusters=wolff_clusters,
+    )

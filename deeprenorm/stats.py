@@ -1,0 +1,626 @@
+"""Statistics of Monte Carlo time series: autocorrelation times, error bars,
+thermodynamic estimators and peak/crossing location.
+
+Conventions
+-----------
+* ``tau`` is Sokal's integrated autocorrelation time,
+  ``tau_int = 1/2 + sum_{t>=1} rho(t)``, in units of the series' step
+  (sweeps, cluster steps, or "samples" for a stored dataset).  Uncorrelated
+  data have ``tau_int = 1/2`` and the error of a mean is
+  ``sigma^2 = 2 tau_int var / n``.  emcee and the Goodman-Weare literature
+  use ``tau = 1 + 2 sum rho = 2 tau_int``; do not mix the two.
+* Per-sample arrays: ``energy`` is the energy per spin ``e``,
+  ``magnetization`` the magnetisation per spin ``m`` of an ``L x L`` lattice,
+  ``N = L*L`` spins, temperature ``T`` with ``k_B = J = 1``.
+* Estimators return :class:`Estimate` ``(value, error)``; non-linear ones are
+  bias-corrected blocked-jackknife estimates.
+
+Everything here is a pure function of its arguments (no global state).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+__all__ = [
+    "AutocorrelationError",
+    "TauEstimate",
+    "Estimate",
+    "Peak",
+    "autocorrelation_function",
+    "integrated_autocorrelation_time",
+    "choose_block_size",
+    "mean_error_tau",
+    "binning_error",
+    "jackknife",
+    "specific_heat",
+    "susceptibility",
+    "connected_susceptibility",
+    "binder_cumulant",
+    "thermodynamic_summary",
+    "locate_peak",
+    "locate_crossing",
+]
+
+
+# --------------------------------------------------------------------------
+# result types
+
+
+@dataclass(frozen=True)
+class TauEstimate:
+    """Integrated autocorrelation time with its Madras-Sokal error.
+
+    Attributes
+    ----------
+    tau : float
+        ``tau_int`` (Sokal convention, 1/2 for uncorrelated data), in steps.
+    error : float
+        ``tau * sqrt(2 (2 window + 1) / n)`` (Madras & Sokal 1988).
+    window : int
+        The summation window ``W`` chosen by the automatic windowing.
+    n : int
+        Length of the series.
+    """
+
+    tau: float
+    error: float
+    window: int
+    n: int
+
+
+class Estimate(NamedTuple):
+    """A value and its one-standard-deviation error."""
+
+    value: float
+    error: float
+
+
+class Peak(NamedTuple):
+    """Position and height of the maximum of a sampled curve."""
+
+    position: float
+    height: float
+
+
+class AutocorrelationError(ValueError, RuntimeError):
+    """The series cannot support a trustworthy ``tau_int`` estimate.
+
+    Raised when the chain is shorter than ``min_chain_factor * tau``, when the
+    automatic window never closes, or when the estimate is not positive.
+    The (untrustworthy) estimate is available as ``.estimate``.  Catchable as
+    either ``ValueError`` or ``RuntimeError``.
+    """
+
+    def __init__(self, estimate: TauEstimate, message: str):
+        super().__init__(message)
+        self.estimate = estimate
+
+
+# --------------------------------------------------------------------------
+# autocorrelation
+
+
+def _as_series(x) -> np.ndarray:
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 1:
+        raise ValueError(f"expected a 1-D series, got shape {x.shape}")
+    if x.size < 2:
+        raise ValueError(f"need at least 2 samples, got {x.size}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("series contains NaN or inf")
+    return x
+
+
+def _next_pow_two(n: int) -> int:
+    return 1 << max(0, int(n - 1).bit_length())
+
+
+def autocorrelation_function(x) -> np.ndarray:
+    """Normalised autocorrelation ``rho(t)``, ``t = 0 .. n-1``, of a 1-D series.
+
+    ``rho(t) = C(t) / C(0)`` with the estimator of Madras & Sokal (1988) and
+    Sokal (1997, eq. 3.5)::
+
+        C(t) = 1/(n - t) * sum_{i=0}^{n-t-1} (x_i - xbar)(x_{i+t} - xbar)
+
+    computed by FFT with zero padding to a power of two >= 2n - 1 (no
+    circular wrap-around).  Values at lags comparable to ``n`` are noisy;
+    only lags ``t << n`` are meaningful.
+
+    A constant series (zero variance, e.g. ``|m| = 1`` in every sample at low
+    T on a small lattice) has no defined correlation; we return
+    ``rho = (1, 0, 0, ...)`` so that ``tau_int = 1/2`` (the samples carry no
+    fluctuation, hence no correlated fluctuation), instead of NaN.
+    """
+    x = _as_series(x)
+    n = x.size
+    rho = np.zeros(n)
+    rho[0] = 1.0
+    if np.ptp(x) == 0.0:  # exactly constant: convention above
+        return rho
+    dx = x - x.mean()
+    size = _next_pow_two(2 * n - 1)
+    f = np.fft.rfft(dx, n=size)
+    acov = np.fft.irfft(f * np.conjugate(f), n=size)[:n]
+    acov /= np.arange(n, 0, -1)  # 1/(n - t)
+    return acov / acov[0]
+
+
+def integrated_autocorrelation_time(
+    x, c: float = 6.0, min_chain_factor: float = 50, quiet: bool = False
+) -> TauEstimate:
+    """Integrated autocorrelation time by Sokal's automatic windowing.
+
+    ``tau(W) = 1/2 + sum_{t=1}^{W} rho(t)``; the window is the smallest
+    ``W`` with ``W >= c * tau(W)`` (Sokal 1997, "Monte Carlo methods in
+    statistical mechanics", Cargese lectures, sec. 3; Madras & Sokal,
+    J. Stat. Phys. 50, 109 (1988)).  ``c = 6`` suits near-exponential decay;
+    use larger ``c`` for slower, non-exponential tails.  The error is the
+    Madras-Sokal asymptotic formula ``sigma_tau = tau sqrt(2(2W+1)/n)``.
+
+    Uncorrelated data give ``tau = 1/2`` (the error of a mean is then the
+    naive ``sqrt(var/n)``); a constant series gives exactly 1/2 (see
+    :func:`autocorrelation_function`).
+
+    Bias: subtracting the sample mean biases ``tau`` low.  Measured on AR(1)
+    series with ``c = 6``: -11 % at ``n = 50 tau``, -3 % at ``100 tau``,
+    <~ 1 % from ``300 tau`` on.  Hence the ``n >= min_chain_factor * tau``
+    check, made with the estimate itself, is lenient: ``n = 20 tau`` chains
+    pass it ~20 % of the time.  Prefer chains of several hundred ``tau``.
+
+    Parameters
+    ----------
+    x : array_like, 1-D
+        The series, in time order.
+    c : float
+        Window constant.
+    min_chain_factor : float
+        The estimate is trusted only if ``n >= min_chain_factor * tau``
+        (emcee's ``tol``; 50 is its default).
+    quiet : bool
+        If True, return an untrusted estimate with a ``RuntimeWarning``
+        instead of raising.
+
+    Returns
+    -------
+    TauEstimate
+
+    Raises
+    ------
+    AutocorrelationError
+        (unless ``quiet``) if ``n < min_chain_factor * tau``, if no window
+        satisfies ``W >= c tau(W)`` within the series, or if ``tau <= 0``
+        (strongly anticorrelated, e.g. period-2, series).  The exception
+        carries the estimate as ``.estimate``.
+    """
+    x = _as_series(x)
+    n = x.size
+    rho = autocorrelation_function(x)
+    taus = np.cumsum(rho) - 0.5  # taus[W] = 1/2 + sum_{t=1}^{W} rho(t)
+    lags = np.arange(n)
+    closed = (lags >= c * taus) & (lags >= 1)
+    if np.any(closed):
+        window = int(np.argmax(closed))
+        problems = []
+    else:
+        window = n - 1
+        problems = [f"window never closed (W >= {c:g} tau(W)) within n = {n}"]
+    tau = float(taus[window])
+    error = abs(tau) * math.sqrt(2.0 * (2 * window + 1) / n)
+    estimate = TauEstimate(tau=tau, error=error, window=window, n=n)
+
+    if tau <= 0.0:
+        problems.append(f"non-positive tau = {tau:.3g} (anticorrelated series?)")
+    elif n < min_chain_factor * tau:
+        problems.append(
+            f"chain of n = {n} is shorter than {min_chain_factor:g} tau = "
+            f"{min_chain_factor * tau:.4g} (tau = {tau:.4g}, n/tau = {n / tau:.3g})"
+        )
+    if problems:
+        message = "unreliable tau_int estimate: " + "; ".join(problems)
+        if not quiet:
+            raise AutocorrelationError(estimate, message)
+        warnings.warn(message, RuntimeWarning, stacklevel=2)
+    return estimate
+
+
+# --------------------------------------------------------------------------
+# errors of means and of derived quantities
+
+
+def choose_block_size(n: int, tau: float, max_blocks: int | None = None) -> int:
+    """Block length for binning/jackknife of a series of ``n`` samples.
+
+    ``B = ceil((2 n tau^2)^(1/3))``.  Blocks of length ``B`` underestimate the
+    error by a relative ``~ tau / (2B)`` (for exponential decay), while the
+    error estimate from ``n/B`` blocks has a relative statistical error
+    ``~ sqrt(B / (2n))``; this ``B`` minimises the sum.  With
+    ``n >= 50 tau`` it gives ``B >= 4.6 tau`` (bias <~ 11 %, usually far less:
+    ``n = 10^4 tau`` gives ``B = 27 tau``, bias 2 %, ~370 blocks).
+
+    ``max_blocks`` (if given) raises ``B`` so that there are at most that
+    many blocks, which only lowers the bias.  ``B`` is capped at ``n // 2``.
+    """
+    if n < 2:
+        raise ValueError(f"need at least 2 samples, got {n}")
+    if not tau > 0:
+        raise ValueError(f"tau must be positive, got {tau}")
+    block = math.ceil((2.0 * n * tau * tau) ** (1.0 / 3.0))
+    if max_blocks is not None:
+        block = max(block, math.ceil(n / max_blocks))
+    return int(min(max(block, 1), n // 2))
+
+
+def mean_error_tau(x, tau: float | TauEstimate) -> float:
+    """Error of the mean of a correlated series: ``sqrt(2 tau var / n)``.
+
+    ``var`` is the sample variance (``ddof=1``), ``tau`` the integrated
+    autocorrelation time in Sokal's convention (1/2 for independent samples,
+    which recovers the textbook ``sqrt(var/n)``).  Accepts a
+    :class:`TauEstimate` for ``tau``.
+    """
+    x = _as_series(x)
+    if isinstance(tau, TauEstimate):
+        tau = tau.tau
+    if not tau > 0:
+        raise ValueError(f"tau must be positive, got {tau}")
+    return math.sqrt(2.0 * tau * np.var(x, ddof=1) / x.size)
+
+
+def binning_error(x, block_size: int | None = None) -> float:
+    """Standard error of the mean from non-overlapping block means.
+
+    The series is cut into ``k = n // B`` consecutive blocks of lengths ``B``
+    or slightly more (all samples used, lengths differing by at most one) and
+    the error is that of the block means (Flyvbjerg & Petersen,
+    J. Chem. Phys. 91, 461 (1989)), ``sigma^2 = (1/k) sum_j (xbar_j - xbar)^2
+    / (n/m_j - 1)`` for blocks of length ``m_j``; for equal blocks this is
+    ``var(block means, ddof=1) / k``, and it equals the jackknife error of the
+    mean on the same blocks.  It is unbiased once ``B >> tau``; the squared
+    error is low by a relative ``~ tau/B`` otherwise.
+
+    ``block_size=None`` picks ``B`` with :func:`choose_block_size` from the
+    series' own ``tau_int`` (which raises :class:`AutocorrelationError` if the
+    series is too short to measure it).
+    """
+    x = _as_series(x)
+    n = x.size
+    k = _resolve_blocks(n, block_size, None, lambda: [integrated_autocorrelation_time(x).tau])
+    edges = _block_edges(n, k)
+    sizes = np.diff(edges)
+    block_means = np.add.reduceat(x, edges[:-1]) / sizes
+    return float(math.sqrt(np.sum((block_means - x.mean()) ** 2 / (n / sizes - 1)) / k))
+
+
+def _block_edges(n: int, n_blocks: int) -> np.ndarray:
+    # contiguous blocks covering all n samples, lengths differing by at most 1
+    return (np.arange(n_blocks + 1) * n) // n_blocks
+
+
+def _resolve_blocks(n, block_size, n_blocks, taus, max_blocks=None) -> int:
+    if block_size is not None and n_blocks is not None:
+        raise ValueError("give block_size or n_blocks, not both")
+    if n_blocks is None:
+        if block_size is None:
+            block_size = choose_block_size(n, max(taus()), max_blocks=max_blocks)
+        if int(block_size) < 1:
+            raise ValueError(f"block_size must be >= 1, got {block_size}")
+        n_blocks = n // int(block_size)
+    n_blocks = int(n_blocks)
+    if not 2 <= n_blocks <= n:
+        raise ValueError(f"need 2 <= n_blocks <= n = {n}, got {n_blocks}")
+    return n_blocks
+
+
+def _jackknife_combine(theta_full, theta_loo, sizes) -> Estimate:
+    # Delete-a-group jackknife for groups of unequal sizes m_j (Busing, Meijer
+    # & van der Leeden, Stat. Comput. 9, 3 (1999)); for equal groups it is the
+    # textbook blocked jackknife (Efron 1982; Janke, NIC Series 10, 423 (2002)):
+    #   value = k theta - sum_j (1 - m_j/n) theta_j
+    #   var   = (1/k) sum_j (pseudo_j - value)^2 / (h_j - 1),
+    #   h_j = n/m_j, pseudo_j = h_j theta - (h_j - 1) theta_j.
+    # The weights make the jackknife of a mean return exactly the mean.
+    theta_full = np.asarray(theta_full, dtype=float)
+    theta_loo = np.asarray(theta_loo, dtype=float)
+    sizes = np.asarray(sizes, dtype=float)
+    k, n = sizes.size, sizes.sum()
+    h = (n / sizes).reshape((k,) + (1,) * theta_full.ndim)
+    value = k * theta_full - np.sum((1.0 - 1.0 / h) * theta_loo, axis=0)
+    pseudo = h * theta_full - (h - 1.0) * theta_loo
+    error = np.sqrt(np.sum((pseudo - value) ** 2 / (h - 1.0), axis=0) / k)
+    if value.ndim == 0:
+        return Estimate(float(value), float(error))
+    return Estimate(value, error)
+
+
+def jackknife(
+    func: Callable[..., float],
+    *arrays,
+    n_blocks: int | None = None,
+    block_size: int | None = None,
+    max_blocks: int = 256,
+) -> Estimate:
+    """Blocked (delete-one-block) jackknife of ``func(*arrays)``.
+
+    ``arrays`` are per-sample arrays sharing axis 0 (samples, in time order);
+    ``func`` maps them jointly to a number (or array), e.g.
+    ``lambda e: N * e.var() / T**2``.  The samples are cut into ``k``
+    contiguous blocks (lengths differing by at most one, all samples used);
+    ``theta_i = func(all but block i)`` and, for equal blocks,
+
+        value = k theta - (k - 1) mean(theta_i)          (bias-corrected)
+        error = sqrt((k - 1)/k * sum_i (theta_i - mean(theta_i))^2)
+
+    (Efron 1982; Janke, NIC Series 10, 423 (2002)), with the weights of
+    Busing et al., Stat. Comput. 9, 3 (1999) for the +-1 unequal lengths, so
+    that the jackknife of a mean is exactly the mean and its binning error.
+
+    Blocks must be much longer than ``tau_int`` for correlated samples.  Give
+    ``n_blocks`` or ``block_size``; with neither, ``block_size`` comes from
+    :func:`choose_block_size` using the largest ``tau_int`` of the (1-D)
+    input arrays, with at most ``max_blocks`` blocks because ``func`` is
+    evaluated ``k + 1`` times on ~n samples.  If ``func`` depends on a
+    series with longer memory than the inputs themselves, pass ``block_size``.
+    ``block_size=1`` is the classic delete-one jackknife.
+    """
+    if not arrays:
+        raise ValueError("need at least one array")
+    arrays = [np.asarray(a) for a in arrays]
+    n = arrays[0].shape[0] if arrays[0].ndim else 0
+    if any(a.ndim == 0 or a.shape[0] != n for a in arrays):
+        raise ValueError("all arrays need the same length along axis 0")
+
+    def taus():
+        if any(a.ndim != 1 for a in arrays):
+            raise ValueError("automatic block size needs 1-D arrays; pass block_size")
+        return [integrated_autocorrelation_time(a).tau for a in arrays]
+
+    k = _resolve_blocks(n, block_size, n_blocks, taus, max_blocks=max_blocks)
+    edges = _block_edges(n, k)
+    theta_full = func(*arrays)
+    theta_loo = [
+        func(*(np.concatenate((a[: edges[i]], a[edges[i + 1] :])) for a in arrays))
+        for i in range(k)
+    ]
+    return _jackknife_combine(theta_full, theta_loo, np.diff(edges))
+
+
+def _jackknife_of_means(func, series, block_size) -> Estimate:
+    """Blocked jackknife of ``func(mean(s) for s in series)`` in O(n).
+
+    Same partition and formulas as :func:`jackknife`, but the leave-one-block
+    out means come from block sums; ``func`` must broadcast over arrays.
+    ``block_size=None``: :func:`choose_block_size` with the largest
+    ``tau_int`` of the series (no cap on the number of blocks: it is cheap).
+    """
+    series = [_as_series(s) for s in series]
+    n = series[0].size
+    if any(s.size != n for s in series):
+        raise ValueError("all series need the same length")
+    k = _resolve_blocks(
+        n, block_size, None, lambda: [integrated_autocorrelation_time(s).tau for s in series]
+    )
+    edges = _block_edges(n, k)
+    sizes = np.diff(edges)
+    totals = [s.sum() for s in series]
+    block_sums = [np.add.reduceat(s, edges[:-1]) for s in series]
+    full = func(*(t / n for t in totals))
+    loo = func(*((t - b) / (n - sizes) for t, b in zip(totals, block_sums)))
+    return _jackknife_combine(full, loo, sizes)
+
+
+# --------------------------------------------------------------------------
+# thermodynamics of the 2D Ising model
+
+
+def _n_spins(L: int) -> int:
+    if int(L) != L or L < 1:
+        raise ValueError(f"L must be a positive integer, got {L}")
+    return int(L) * int(L)
+
+
+def _check_T(T: float) -> float:
+    if not T > 0:
+        raise ValueError(f"T must be positive, got {T}")
+    return float(T)
+
+
+def specific_heat(energy, L: int, T: float, *, block_size: int | None = None) -> Estimate:
+    """Specific heat per spin ``C = N (<e^2> - <e>^2) / T^2``.
+
+    Blocked jackknife over the means of ``e`` and ``e^2``; ``block_size=None``
+    chooses it from the larger ``tau_int`` of those two series
+    (:func:`choose_block_size`).  The value is bias-corrected (the plain
+    estimator is low by ``~ 2 tau C / n``).
+    """
+    N, T = _n_spins(L), _check_T(T)
+    e = _as_series(energy)
+    return _jackknife_of_means(lambda e1, e2: N * (e2 - e1 * e1) / T**2, [e, e * e], block_size)
+
+
+def susceptibility(magnetization, L: int, T: float, *, block_size: int | None = None) -> Estimate:
+    """Finite-size susceptibility ``chi = N <m^2> / T`` (``<m> = 0`` by symmetry).
+
+    Linear in ``<m^2>``, so the jackknife reduces to the blocked error of that
+    mean; ``block_size=None`` uses ``tau_int`` of ``m^2``.
+    """
+    N, T = _n_spins(L), _check_T(T)
+    m = _as_series(magnetization)
+    return _jackknife_of_means(lambda m2: N * m2 / T, [m * m], block_size)
+
+
+def connected_susceptibility(
+    magnetization, L: int, T: float, *, block_size: int | None = None
+) -> Estimate:
+    """Connected susceptibility ``chi' = N (<m^2> - <|m|>^2) / T``.
+
+    Blocked jackknife over the means of ``|m|`` and ``m^2``; ``block_size=None``
+    uses the larger ``tau_int`` of those series.  Its peak lies above T_c and
+    approaches it as ``1/L``.
+    """
+    N, T = _n_spins(L), _check_T(T)
+    m = _as_series(magnetization)
+    return _jackknife_of_means(
+        lambda a1, m2: N * (m2 - a1 * a1) / T, [np.abs(m), m * m], block_size
+    )
+
+
+def _binder(m2, m4):
+    return 1.0 - m4 / (3.0 * m2 * m2)
+
+
+def binder_cumulant(magnetization, *, block_size: int | None = None) -> Estimate:
+    """Binder cumulant ``U4 = 1 - <m^4> / (3 <m^2>^2)`` (Binder, Z. Phys. B 43, 119 (1981)).
+
+    ``U4 -> 2/3`` in the ordered phase (``m = +-const``), ``-> 0`` for Gaussian
+    ``m`` (disordered phase), ``0.61069`` at T_c on the square torus.
+    Blocked jackknife over the means of ``m^2`` and ``m^4``
+    (``block_size=None``: larger ``tau_int`` of the two).  Raises ValueError
+    if ``<m^2> = 0``, where ``U4`` is undefined.
+    """
+    m = _as_series(magnetization)
+    m2 = m * m
+    if not np.any(m2 > 0):
+        raise ValueError("Binder cumulant undefined: <m^2> = 0")
+    return _jackknife_of_means(_binder, [m2, m2 * m2], block_size)
+
+
+def thermodynamic_summary(
+    energy, magnetization, L: int, T: float, *, block_size: int | None = None
+) -> dict[str, Estimate]:
+    """All per-temperature observables of one chain, with jackknife errors.
+
+    Keys: ``e_mean`` (<e>), ``abs_m_mean`` (<|m|>), ``m2_mean`` (<m^2>),
+    ``m4_mean`` (<m^4>), ``specific_heat``, ``susceptibility``,
+    ``connected_susceptibility``, ``binder_cumulant`` (definitions as in the
+    individual functions).  One block partition serves all of them; with
+    ``block_size=None`` it comes from :func:`choose_block_size` with the
+    largest ``tau_int`` among ``e, e^2, |m|, m^2, m^4`` (raising
+    :class:`AutocorrelationError` if the chain is too short for any).  The
+    signed ``m`` is not used, so slow tunnelling between ``+-m`` below T_c
+    does not inflate the blocks.  ``binder_cumulant`` is NaN (with NaN
+    error) if every ``m`` is 0.
+    """
+    N, T = _n_spins(L), _check_T(T)
+    e = _as_series(energy)
+    m = _as_series(magnetization)
+    if e.size != m.size:
+        raise ValueError(f"energy ({e.size}) and magnetization ({m.size}) differ in length")
+    abs_m, m2 = np.abs(m), m * m
+    series = [e, e * e, abs_m, m2, m2 * m2]
+    if block_size is None:
+        tau = max(integrated_autocorrelation_time(s).tau for s in series)
+        block_size = choose_block_size(e.size, tau)
+
+    def jk(func, *cols):
+        return _jackknife_of_means(func, cols, block_size)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        binder = jk(_binder, m2, m2 * m2)
+    return {
+        "e_mean": jk(lambda x: x, e),
+        "abs_m_mean": jk(lambda x: x, abs_m),
+        "m2_mean": jk(lambda x: x, m2),
+        "m4_mean": jk(lambda x: x, m2 * m2),
+        "specific_heat": jk(lambda e1, e2: N * (e2 - e1 * e1) / T**2, e, e * e),
+        "susceptibility": jk(lambda x: N * x / T, m2),
+        "connected_susceptibility": jk(lambda a1, x: N * (x - a1 * a1) / T, abs_m, m2),
+        "binder_cumulant": binder,
+    }
+
+
+# --------------------------------------------------------------------------
+# peaks and crossings of sampled curves
+
+
+def _as_grid(x, *ys):
+    x = np.asarray(x, dtype=float)
+    ys = [np.asarray(y, dtype=float) for y in ys]
+    if x.ndim != 1 or any(y.shape != x.shape for y in ys):
+        raise ValueError("x and the curves must be 1-D arrays of equal length")
+    if not (np.all(np.isfinite(x)) and all(np.all(np.isfinite(y)) for y in ys)):
+        raise ValueError("NaN or inf in the curve")
+    if x.size > 1 and not np.all(np.diff(x) > 0):
+        raise ValueError("x must be strictly increasing")
+    return (x, *ys)
+
+
+def locate_peak(x, y, yerr=None, *, half_width: int = 2) -> Peak:
+    """Maximum of a sampled curve by a least-squares parabola around the grid maximum.
+
+    The parabola is fitted to the ``2 * half_width + 1`` grid points centred
+    on ``argmax(y)`` (shifted inwards near the ends of the grid), weighted by
+    ``1 / yerr`` if given; the vertex gives position and height.  Deterministic
+    and cheap, so it can sit inside a jackknife/bootstrap loop that supplies
+    the error bars.  Choose ``half_width`` so the fit window is narrower than
+    the peak (the quartic term then biases the position by a small fraction
+    of the grid spacing).
+
+    Raises ValueError if the grid maximum is on the first or last point (the
+    peak is not bracketed), if the fitted parabola is not concave, or if its
+    vertex falls outside the fit window.
+    """
+    x, y = _as_grid(x, y)
+    half_width = int(half_width)
+    if half_width < 1:
+        raise ValueError("half_width must be >= 1")
+    n_fit = 2 * half_width + 1
+    if x.size < n_fit:
+        raise ValueError(f"need at least {n_fit} points, got {x.size}")
+    i = int(np.argmax(y))
+    if i == 0 or i == x.size - 1:
+        raise ValueError(f"maximum at the edge of the grid (x = {x[i]:g}); peak not bracketed")
+    lo = min(max(i - half_width, 0), x.size - n_fit)
+    window = slice(lo, lo + n_fit)
+    if yerr is None:
+        weights = None
+    else:
+        yerr = np.broadcast_to(np.asarray(yerr, dtype=float), y.shape)
+        if not np.all(yerr[window] > 0):
+            raise ValueError("yerr must be positive")
+        weights = 1.0 / yerr[window]
+    # fit in a centred, scaled variable for conditioning
+    x0, scale = x[i], x[window][-1] - x[window][0]
+    u = (x[window] - x0) / scale
+    a, b, c0 = np.polyfit(u, y[window], 2, w=weights)
+    if not a < 0:
+        raise ValueError("fitted parabola is not concave; no resolvable maximum")
+    u_peak = -b / (2.0 * a)
+    if not u[0] <= u_peak <= u[-1]:
+        raise ValueError("parabola vertex outside the fit window; maximum not resolved")
+    return Peak(position=float(x0 + u_peak * scale), height=float(c0 - b * b / (4.0 * a)))
+
+
+def locate_crossing(x, y1, y2, *, bracket: tuple[float, float] | None = None) -> float:
+    """Position where two sampled curves cross, by linear interpolation.
+
+    With ``d = y1 - y2`` on the common grid ``x``, a crossing is a grid
+    interval where ``d`` changes sign strictly (located by the zero of the
+    straight line through the two end points) or a grid point where
+    ``d == 0`` exactly.  ``bracket = (x_min, x_max)`` restricts the search to
+    grid points inside that range (e.g. around T_c, away from noisy tails).
+
+    Raises ValueError if there is no crossing or more than one (the list of
+    positions is in the message); restrict ``bracket`` to pick one.
+    """
+    x, y1, y2 = _as_grid(x, y1, y2)
+    if bracket is not None:
+        inside = (x >= bracket[0]) & (x <= bracket[1])
+        x, y1, y2 = x[inside], y1[inside], y2[inside]
+    d = y1 - y2
+    s = np.sign(d)
+    roots = list(x[s == 0])
+    for j in np.flatnonzero(s[:-1] * s[1:] < 0):
+        roots.append(x[j] - d[j] * (x[j + 1] - x[j]) / (d[j + 1] - d[j]))
+    if not roots:
+        raise ValueError("the curves do not cross on the grid")
+    if len(roots) > 1:
+        positions = ", ".join(f"{r:.6g}" for r in sorted(roots))
+        raise ValueError(f"{len(roots)} crossings ({positions}); pass a narrower bracket")
+    return float(roots[0])

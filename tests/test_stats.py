@@ -1,0 +1,428 @@
+"""Tests for deeprenorm.stats against exactly known answers.
+
+Statistical tolerances: every random test uses a fixed seed, so it is
+deterministic; the tolerances are nevertheless chosen so that a correct
+implementation would pass for (nearly) any seed: ~4 standard deviations of
+the quantity compared (two-sided false-alarm rate ~6e-5), with the standard
+deviation given next to each check.
+"""
+
+import math
+
+import numpy as np
+import pytest
+from scipy.signal import lfilter
+
+from deeprenorm.stats import (
+    AutocorrelationError,
+    Estimate,
+    TauEstimate,
+    autocorrelation_function,
+    binder_cumulant,
+    binning_error,
+    choose_block_size,
+    connected_susceptibility,
+    integrated_autocorrelation_time,
+    jackknife,
+    locate_crossing,
+    locate_peak,
+    mean_error_tau,
+    specific_heat,
+    susceptibility,
+    thermodynamic_summary,
+)
+
+
+def ar1(rng, phi, shape):
+    """Stationary AR(1), x_t = phi x_{t-1} + sqrt(1-phi^2) eps_t, unit variance.
+
+    Exact: rho(t) = phi^t, tau_int = (1+phi) / (2(1-phi)).  Last axis is time.
+    """
+    shape = tuple(np.atleast_1d(shape))
+    eps = rng.standard_normal(shape)
+    x_before = rng.standard_normal(shape[:-1] + (1,))  # start in equilibrium
+    return lfilter([math.sqrt(1 - phi**2)], [1, -phi], eps, axis=-1, zi=phi * x_before)[0]
+
+
+def tau_exact(phi):
+    return (1 + phi) / (2 * (1 - phi))
+
+
+# ---------------------------------------------------------------- autocorrelation
+
+
+def test_autocorrelation_function_of_ar1_is_geometric():
+    rng = np.random.default_rng(11)
+    x = ar1(rng, 0.8, 200_000)
+    rho = autocorrelation_function(x)
+    assert rho.shape == x.shape and rho[0] == 1.0
+    # sd of rho_hat(t) ~ sqrt((1+phi^2)/((1-phi^2) n)) ~ 0.005 here; 0.02 = 4 sd
+    np.testing.assert_allclose(rho[:10], 0.8 ** np.arange(10), atol=0.02)
+
+
+@pytest.mark.parametrize("phi, n", [(0.0, 200_000), (0.5, 200_000), (0.9, 200_000), (0.98, 1_000_000)])
+def test_tau_of_ar1_matches_exact_value(phi, n):
+    rng = np.random.default_rng(int(phi * 100) + 1)
+    est = integrated_autocorrelation_time(ar1(rng, phi, n))
+    assert isinstance(est, TauEstimate) and est.n == n
+    assert est.window >= 6.0 * est.tau
+    # The estimate is ~Gaussian with sd <= the Madras-Sokal error (which is
+    # conservative, see the next test); windowing and mean-subtraction biases
+    # are < 0.5 % here, far below the error.  4 reported errors.
+    assert abs(est.tau - tau_exact(phi)) < 4 * est.error
+
+
+def test_madras_sokal_error_matches_spread_over_chains():
+    rng = np.random.default_rng(12)
+    phi, n_chains, n = 0.9, 200, 20_000
+    chains = ar1(rng, phi, (n_chains, n))
+    estimates = [integrated_autocorrelation_time(x) for x in chains]
+    taus = np.array([e.tau for e in estimates])
+    spread = taus.std(ddof=1)
+    reported = np.mean([e.error for e in estimates])
+    # The sd of a sd from 200 draws is 5 %, so the ratio is known to ~+-20 %
+    # at 4 sd; for c = 6 the Madras-Sokal formula is about 25 % conservative
+    # (ratio ~0.8), so a factor 2 either way is a safe "roughly right".
+    assert 0.5 < spread / reported < 2.0
+    # the mean over chains is unbiased within 4 sd of the mean (plus the
+    # predicted mean-subtraction bias of ~ -10 tau/n = -0.5 %)
+    assert abs(taus.mean() - tau_exact(phi)) < 4 * spread / math.sqrt(n_chains) + 0.005 * tau_exact(phi)
+
+
+def test_short_chain_raises_with_estimate_and_quiet_returns_it():
+    rng = np.random.default_rng(13)
+    x = ar1(rng, 0.9, 1_000)  # tau = 9.5; sd of tau_hat ~4 at this length
+    # Demanding n >= 500 tau needs tau_hat < 2 to pass: never seen in 2000 seeds
+    # (minimum 2.8).  A plain "short AR(1)" is a poor trigger: mean subtraction
+    # biases tau_hat low, so e.g. phi = 0.98, n = 1000 (n = 20 tau) slips past
+    # the default n >= 50 tau_hat check for ~20 % of seeds.
+    with pytest.raises(AutocorrelationError) as info:
+        integrated_autocorrelation_time(x, min_chain_factor=500)
+    err = info.value
+    assert isinstance(err, ValueError) and isinstance(err, RuntimeError)
+    assert isinstance(err.estimate, TauEstimate) and err.estimate.n == 1_000
+    assert err.estimate.tau > 1_000 / 500
+    with pytest.warns(RuntimeWarning, match="unreliable"):
+        quiet = integrated_autocorrelation_time(x, min_chain_factor=500, quiet=True)
+    assert quiet == err.estimate
+    # n >= 10 tau_hat needs tau_hat < 100: always true here
+    assert integrated_autocorrelation_time(x, min_chain_factor=10) == quiet
+
+
+def test_random_walk_is_too_short_for_any_tau():
+    rng = np.random.default_rng(15)
+    # Non-stationary, tau ~ n.  Raises for 1995 of 2000 seeds; in the other
+    # five the mean-subtracted walk decorrelates fast enough to give
+    # tau_hat = 24-38 < n/50 (with a 55-65 % error): a limit of the method.
+    walk = np.cumsum(rng.standard_normal(2_000))
+    with pytest.raises(AutocorrelationError) as info:
+        integrated_autocorrelation_time(walk)
+    assert info.value.estimate.tau > 2_000 / 50
+
+
+@pytest.mark.parametrize("value", [1.0, 0.1, -3.7])
+def test_constant_series_has_tau_one_half_and_no_nan(value):
+    x = np.full(1_000, value)
+    rho = autocorrelation_function(x)
+    assert np.all(np.isfinite(rho)) and rho[0] == 1.0 and np.all(rho[1:] == 0.0)
+    est = integrated_autocorrelation_time(x)
+    assert est.tau == 0.5 and np.isfinite(est.error)
+
+
+def test_uncorrelated_data_give_tau_one_half():
+    rng = np.random.default_rng(14)
+    est = integrated_autocorrelation_time(rng.standard_normal(100_000))
+    assert abs(est.tau - 0.5) < 4 * est.error  # error ~ 0.006
+
+
+def test_anticorrelated_series_fails_explicitly():
+    x = (-1.0) ** np.arange(1_000)  # rho(1) = -1: tau(1) = -1/2
+    with pytest.raises(AutocorrelationError, match="non-positive"):
+        integrated_autocorrelation_time(x)
+
+
+def test_bad_input_is_rejected():
+    with pytest.raises(ValueError):
+        integrated_autocorrelation_time(np.zeros((10, 10)))
+    with pytest.raises(ValueError):
+        autocorrelation_function([1.0, np.nan, 2.0])
+    with pytest.raises(ValueError):
+        binning_error(np.arange(100.0), block_size=60)  # a single block
+
+
+# ---------------------------------------------------------------- errors of means
+
+
+@pytest.mark.parametrize("phi", [0.0, 0.5, 0.9])
+def test_binning_and_jackknife_error_of_ar1_mean(phi):
+    rng = np.random.default_rng(20 + int(10 * phi))
+    n, n_chains = 100_000, 8
+    exact = math.sqrt(2 * tau_exact(phi) * 1.0 / n)  # var = 1
+    ratios = []
+    for x in ar1(rng, phi, (n_chains, n)):
+        b, j = binning_error(x), jackknife(np.mean, x)
+        # Relative sd of an error from k blocks is 1/sqrt(2k): binning uses
+        # (2 n tau^2)^(1/3) blocks, ~400 (sd 3.5 %); the generic jackknife is
+        # capped at 256 blocks (sd 4.4 %).  Block-length bias ~ -tau/(2B) < 2 %.
+        # 20 % is > 4 sd.
+        assert abs(b / exact - 1) < 0.20
+        assert abs(j.error / exact - 1) < 0.20
+        assert j.value == pytest.approx(x.mean(), abs=1e-12)  # linear: no bias correction
+        ratios.append((b / exact, j.error / exact))
+    # mean of 8 chains: sd ~1.5 %, plus <= 2 % bias; 7 % is ~4 sd beyond the bias
+    np.testing.assert_allclose(np.mean(ratios, axis=0), 1.0, atol=0.07)
+
+
+def test_mean_error_tau_matches_spread_of_chain_means():
+    rng = np.random.default_rng(21)
+    phi, n_chains, n = 0.9, 200, 20_000
+    chains = ar1(rng, phi, (n_chains, n))
+    predicted = np.mean([mean_error_tau(x, tau_exact(phi)) for x in chains])
+    # sd of a sd from 200 chains: 5 %; 20 % = 4 sd
+    assert chains.mean(axis=1).std(ddof=1) / predicted == pytest.approx(1.0, abs=0.20)
+    x = chains[0]
+    assert mean_error_tau(x, 0.5) == pytest.approx(x.std(ddof=1) / math.sqrt(n), rel=1e-12)
+    est = integrated_autocorrelation_time(x)
+    assert mean_error_tau(x, est) == mean_error_tau(x, est.tau)
+
+
+def test_delete_one_jackknife_identities():
+    rng = np.random.default_rng(22)
+    x = rng.normal(1.0, 2.0, size=300)
+    # exact identities of the delete-1 jackknife: bias-corrected variance is
+    # the unbiased (ddof=1) variance; error of the mean is the standard error
+    assert jackknife(np.var, x, block_size=1).value == pytest.approx(np.var(x, ddof=1), rel=1e-10)
+    assert jackknife(np.mean, x, n_blocks=300).error == pytest.approx(
+        x.std(ddof=1) / math.sqrt(300), rel=1e-10
+    )
+    # unequal blocks (300 = 7 * 40 + 20): the weighted jackknife of the mean is
+    # the mean, and its error is the binning error on the same blocks
+    jk = jackknife(np.mean, x, block_size=40)
+    assert jk.value == pytest.approx(x.mean(), rel=1e-12)
+    assert jk.error == pytest.approx(binning_error(x, block_size=40), rel=1e-12)
+    with pytest.raises(ValueError):
+        jackknife(np.mean, x, n_blocks=10, block_size=5)
+
+
+def test_jackknife_of_nonlinear_functions_matches_delta_method():
+    rng = np.random.default_rng(23)
+    n = 100_000
+    x, y = rng.normal(2.0, 1.0, n), rng.normal(4.0, 1.0, n)
+    # ratio of means: delta method R sqrt(var_x/(n mu_x^2) + var_y/(n mu_y^2))
+    ratio = jackknife(lambda a, b: a.mean() / b.mean(), x, y)
+    expected = 0.5 * math.sqrt(1 / (n * 4.0) + 1 / (n * 16.0))
+    # 256 blocks: relative sd of the error 4.4 %; 15 % ~ 3.4 sd
+    assert ratio.error == pytest.approx(expected, rel=0.15)
+    assert abs(ratio.value - 0.5) < 4 * expected
+    # variance of N(0, 1.5^2): sd of the sample variance sigma^2 sqrt(2/n)
+    z = rng.normal(0.0, 1.5, n)
+    var = jackknife(np.var, z)
+    expected = 1.5**2 * math.sqrt(2 / n)
+    assert var.error == pytest.approx(expected, rel=0.15)
+    assert abs(var.value - 1.5**2) < 4 * expected
+    # vector-valued functions work component-wise
+    both = jackknife(lambda a, b: np.array([a.mean(), b.mean()]), x, y, n_blocks=50)
+    assert both.value.shape == (2,) and np.all(both.error > 0)
+
+
+def test_choose_block_size():
+    assert choose_block_size(200_000, 9.5) == math.ceil((2 * 200_000 * 9.5**2) ** (1 / 3))
+    assert choose_block_size(1_000_000, 0.5, max_blocks=100) == 10_000
+    assert choose_block_size(10, 100.0) == 5  # capped at n // 2
+    with pytest.raises(ValueError):
+        choose_block_size(100, 0.0)
+
+
+# ---------------------------------------------------------------- thermodynamics
+
+
+def test_specific_heat_of_gaussian_energies():
+    rng = np.random.default_rng(30)
+    n, L, T, sigma = 100_000, 8, 2.5, 0.05
+    e = rng.normal(-1.2, sigma, n)
+    c_exact = L * L * sigma**2 / T**2
+    err_exact = c_exact * math.sqrt(2 / n)  # sd of a Gaussian sample variance
+    c = specific_heat(e, L, T)
+    assert isinstance(c, Estimate)
+    assert abs(c.value - c_exact) < 4 * err_exact
+    # ~2700 blocks: relative sd of the error ~1.4 % (1.3 % measured over 200
+    # seeds); 10 % ~ 7 sd
+    assert c.error == pytest.approx(err_exact, rel=0.10)
+
+
+def test_specific_heat_of_correlated_energies():
+    """Correlated samples: the automatic blocks must capture tau.
+
+    For a Gaussian AR(1) of variance s^2, Var(sample variance) ~
+    (2 s^4 / n) sum_t rho(t)^2 = (2 s^4 / n) (1 + phi^2) / (1 - phi^2).
+    """
+    rng = np.random.default_rng(31)
+    n, phi = 200_000, 0.9
+    e = ar1(rng, phi, n)
+    err_exact = math.sqrt(2 * (1 + phi**2) / ((1 - phi**2) * n))
+    c = specific_heat(e, 1, 1.0)  # N = 1, T = 1: C = var(e) = 1
+    # relative sd of the error with ~580 blocks ~3 %, block bias < 2 %; 15 % > 4 sd
+    assert c.error == pytest.approx(err_exact, rel=0.15)
+    assert abs(c.value - 1.0) < 4 * err_exact
+    # the naive iid error would be 3.1x too small
+    assert c.error > 2.5 * math.sqrt(2 / n)
+
+
+def test_moment_jackknife_equals_generic_jackknife():
+    rng = np.random.default_rng(32)
+    e = ar1(rng, 0.7, 20_000) * 0.1 - 1.4
+    L, T, B = 6, 2.3, 100
+    fast = specific_heat(e, L, T, block_size=B)
+    slow = jackknife(lambda x: L * L * np.var(x) / T**2, e, block_size=B)
+    assert fast.value == pytest.approx(slow.value, rel=1e-9)
+    assert fast.error == pytest.approx(slow.error, rel=1e-9)
+
+
+def test_ordered_phase_plus_minus_one():
+    rng = np.random.default_rng(33)
+    m = rng.choice([-1.0, 1.0], size=5_000)
+    e = rng.normal(-2.0, 0.01, size=5_000)
+    L, T = 4, 1.0
+    u4 = binder_cumulant(m)
+    assert u4.value == pytest.approx(2 / 3, abs=1e-12) and u4.error == pytest.approx(0.0, abs=1e-12)
+    assert susceptibility(m, L, T).value == pytest.approx(L * L / T, rel=1e-12)
+    assert connected_susceptibility(m, L, T).value == pytest.approx(0.0, abs=1e-12)
+    summary = thermodynamic_summary(e, m, L, T)
+    assert summary["abs_m_mean"] == pytest.approx((1.0, 0.0), abs=1e-12)
+    assert summary["binder_cumulant"].value == pytest.approx(2 / 3, abs=1e-12)
+    assert all(np.isfinite(v.value) and np.isfinite(v.error) for v in summary.values())
+
+
+def test_disordered_phase_gaussian_magnetisation():
+    rng = np.random.default_rng(34)
+    n, L, T, s = 100_000, 10, 3.0, 0.3
+    m = rng.normal(0.0, s, n)
+    # delta method for Gaussian m (moments 1, 3, 15, 105 in units of s):
+    # Var(U4) = (1/n)[2^2 * 2 + (1/3)^2 * 96 - 2 * 2 * (1/3) * 12] = 8 / (3n)
+    u4 = binder_cumulant(m)
+    err_u4 = math.sqrt(8 / (3 * n))
+    assert abs(u4.value) < 4 * err_u4
+    # the error of a 4th-moment error is larger than 1/sqrt(2k): its sd over
+    # seeds is 3.7 % (measured, 200 seeds); 15 % = 4 sd
+    assert u4.error == pytest.approx(err_u4, rel=0.15)
+    chi = susceptibility(m, L, T)
+    chi_exact = L * L * s**2 / T
+    assert abs(chi.value - chi_exact) < 4 * chi_exact * math.sqrt(2 / n)
+    # <|m|> = s sqrt(2/pi) for a Gaussian
+    chi_c = connected_susceptibility(m, L, T)
+    assert abs(chi_c.value - chi_exact * (1 - 2 / math.pi)) < 4 * chi_c.error
+
+
+def _exact_ising_4x4(T):
+    """Energy and magnetisation per spin of all 2^16 states of the 4x4 torus, and weights."""
+    L = 4
+    states = np.arange(2 ** (L * L), dtype=np.int64)
+    spins = (1 - 2 * ((states[:, None] >> np.arange(L * L)) & 1)).reshape(-1, L, L)
+    bonds = spins * (np.roll(spins, 1, axis=1) + np.roll(spins, 1, axis=2))
+    e = -bonds.sum(axis=(1, 2)) / (L * L)
+    m = spins.sum(axis=(1, 2)) / (L * L)
+    w = np.exp(-(L * L) * (e - e.min()) / T)
+    return e, m, w / w.sum()
+
+
+def test_summary_on_exact_4x4_ising_samples():
+    """iid Boltzmann samples of the 4x4 torus at T = 2.5 against exact enumeration."""
+    L, T = 4, 2.5
+    e_all, m_all, p = _exact_ising_4x4(T)
+
+    def avg(f):
+        return float(np.sum(p * f))
+
+    ee, ee2, am, m2, m4 = avg(e_all), avg(e_all**2), avg(abs(m_all)), avg(m_all**2), avg(m_all**4)
+    exact = {
+        "e_mean": ee,
+        "abs_m_mean": am,
+        "m2_mean": m2,
+        "m4_mean": m4,
+        "specific_heat": L * L * (ee2 - ee**2) / T**2,
+        "susceptibility": L * L * m2 / T,
+        "connected_susceptibility": L * L * (m2 - am**2) / T,
+        "binder_cumulant": 1 - m4 / (3 * m2**2),
+    }
+    # REFERENCES.md sec. 4.5 (L = 4, T = 2.5) pins the enumeration itself
+    reference = {"e_mean": -1.379116482, "specific_heat": 0.812515229, "abs_m_mean": 0.764712393,
+                 "m2_mean": 0.654825757, "binder_cumulant": 0.58152766}
+    for key, value in reference.items():
+        assert exact[key] == pytest.approx(value, abs=2e-8), key
+
+    rng = np.random.default_rng(35)
+    idx = rng.choice(p.size, size=200_000, p=p)
+    summary = thermodynamic_summary(e_all[idx], m_all[idx], L, T)
+    assert set(summary) == set(exact)
+    for key, value in exact.items():
+        est = summary[key]
+        assert est.error > 0
+        assert abs(est.value - value) < 4 * est.error, (key, est, value)
+    # the per-quantity functions agree with the summary for the same blocks
+    B = 50
+    blocked = thermodynamic_summary(e_all[idx], m_all[idx], L, T, block_size=B)
+    assert specific_heat(e_all[idx], L, T, block_size=B) == pytest.approx(blocked["specific_heat"])
+    assert binder_cumulant(m_all[idx], block_size=B) == pytest.approx(blocked["binder_cumulant"])
+
+
+def test_binder_undefined_for_zero_magnetisation():
+    with pytest.raises(ValueError, match="undefined"):
+        binder_cumulant(np.zeros(1_000))
+
+
+# ---------------------------------------------------------------- peaks and crossings
+
+
+@pytest.mark.parametrize("x0", [2.20, 2.2137, 2.2249, 2.236])
+def test_locate_peak_of_parabola_is_exact(x0):
+    x = np.sort(np.r_[np.linspace(2.0, 2.6, 13), 2.217])  # non-uniform grid
+    y = 3.0 - 40.0 * (x - x0) ** 2
+    peak = locate_peak(x, y)
+    assert peak.position == pytest.approx(x0, abs=1e-10)
+    assert peak.height == pytest.approx(3.0, abs=1e-10)
+
+
+@pytest.mark.parametrize("x0", np.linspace(2.2, 2.25, 7))
+def test_locate_peak_of_sampled_gaussian(x0):
+    dx, width = 0.05, 0.1  # peak 2 grid spacings wide, 5-point fit window
+    x = np.arange(2.0, 2.6, dx)
+    y = 1.7 * np.exp(-((x - x0) ** 2) / (2 * width**2))
+    peak = locate_peak(x, y)
+    # the quartic term of the Gaussian shifts the vertex by <= 0.043 dx here
+    assert abs(peak.position - x0) < 0.05 * dx
+    assert peak.height == pytest.approx(1.7, rel=0.03)  # flattened by the fit window
+
+
+def test_locate_peak_weights_and_failures():
+    x = np.linspace(0.0, 1.0, 11)
+    y = 1.0 - (x - 0.52) ** 2
+    y_bad = y.copy()
+    y_bad[6] -= 0.05  # one corrupted point...
+    yerr = np.full_like(x, 1e-3)
+    yerr[6] = 1e3  # ...with a huge error bar
+    assert locate_peak(x, y_bad, yerr).position == pytest.approx(0.52, abs=1e-6)
+    assert abs(locate_peak(x, y_bad).position - 0.52) > 1e-3  # unweighted is pulled
+    with pytest.raises(ValueError, match="edge"):
+        locate_peak(x, x)  # monotonic: maximum on the boundary
+    with pytest.raises(ValueError, match="increasing"):
+        locate_peak(x[::-1], y)
+
+
+def test_locate_crossing_of_two_lines():
+    x = np.linspace(0.0, 3.0, 24)
+    y1, y2 = 2.0 * x - 1.0, -0.5 * x + 2.085  # cross at 3.085 / 2.5 = 1.234
+    assert locate_crossing(x, y1, y2) == pytest.approx(1.234, abs=1e-12)
+    assert locate_crossing(x, y2, y1) == pytest.approx(1.234, abs=1e-12)
+    # crossing exactly on a grid point counts once
+    g = np.linspace(0.0, 2.0, 5)
+    assert locate_crossing(g, g, 1.0 - (g - 1.0)) == 1.0
+
+
+def test_locate_crossing_failures_and_bracket():
+    x = np.linspace(0.0, 2 * np.pi, 50)
+    with pytest.raises(ValueError, match="do not cross"):
+        locate_crossing(x, np.sin(x), np.sin(x) + 1.0)
+    with pytest.raises(ValueError, match="crossings"):
+        locate_crossing(x, np.sin(x), np.zeros_like(x) + 0.1)
+    root = locate_crossing(x, np.sin(x), np.zeros_like(x) + 0.1, bracket=(0.0, 1.5))
+    assert root == pytest.approx(math.asin(0.1), abs=2e-3)  # linear-interpolation error ~h^2
