@@ -20,7 +20,7 @@ from deeprenorm.exact import (
     finite_energy,
     finite_specific_heat,
 )
-from deeprenorm.ising.sampler import ALGORITHMS, sample
+from deeprenorm.ising.sampler import ALGORITHMS, measure_autocorrelation, sample
 from deeprenorm.stats import jackknife, thermodynamic_summary
 
 N_SIGMA = 4.0
@@ -153,6 +153,20 @@ def test_low_temperature_ensemble_is_symmetric_under_global_flip():
     result = sample(16, 1.8, 400, "metropolis", seed=4)
     positive = (result.magnetization > 0).mean()
     assert 0.4 < positive < 0.6  # binomial(400, 1/2): 4 sigma is 0.1
+
+
+def test_auto_continues_exactly_the_chain_it_chose():
+    for T in (2.0, 2.3, 3.2):
+        chosen = sample(8, T, 40, "auto", seed=8)
+        direct = sample(8, T, 40, chosen.algorithm, seed=8)
+        np.testing.assert_array_equal(chosen.spins, direct.spins)
+    assert sample(9, 2.3, 5, "auto", seed=8).algorithm == "wolff"  # odd L rules out checkerboard
+
+
+def test_measure_autocorrelation_matches_the_sampler_pilot():
+    pilot = measure_autocorrelation(8, 2.4, "swendsen_wang", seed=3, pilot_factor=500)
+    result = sample(8, 2.4, 10, "swendsen_wang", seed=3)
+    assert pilot.tau_abs_m.tau == result.tau_int_abs_m and pilot.total_sweeps == result.pilot_sweeps
 
 
 @pytest.mark.parametrize(

@@ -16,8 +16,10 @@
    where the dynamics never tunnels (Metropolis below T_c).
 
 A *sweep* is L*L attempted flips for Metropolis, one full update for Swendsen-Wang and, for Wolff,
-a fixed number of clusters that flips L*L spins on average (see :mod:`.wolff` for why it must be
-fixed), so tau_int is comparable across algorithms.
+a fixed integer number of clusters, ``round(L^2 / <|C|>)``, that flips about L*L spins (see
+:mod:`.wolff` for why it must be fixed); the flipped fraction actually achieved is reported as
+``flipped_fraction_per_sweep`` (between about 0.7 and 1.5 where clusters are large), so tau_int in
+sweeps compares across algorithms once multiplied by it.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import numpy as np
 
 from .. import seeding
 from ..exact import T_C
-from ..stats import integrated_autocorrelation_time
+from ..stats import TauEstimate, integrated_autocorrelation_time
 from .lattice import bond_threshold, energy_magnetization, random_lattice
 from .metropolis import (
     acceptance_thresholds,
@@ -45,9 +47,24 @@ from .rng import new_stream, next_uint64
 from .swendsen_wang import new_swendsen_wang_workspace, swendsen_wang_sweeps
 from .wolff import clusters_per_sweep, new_wolff_stack, wolff_clusters
 
-__all__ = ["ALGORITHMS", "SampleSet", "ThermalizationError", "sample", "validate_sampling_arguments"]
+__all__ = [
+    "ALGORITHMS",
+    "IMPLEMENTATION_VERSION",
+    "Pilot",
+    "SampleSet",
+    "ThermalizationError",
+    "measure_autocorrelation",
+    "sample",
+    "validate_sampling_arguments",
+]
 
 ALGORITHMS = ("metropolis", "wolff", "swendsen_wang")
+AUTO_CANDIDATES = ("metropolis", "wolff")
+# CPU ns per spin per sweep of each kernel at L = 64 on the development machine (benchmarks/mc.py).
+# Fixed numbers, not live timings, so that "auto" picks the same algorithm on every machine and run.
+SWEEP_COST_NS = {"metropolis": 1.4, "wolff": 20.0, "swendsen_wang": 21.0}
+# Bump when a change to the engine changes the samples it produces: the workflow reruns simulations.
+IMPLEMENTATION_VERSION = 1
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +104,7 @@ class SampleSet:
     tau_int_samples_energy: float
     seconds_per_sweep: float
     clusters_per_sweep: int = 0
+    flipped_fraction_per_sweep: float = math.nan
     mean_cluster_size: float = math.nan
     wolff_flipped: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64), repr=False)
     wolff_clusters: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64), repr=False)
@@ -108,8 +126,8 @@ def validate_sampling_arguments(L, T, n_samples, algorithm) -> None:
     """Raise ``ValueError`` naming the argument and its allowed range."""
     if isinstance(L, bool) or not isinstance(L, (int, np.integer)) or L < 2:
         raise ValueError(f"L must be an integer >= 2, got {L!r}")
-    if algorithm not in ALGORITHMS:
-        raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}")
+    if algorithm not in ALGORITHMS + ("auto",):
+        raise ValueError(f"algorithm must be one of {ALGORITHMS + ('auto',)}, got {algorithm!r}")
     if algorithm == "metropolis" and L % 2:
         raise ValueError(
             f"L must be even for checkerboard Metropolis (the torus has no checkerboard for odd L), got {L}"
@@ -182,6 +200,7 @@ class _Chain:
     def __init__(self, algorithm: str, L: int, T: float, start: np.ndarray, kernel_state: np.ndarray):
         self.algorithm = algorithm
         self.L = L
+        self.T = T
         self.state = kernel_state
         beta = 1.0 / T
         if algorithm == "metropolis":
@@ -193,8 +212,8 @@ class _Chain:
             if algorithm == "wolff":
                 self.stack = new_wolff_stack(L)
                 # Warm up, then fix the sweep length on a second, less start-biased estimate.
-                clusters_per_sweep(self.spins, self.threshold, self.state, self.stack, 10)
-                self.clusters_per_sweep = clusters_per_sweep(self.spins, self.threshold, self.state, self.stack, 20)
+                clusters_per_sweep(self.spins, self.threshold, self.state, self.stack, 20)
+                self.clusters_per_sweep = clusters_per_sweep(self.spins, self.threshold, self.state, self.stack, 100)
             else:
                 self.parent, self.flip = new_swendsen_wang_workspace(L)
         self.flipped = np.empty(0, dtype=np.int64)
@@ -228,6 +247,104 @@ def _tau_max(energy: np.ndarray, magnetization: np.ndarray):
     return tau_abs_m, tau_energy, max(tau_abs_m.tau, tau_energy.tau)
 
 
+@dataclass(frozen=True)
+class Pilot:
+    """Outcome of a pilot run: tau_int estimates in sweeps and how long the pilot was."""
+
+    tau_abs_m: TauEstimate
+    tau_energy: TauEstimate
+    discarded_sweeps: int
+    total_sweeps: int
+    seconds_per_sweep: float
+    flipped_fraction_per_sweep: float
+
+    @property
+    def tau_max(self) -> float:
+        return max(self.tau_abs_m.tau, self.tau_energy.tau)
+
+
+def _run_pilot(chain: _Chain, thermalization_factor, pilot_factor, min_pilot_sweeps, max_pilot_sweeps) -> Pilot:
+    clock = time.process_time()
+    energy, magnetization, _ = chain.record(min_pilot_sweeps, 1, store=False, symmetrize=False)
+    flipped = [chain.flipped]
+    discarded = min_pilot_sweeps // 5
+    while True:
+        tau_abs_m, tau_energy, tau = _tau_max(energy[discarded:], magnetization[discarded:])
+        needed_discard = math.ceil(thermalization_factor * tau)
+        needed_analysed = math.ceil(pilot_factor * tau)
+        if discarded >= needed_discard and energy.size - discarded >= needed_analysed:
+            break
+        discarded = max(discarded, needed_discard)
+        target = max(2 * energy.size, discarded + needed_analysed)
+        if target > max_pilot_sweeps:
+            raise ThermalizationError(
+                f"L={chain.L}, T={chain.T}, {chain.algorithm}: tau_int ~ {tau:.1f} sweeps needs a pilot of "
+                f"{target} sweeps, more than max_pilot_sweeps={max_pilot_sweeps}; use a cluster algorithm "
+                "or raise the limit"
+            )
+        more_energy, more_magnetization, _ = chain.record(target - energy.size, 1, store=False, symmetrize=False)
+        flipped.append(chain.flipped)
+        energy = np.concatenate([energy, more_energy])
+        magnetization = np.concatenate([magnetization, more_magnetization])
+    seconds_per_sweep = (time.process_time() - clock) / energy.size
+    logger.info(
+        "L=%d T=%.6f %s: pilot %d sweeps, tau_int |m| = %.2f(%.2f), e = %.2f(%.2f) sweeps",
+        chain.L, chain.T, chain.algorithm, energy.size, tau_abs_m.tau, tau_abs_m.error, tau_energy.tau, tau_energy.error,
+    )
+    if chain.algorithm == "wolff":
+        flipped_fraction = float(np.concatenate(flipped)[discarded:].mean()) / (chain.L * chain.L)
+    else:
+        flipped_fraction = math.nan
+    return Pilot(tau_abs_m, tau_energy, discarded, int(energy.size), seconds_per_sweep, flipped_fraction)
+
+
+def _check_controls(thermalization_factor, pilot_factor, spacing_factor, min_pilot_sweeps, max_pilot_sweeps):
+    for name, value in (
+        ("thermalization_factor", thermalization_factor),
+        ("pilot_factor", pilot_factor),
+        ("spacing_factor", spacing_factor),
+    ):
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    if not 10 <= min_pilot_sweeps <= max_pilot_sweeps:
+        raise ValueError(
+            f"min_pilot_sweeps must be >= 10 and <= max_pilot_sweeps, got {min_pilot_sweeps} and {max_pilot_sweeps}"
+        )
+
+
+def _new_chain(algorithm: str, L: int, T: float, seed: int, chain: int) -> _Chain:
+    """The chain of ``algorithm`` for (L, T, chain): its start and its kernel stream are spawned
+    from the (L, T, chain) stream, one kernel stream per algorithm, so that ``auto`` reproduces
+    exactly the chain that naming its choice would have run."""
+    chain_stream = seeding.stream(seed, "simulation", L, seeding.temperature_key(T), chain)
+    start_stream, *kernel_streams = chain_stream.spawn(1 + len(ALGORITHMS))
+    if T < T_C:
+        start = np.ones((L, L), dtype=np.int8)
+    else:
+        start = random_lattice(L, np.random.default_rng(start_stream))
+    return _Chain(algorithm, L, T, start, new_stream(kernel_streams[ALGORITHMS.index(algorithm)]))
+
+
+def measure_autocorrelation(
+    L: int,
+    T: float,
+    algorithm: str,
+    seed: int = 0,
+    *,
+    chain: int = 0,
+    thermalization_factor: float = 20.0,
+    pilot_factor: float = 2000.0,
+    min_pilot_sweeps: int = 1000,
+    max_pilot_sweeps: int = 20_000_000,
+) -> Pilot:
+    """tau_int of |m| and e (in sweeps) of ``algorithm`` at (L, T): the pilot run of
+    :func:`sample` alone, made long enough (``pilot_factor`` tau) for a precise estimate."""
+    validate_sampling_arguments(L, T, 1, algorithm)
+    _check_controls(thermalization_factor, pilot_factor, 1.0, min_pilot_sweeps, max_pilot_sweeps)
+    markov_chain = _new_chain(algorithm, int(L), float(T), seed, chain)
+    return _run_pilot(markov_chain, thermalization_factor, pilot_factor, min_pilot_sweeps, max_pilot_sweeps)
+
+
 def sample(
     L: int,
     T: float,
@@ -247,9 +364,13 @@ def sample(
 
     Parameters
     ----------
-    L, T, n_samples, algorithm
-        Lattice size (even for ``"metropolis"``), temperature in units of J / k_B, number of stored
-        configurations and one of :data:`ALGORITHMS`.
+    L, T, n_samples
+        Lattice size (even for ``"metropolis"``), temperature in units of J / k_B and the number of
+        stored configurations.
+    algorithm
+        One of :data:`ALGORITHMS`, or ``"auto"``: run the pilot of checkerboard Metropolis (even L)
+        and of Wolff, and continue the chain with the smaller cost per independent sample,
+        ``SWEEP_COST_NS[algorithm] * 2 tau_max`` (deterministic: measured tau, fixed costs).
     seed, chain
         The root seed of the study and the chain index; the random stream is
         ``seeding.stream(seed, "simulation", L, temperature_key(T), chain)``.
@@ -262,58 +383,29 @@ def sample(
         The production run is split into this many numba calls, each logged at INFO level.
     """
     validate_sampling_arguments(L, T, n_samples, algorithm)
+    _check_controls(thermalization_factor, pilot_factor, spacing_factor, min_pilot_sweeps, max_pilot_sweeps)
     L = int(L)
     T = float(T)
-    for name, value in (("thermalization_factor", thermalization_factor), ("pilot_factor", pilot_factor), ("spacing_factor", spacing_factor)):
-        if not (math.isfinite(value) and value > 0):
-            raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    if min_pilot_sweeps < 10 or max_pilot_sweeps < min_pilot_sweeps:
-        raise ValueError(
-            f"min_pilot_sweeps must be >= 10 and <= max_pilot_sweeps, got {min_pilot_sweeps} and {max_pilot_sweeps}"
-        )
 
-    chain_stream = seeding.stream(seed, "simulation", L, seeding.temperature_key(T), chain)
-    start_stream, kernel_stream = chain_stream.spawn(2)
-    cold_start = T < T_C
-    if cold_start:
-        start = np.ones((L, L), dtype=np.int8)
-    else:
-        start = random_lattice(L, np.random.default_rng(start_stream))
-    markov_chain = _Chain(algorithm, L, T, start, new_stream(kernel_stream))
-
-    clock = time.process_time()
-    energy, magnetization, _ = markov_chain.record(min_pilot_sweeps, 1, store=False, symmetrize=False)
-    discarded = min_pilot_sweeps // 5
-    while True:
-        tau_abs_m, tau_energy, tau = _tau_max(energy[discarded:], magnetization[discarded:])
-        needed_discard = math.ceil(thermalization_factor * tau)
-        needed_analysed = math.ceil(pilot_factor * tau)
-        if discarded >= needed_discard and energy.size - discarded >= needed_analysed:
-            break
-        discarded = max(discarded, needed_discard)
-        target = max(2 * energy.size, discarded + needed_analysed)
-        if target > max_pilot_sweeps:
-            raise ThermalizationError(
-                f"L={L}, T={T}, {algorithm}: tau_int ~ {tau:.1f} sweeps needs a pilot of {target} sweeps, "
-                f"more than max_pilot_sweeps={max_pilot_sweeps}; use a cluster algorithm or raise the limit"
-            )
-        more_energy, more_magnetization, _ = markov_chain.record(target - energy.size, 1, store=False, symmetrize=False)
-        energy = np.concatenate([energy, more_energy])
-        magnetization = np.concatenate([magnetization, more_magnetization])
-    pilot_sweeps = energy.size
-    seconds_per_sweep = (time.process_time() - clock) / pilot_sweeps
+    candidates = [algorithm] if algorithm != "auto" else [a for a in AUTO_CANDIDATES if a != "metropolis" or L % 2 == 0]
+    pilots = {}
+    for candidate in candidates:
+        markov_chain = _new_chain(candidate, L, T, seed, chain)
+        pilots[candidate] = (markov_chain, _run_pilot(markov_chain, thermalization_factor, pilot_factor, min_pilot_sweeps, max_pilot_sweeps))
+    chosen = min(candidates, key=lambda a: SWEEP_COST_NS[a] * pilots[a][1].tau_max)
+    markov_chain, pilot = pilots[chosen]
+    if algorithm == "auto":
+        logger.info("L=%d T=%.6f auto: chose %s", L, T, chosen)
+    tau = pilot.tau_max
     spacing = max(1, math.ceil(spacing_factor * tau))
-    logger.info(
-        "L=%d T=%.6f %s: pilot %d sweeps, tau_int |m| = %.2f(%.2f), e = %.2f(%.2f) sweeps; spacing %d sweeps",
-        L, T, algorithm, pilot_sweeps, tau_abs_m.tau, tau_abs_m.error, tau_energy.tau, tau_energy.error, spacing,
-    )
+    logger.info("L=%d T=%.6f %s: %d sweeps between samples", L, T, chosen, spacing)
 
     chunk_sizes = [len(c) for c in np.array_split(np.arange(n_samples), min(progress_chunks, n_samples))]
     parts = []
     flipped, clusters = [], []
     for index, chunk in enumerate(chunk_sizes):
         parts.append(markov_chain.record(chunk, spacing, store=True, symmetrize=True))
-        if algorithm == "wolff":
+        if chosen == "wolff":
             flipped.append(markov_chain.flipped)
             clusters.append(markov_chain.clusters)
         logger.info("L=%d T=%.6f: %d/%d samples", L, T, sum(chunk_sizes[: index + 1]), n_samples)
@@ -332,21 +424,22 @@ def sample(
         magnetization=magnetization_samples,
         L=L,
         T=T,
-        algorithm=algorithm,
+        algorithm=chosen,
         seed=int(seed),
         chain=int(chain),
-        tau_int_abs_m=tau_abs_m.tau,
-        tau_int_abs_m_error=tau_abs_m.error,
-        tau_int_energy=tau_energy.tau,
-        tau_int_energy_error=tau_energy.error,
+        tau_int_abs_m=pilot.tau_abs_m.tau,
+        tau_int_abs_m_error=pilot.tau_abs_m.error,
+        tau_int_energy=pilot.tau_energy.tau,
+        tau_int_energy_error=pilot.tau_energy.error,
         sweeps_between_samples=spacing,
-        thermalization_sweeps=discarded,
-        pilot_sweeps=pilot_sweeps,
-        cold_start=cold_start,
+        thermalization_sweeps=pilot.discarded_sweeps,
+        pilot_sweeps=pilot.total_sweeps,
+        cold_start=T < T_C,
         tau_int_samples_abs_m=samples_abs_m.tau,
         tau_int_samples_energy=samples_energy.tau,
-        seconds_per_sweep=seconds_per_sweep,
+        seconds_per_sweep=pilot.seconds_per_sweep,
         clusters_per_sweep=getattr(markov_chain, "clusters_per_sweep", 0),
+        flipped_fraction_per_sweep=pilot.flipped_fraction_per_sweep,
         mean_cluster_size=mean_cluster_size,
         wolff_flipped=wolff_flipped,
         wolff_clusters=wolff_clusters,

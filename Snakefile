@@ -1,0 +1,29 @@
+# deeprenorm: does a deep autoencoder learn block-spin renormalisation?
+# `snakemake --cores N` regenerates every result from config.yaml; see README.md.
+from snakemake.utils import min_version
+
+min_version("9.20")
+
+
+configfile: "config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/simulate.smk"
+include: "workflow/rules/thermodynamics.smk"
+include: "workflow/rules/autocorrelation.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        expand("results/datasets/L{L}.nc", L=LATTICE_SIZES),
+        "results/tables/thermodynamics.csv",
+        "results/tables/tc_thermodynamic.csv",
+        "results/figures/thermodynamics.png",
+        "results/tables/autocorrelation.csv",
+        "results/tables/dynamic_exponents.csv",
+        "results/figures/autocorrelation.png",

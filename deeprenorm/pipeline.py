@@ -1,0 +1,46 @@
+"""What every workflow script does before calling the package: logging and thread limits.
+
+Scripts stay a few lines: ``pipeline.start(snakemake)`` routes logging (and warnings, and any
+traceback) to the rule's log file and caps numba and torch at the rule's ``threads``; Snakemake
+sets ``OMP_NUM_THREADS`` but numba ignores it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import numba
+
+__all__ = ["start", "set_threads"]
+
+
+def set_threads(threads: int) -> None:
+    """Limit numba (and torch, if the script imported it) to ``threads`` threads."""
+    threads = max(1, int(threads))
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(threads)
+
+
+def start(snakemake) -> logging.Logger:
+    """Configure a ``script:`` job from its ``snakemake`` object; returns the script's logger."""
+    handlers = [logging.StreamHandler(sys.stderr)]
+    if snakemake.log:
+        handlers.append(logging.FileHandler(snakemake.log[0], mode="w"))
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        handlers=handlers,
+        force=True,
+    )
+    logging.captureWarnings(True)
+    logger = logging.getLogger(f"deeprenorm.rule.{snakemake.rule}")
+
+    def log_uncaught(kind, value, traceback):
+        logger.error("job failed", exc_info=(kind, value, traceback))
+
+    sys.excepthook = log_uncaught
+    set_threads(snakemake.threads)
+    logger.info("rule %s, wildcards %s, %d thread(s)", snakemake.rule, dict(snakemake.wildcards), snakemake.threads)
+    return logger

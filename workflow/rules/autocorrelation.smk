@@ -1,0 +1,48 @@
+# The algorithm comparison (after Kyimba 2006): tau_int vs T and vs L, dynamic exponent z.
+
+
+rule autocorrelation:
+    output:
+        "results/autocorrelation/{algorithm}.csv",
+    log:
+        "logs/autocorrelation/{algorithm}.log",
+    benchmark:
+        "results/benchmarks/autocorrelation/{algorithm}.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=60,
+    params:
+        scan_lattice_size=AUTOCORRELATION["scan_lattice_size"],
+        temperatures=temperature_grid(AUTOCORRELATION["temperatures"]),
+        lattice_sizes=AUTOCORRELATION["lattice_sizes"],
+        pilot_factor=AUTOCORRELATION["pilot_factor"],
+        seed=config["seed"],
+        engine_version=IMPLEMENTATION_VERSION,
+    message:
+        "Autocorrelation times: {wildcards.algorithm}"
+    script:
+        "../scripts/autocorrelation.py"
+
+
+rule autocorrelation_figure:
+    input:
+        expand("results/autocorrelation/{algorithm}.csv", algorithm=AUTOCORRELATION["algorithms"]),
+    output:
+        table="results/tables/autocorrelation.csv",
+        exponents="results/tables/dynamic_exponents.csv",
+        figure=report(
+            "results/figures/autocorrelation.png",
+            caption="../report/autocorrelation.rst",
+            category="Monte Carlo",
+        ),
+    log:
+        "logs/autocorrelation_figure.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    message:
+        "Figure: autocorrelation times and dynamic exponents"
+    script:
+        "../scripts/autocorrelation_figure.py"

@@ -1,0 +1,52 @@
+# Monte Carlo per (L, T), then one NetCDF dataset per L.
+
+
+rule simulate:
+    output:
+        "results/simulations/L{L}/T{T}.nc",
+    log:
+        "logs/simulate/L{L}/T{T}.log",
+    benchmark:
+        "results/benchmarks/simulate/L{L}/T{T}.tsv"
+    threads: 1
+    resources:
+        mem_mb=simulation_mem_mb,
+        runtime=simulation_runtime,
+    params:
+        L=lambda wildcards: int(wildcards.L),
+        T=lambda wildcards: float(wildcards.T),
+        n_samples=config["samples_per_temperature"],
+        algorithm=config["algorithm"],
+        seed=config["seed"],
+        sampling=config["sampling"],
+        engine_version=IMPLEMENTATION_VERSION,
+    message:
+        "Monte Carlo: L={wildcards.L}, T={wildcards.T}"
+    script:
+        "../scripts/simulate.py"
+
+
+rule dataset:
+    input:
+        simulation_paths,
+    output:
+        "results/datasets/L{L}.nc",
+    log:
+        "logs/dataset/L{L}.log",
+    threads: 1
+    resources:
+        mem_mb=lambda wildcards: 1000
+        + int(
+            4
+            * len(TEMPERATURES)
+            * config["samples_per_temperature"]
+            * int(wildcards.L) ** 2
+            / 1e6
+        ),
+        runtime=30,
+    params:
+        provenance=simulation_provenance,
+    message:
+        "Dataset: L={wildcards.L}, {len(TEMPERATURES)} temperatures"
+    script:
+        "../scripts/dataset.py"

@@ -1,0 +1,43 @@
+# Thermodynamics of every L against the exact solution, and T_c from U4 crossings and chi' peaks.
+
+
+rule thermodynamics_table:
+    input:
+        expand("results/datasets/L{L}.nc", L=LATTICE_SIZES),
+    output:
+        table="results/tables/thermodynamics.csv",
+        critical="results/tables/tc_thermodynamic.csv",
+    log:
+        "logs/thermodynamics_table.log",
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        seed=config["seed"],
+    message:
+        "Thermodynamic observables and T_c estimates for L = {LATTICE_SIZES}"
+    script:
+        "../scripts/thermodynamics_table.py"
+
+
+rule thermodynamics_figure:
+    input:
+        table="results/tables/thermodynamics.csv",
+        critical="results/tables/tc_thermodynamic.csv",
+    output:
+        report(
+            "results/figures/thermodynamics.png",
+            caption="../report/thermodynamics.rst",
+            category="Monte Carlo",
+        ),
+    log:
+        "logs/thermodynamics_figure.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    message:
+        "Figure: thermodynamics"
+    script:
+        "../scripts/thermodynamics_figure.py"

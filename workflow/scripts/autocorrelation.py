@@ -1,0 +1,16 @@
+"""Snakemake adapter: tau_int of one algorithm -> results/autocorrelation/{algorithm}.csv."""
+
+from deeprenorm import pipeline
+from deeprenorm.dynamics import autocorrelation_study
+
+pipeline.start(snakemake)
+params = snakemake.params
+table = autocorrelation_study(
+    snakemake.wildcards.algorithm,
+    params.scan_lattice_size,
+    params.temperatures,
+    params.lattice_sizes,
+    params.seed,
+    params.pilot_factor,
+)
+table.to_csv(snakemake.output[0], index=False)
