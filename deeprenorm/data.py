@@ -33,6 +33,7 @@ problem for a missing variable, a wrong dtype or shape, or a truncated/corrupt f
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import tempfile
@@ -53,6 +54,7 @@ __all__ = [
     "assemble_dataset",
     "open_dataset",
     "validate_dataset",
+    "write_table",
 ]
 
 TEMPERATURE_ATTRS = {"units": "J/k_B", "long_name": "temperature"}
@@ -116,19 +118,26 @@ def _encoding(dataset: xr.Dataset) -> dict:
     return {"spins": {"zlib": True, "complevel": 1, "chunksizes": chunks}}
 
 
-def write_netcdf(dataset: xr.Dataset, path: str | os.PathLike) -> None:
-    """Write ``dataset`` atomically: a temporary file in the same folder, then a rename."""
+@contextlib.contextmanager
+def _atomic_path(path: str | os.PathLike):
+    """Yield a temporary path beside ``path``; rename it into place only if the block succeeds."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    dataset = dataset.assign_attrs(created=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"))
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     os.close(handle)
     try:
-        dataset.to_netcdf(temporary, engine="netcdf4", format="NETCDF4", encoding=_encoding(dataset))
+        yield temporary
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_netcdf(dataset: xr.Dataset, path: str | os.PathLike) -> None:
+    """Write ``dataset`` atomically: a temporary file in the same folder, then a rename."""
+    dataset = dataset.assign_attrs(created=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"))
+    with _atomic_path(path) as temporary:
+        dataset.to_netcdf(temporary, engine="netcdf4", format="NETCDF4", encoding=_encoding(dataset))
 
 
 def write_simulation(result: SampleSet, path: str | os.PathLike, config: str = "") -> None:
@@ -222,3 +231,9 @@ def validate_dataset(dataset: xr.Dataset, source="dataset") -> xr.Dataset:
 def open_dataset(path: str | os.PathLike) -> xr.Dataset:
     """Open and validate a per-L dataset file (``results/datasets/L{L}.nc``)."""
     return validate_dataset(_open(path), path)
+
+
+def write_table(frame, path: str | os.PathLike) -> None:
+    """Write a pandas DataFrame as CSV atomically (temporary file, then rename)."""
+    with _atomic_path(path) as temporary:
+        frame.to_csv(temporary, index=False)

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
+from scipy.stats import chi2 as chi2_distribution
 
 from .exact import T_C, finite_energy, finite_specific_heat
 from .stats import (
@@ -369,12 +370,43 @@ def _join(*notes) -> str:
     return "; ".join(n for n in notes if n)
 
 
-def _peak_rows(curves, noise, n_bootstrap, half_width):
-    """chi' peak per L; returns the rows and the bootstrap positions per L."""
-    rows, replicas = [], {}
+def _peak_half_width(T, y, s, max_half_width: int):
+    """Widest fit window (half-width <= ``max_half_width``) that a parabola describes.
+
+    The window of :func:`locate_peak` (``2h + 1`` points around the grid maximum) is tried from
+    ``h = max_half_width`` down; it is accepted when the weighted parabola's chi2 has a p-value
+    >= 0.01 (the quartic and cubic terms are not visible above the noise).  On a coarse grid a
+    sharp peak (large L) fails this for h = 2 and the parabola bends to the tails, shifting the
+    vertex by a sizeable fraction of the grid spacing; then ``h = 1`` (three points, an exact
+    parabola) is used.  Returns ``(h, note)``.
+    """
+    i = int(np.argmax(y))
+    rejected = []
+    for h in range(int(max_half_width), 1, -1):
+        n_fit = 2 * h + 1
+        if T.size < n_fit:
+            continue
+        lo = min(max(i - h, 0), T.size - n_fit)
+        window = slice(lo, lo + n_fit)
+        u = T[window] - T[i]
+        coefficients = np.polyfit(u, y[window], 2, w=1.0 / s[window])
+        chi2 = float(np.sum(((y[window] - np.polyval(coefficients, u)) / s[window]) ** 2))
+        dof = n_fit - 3
+        if chi2_distribution.sf(chi2, dof) >= 0.01:
+            break
+        rejected.append(f"{n_fit}-point parabola rejected (chi2/dof = {chi2 / dof:.1f})")
+    else:
+        h = 1
+    return h, "; ".join(rejected)
+
+
+def _peak_rows(curves, noise, n_bootstrap, max_half_width):
+    """chi' peak per L: position and height with bootstrap errors."""
+    rows = []
     shift = "pseudo-critical T*(L), expected above T_c by ~2.0/L"
     for L, (T, y, s) in curves.items():
         try:
+            half_width, window_note = _peak_half_width(T, y, s, max_half_width)
             central = locate_peak(T, y, s, half_width=half_width)
         except ValueError as err:
             rows.append(_row("chi_prime_peak", L, note=f"peak not located: {err}"))
@@ -388,7 +420,6 @@ def _peak_rows(curves, noise, n_bootstrap, half_width):
                 pass
         error, n_failed, note = _bootstrap_spread(positions, n_bootstrap)
         height_error = float(np.std(heights[np.isfinite(heights)], ddof=1)) if math.isfinite(error) else math.nan
-        replicas[L] = positions
         rows.append(
             _row(
                 "chi_prime_peak",
@@ -399,10 +430,10 @@ def _peak_rows(curves, noise, n_bootstrap, half_width):
                 peak_height_err=height_error,
                 n_bootstrap=n_bootstrap,
                 n_bootstrap_failed=n_failed,
-                note=_join(shift, note),
+                note=_join(shift, f"{2 * half_width + 1}-point parabola", window_note, note),
             )
         )
-    return rows, replicas
+    return rows
 
 
 def _extrapolation_row(peak_rows) -> dict:
@@ -531,8 +562,9 @@ def critical_temperature_estimates(
 
     ``chi_prime_peak`` (one per L)
         ``T_c`` = position ``T*(L)`` of the chi' maximum, ``peak_height`` = chi'_max, by
-        :func:`deeprenorm.stats.locate_peak` (weighted parabola through the
-        ``2 * peak_half_width + 1`` points around the grid maximum).  ``T*(L)`` is a
+        :func:`deeprenorm.stats.locate_peak`: a weighted parabola through the ``2h + 1`` points
+        around the grid maximum, ``h`` the largest ``<= peak_half_width`` whose parabola passes
+        a chi2 test (p >= 0.01), else 1 (the note says which).  ``T*(L)`` is a
         pseudo-critical temperature, above T_c by ~2.0/L (REFERENCES 4.8).
     ``binder_crossing`` (one per successive pair ``L < L2``)
         Crossing of U4(T) of the two sizes by linear interpolation on their common temperatures
@@ -577,7 +609,7 @@ def critical_temperature_estimates(
         chi_noise[L] = rng.standard_normal((n_bootstrap, chi_curves[L][0].size))
         binder_noise[L] = rng.standard_normal((n_bootstrap, binder_curves[L][0].size))
 
-    peak_rows, _ = _peak_rows(chi_curves, chi_noise, n_bootstrap, peak_half_width)
+    peak_rows = _peak_rows(chi_curves, chi_noise, n_bootstrap, peak_half_width)
     crossing_rows, crossing_replicas = _crossing_rows(binder_curves, binder_noise, n_bootstrap, (lo, hi))
     if len(sizes) < 2:
         crossing_rows = [_row("binder_crossing", sizes[0] if sizes else None, note="needs >= 2 lattice sizes")]

@@ -30,10 +30,10 @@ def levels_log_partition(L, T):
 
 
 def test_critical_point_constants():
-    assert ex.K_C == pytest.approx(0.44068679350977147, rel=1e-15)
-    assert ex.T_C == pytest.approx(2.269185314213022, rel=1e-15)
-    assert ex.T_C * ex.K_C == pytest.approx(1.0, rel=1e-15)
-    assert math.sinh(2.0 * ex.K_C) == pytest.approx(1.0, rel=1e-15)
+    assert ex.K_C == pytest.approx(0.44068679350977147, rel=1e-15, abs=0)
+    assert ex.T_C == pytest.approx(2.269185314213022, rel=1e-15, abs=0)
+    assert ex.T_C * ex.K_C == pytest.approx(1.0, rel=1e-15, abs=0)
+    assert math.sinh(2.0 * ex.K_C) == pytest.approx(1.0, rel=1e-15, abs=0)
 
 
 def test_scaling_relations_hold_exactly():
@@ -118,7 +118,7 @@ def test_small_lattice_observables_table(L, T, e, c, abs_m, m2, binder):
     assert obs["abs_m"] == printed(abs_m)
     assert obs["m2"] == printed(m2)
     assert obs["binder"] == printed(binder)
-    assert obs["binder"] == pytest.approx(1.0 - obs["m4"] / (3.0 * obs["m2"] ** 2), rel=1e-15)
+    assert obs["binder"] == pytest.approx(1.0 - obs["m4"] / (3.0 * obs["m2"] ** 2), rel=1e-15, abs=0)
     # Kaufman covers odd L too
     assert ex.finite_energy(L, T) == printed(e)
     assert ex.finite_specific_heat(L, T) == printed(c)
@@ -130,7 +130,7 @@ def test_small_lattice_observables_limits_and_shapes():
     assert cold["binder"] == pytest.approx(2.0 / 3.0, abs=1e-9)
     assert cold["abs_m"] == pytest.approx(1.0, abs=1e-9)
     assert hot["e"] == pytest.approx(0.0, abs=1e-3)
-    assert hot["m2"] == pytest.approx(1.0 / 9.0, rel=1e-3)  # <m^2> = 1/N for free spins
+    assert hot["m2"] == pytest.approx(1.0 / 9.0, rel=1e-3, abs=0)  # <m^2> = 1/N for free spins
     assert all(isinstance(v, float) for v in cold.values())
     grid = ex.exact_small_lattice_observables(2, [[1.0, 2.0], [3.0, 4.0]])
     assert all(v.shape == (2, 2) for v in grid.values())
@@ -170,14 +170,24 @@ def test_infinite_lattice_at_the_critical_point():
     assert np.all(np.isfinite(ex.onsager_specific_heat(near)))
 
 
-def test_onsager_limits():
-    assert ex.onsager_energy(0.05) == -2.0
-    assert ex.onsager_free_energy(0.05) == pytest.approx(40.0, rel=1e-15)
-    assert ex.yang_magnetization(0.05) == 1.0
+def test_onsager_matches_low_and_high_temperature_series():
+    # -beta f = 2K + sum a_k u^k (u = e^{-4K}) at low T and, by self-duality,
+    # ln 2 + 2 ln cosh K + sum a_k t^{2k} (t = tanh K) at high T (Domb).
+    a = {2: 1.0, 3: 2.0, 4: 4.5, 5: 12.0, 6: 112.0 / 3.0, 7: 130.0}
+    K = 10.0
+    u = math.exp(-4.0 * K)
+    assert ex.onsager_energy(1.0 / K) == pytest.approx(-2.0 + 4.0 * sum(k * v * u**k for k, v in a.items()), rel=1e-15, abs=0)
+    c_low = 16.0 * K * K * sum(k * k * v * u**k for k, v in a.items())
+    assert ex.onsager_specific_heat(1.0 / K) == pytest.approx(c_low, rel=1e-12, abs=0)
+    assert ex.onsager_free_energy(1.0 / K) == pytest.approx(2.0 * K, rel=1e-15, abs=0)
+    assert ex.yang_magnetization(1.0 / K) == 1.0
     K = 1e-4
-    assert ex.onsager_energy(1.0 / K) == pytest.approx(-2.0 * math.tanh(K), rel=1e-7)
-    assert ex.onsager_specific_heat(1.0 / K) == pytest.approx(2.0 * K * K, rel=1e-7)
-    assert ex.onsager_free_energy(1.0 / K) == pytest.approx(math.log(2.0) + 2.0 * math.log(math.cosh(K)), rel=1e-14)
+    t, sech2 = math.tanh(K), 1.0 / math.cosh(K) ** 2
+    u_high = -(2.0 * t + 4.0 * t**3 * sech2)
+    c_high = K * K * (2.0 * sech2 + 12.0 * t * t * sech2**2 - 8.0 * t**4 * sech2)
+    assert ex.onsager_energy(1.0 / K) == pytest.approx(u_high, rel=1e-12, abs=0)
+    assert ex.onsager_specific_heat(1.0 / K) == pytest.approx(c_high, rel=1e-12, abs=0)
+    assert ex.onsager_free_energy(1.0 / K) == pytest.approx(math.log(2.0) + 2.0 * math.log(math.cosh(K)), rel=1e-14, abs=0)
 
 
 def test_critical_singularities():
@@ -185,11 +195,11 @@ def test_critical_singularities():
     A = 8.0 * ex.K_C**2 / math.pi
     for side in (-1.0, 1.0):
         c1, c2 = ex.onsager_specific_heat(ex.T_C * (1.0 + side * np.array([1e-8, 1e-7])))
-        assert (c1 - c2) / math.log(10.0) == pytest.approx(A, rel=1e-5)
+        assert (c1 - c2) / math.log(10.0) == pytest.approx(A, rel=1e-5, abs=0)
     # beta: d ln M / d ln(T_c - T) -> 1/8
     t = np.array([1e-7, 1e-6])
     m = ex.yang_magnetization(ex.T_C * (1.0 - t))
-    assert np.diff(np.log(m))[0] / np.diff(np.log(t))[0] == pytest.approx(ex.BETA, rel=1e-4)
+    assert np.diff(np.log(m))[0] / np.diff(np.log(t))[0] == pytest.approx(ex.BETA, rel=1e-4, abs=0)
 
 
 # --------------------------------------------------------------------------
@@ -252,14 +262,14 @@ def _richardson_derivative(f, T, h):
 @pytest.mark.parametrize("T", [0.8, 1.0, 1.5, 2.0, 2.2, 2.5, 3.0, 6.0])
 def test_onsager_specific_heat_is_energy_derivative(T):
     # 0.8, 1.0 and 6.0 use the series branch, the rest the elliptic closed form
-    assert ex.onsager_specific_heat(T) == pytest.approx(_richardson_derivative(ex.onsager_energy, T, 1e-3), rel=1e-8)
+    assert ex.onsager_specific_heat(T) == pytest.approx(_richardson_derivative(ex.onsager_energy, T, 1e-3), rel=1e-8, abs=0)
 
 
 @pytest.mark.parametrize("L", [3, 8, 64])
 @pytest.mark.parametrize("T", [0.7, 1.0, 2.0, ex.T_C, 2.5, 4.0])
 def test_finite_specific_heat_is_energy_derivative(L, T):
     de_dT = _richardson_derivative(lambda t: ex.finite_energy(L, t), T, 1e-3)
-    assert ex.finite_specific_heat(L, T) == pytest.approx(de_dT, rel=1e-7)
+    assert ex.finite_specific_heat(L, T) == pytest.approx(de_dT, rel=1e-7, abs=0)
 
 
 @pytest.mark.parametrize("L", [2, 3, 5, 6, 16, 256])
@@ -269,19 +279,39 @@ def test_low_temperature_branch_joins_kaufman(L):
     T = np.array([0.5, np.nextafter(0.5, 0.0)])
     for f, rel in ((ex.finite_log_partition, 1e-14), (ex.finite_energy, 1e-14), (ex.finite_specific_heat, 2e-10)):
         a, b = f(L, T)
-        assert b == pytest.approx(a, rel=rel)
+        assert b == pytest.approx(a, rel=rel, abs=0)
     if L >= 6:
         # No torus correction survives at this T (the first wrapping excitation
         # is O(u^6)), so the series must reproduce Onsager's c, whose u^5 term
         # is still 3e-9 of the total here.
-        assert ex.finite_specific_heat(L, T[1]) == pytest.approx(ex.onsager_specific_heat(T[1]), rel=5e-11)
+        assert ex.finite_specific_heat(L, T[1]) == pytest.approx(ex.onsager_specific_heat(T[1]), rel=5e-11, abs=0)
+
+
+# e and c from Kaufman's formula evaluated with 60-digit mpmath (mp.diff of
+# ln Z), outside the temperatures of the REFERENCES tables: the
+# low-temperature branches (T < 0.5) and the cancellation-limited high T.
+MPMATH_REFERENCE = [
+    (3, 0.45, "-1.9999998477564796", "6.0162183719315663e-6", 2e-11),
+    (6, 0.3, "-1.9999999999790151", "1.8653247199198552e-9", 2e-11),
+    (6, 0.6, "-1.9999869935683067", "0.00028958568020263686", 2e-11),
+    (16, 0.45, "-1.9999998477774759", "6.014973919275841e-6", 2e-11),
+    (16, 0.6, "-1.9999869935683068", "0.00028958568019651264", 2e-11),
+    (16, 100.0, "-0.020003333760134961", "0.00020010002134278142", 2e-11),
+    (6, 1000.0, "-0.0020000033333396001", "2.000010000031334e-6", 3e-10),
+]
+
+
+@pytest.mark.parametrize("L, T, e, c, rel", MPMATH_REFERENCE)
+def test_finite_lattice_high_precision_values(L, T, e, c, rel):
+    assert ex.finite_energy(L, T) == pytest.approx(float(e), rel=rel, abs=0)
+    assert ex.finite_specific_heat(L, T) == pytest.approx(float(c), rel=rel, abs=0)
 
 
 def test_finite_lattice_low_temperature_limit():
     K = 10.0  # T = 0.1: only single-spin flips matter, g(E0 + 8) = 2N
     for L in (3, 16):
-        assert ex.finite_specific_heat(L, 1.0 / K) == pytest.approx(64.0 * K * K * math.exp(-8.0 * K), rel=1e-12)
-        assert ex.finite_energy(L, 1.0 / K) == pytest.approx(-2.0, rel=1e-15)
+        assert ex.finite_specific_heat(L, 1.0 / K) == pytest.approx(64.0 * K * K * math.exp(-8.0 * K), rel=1e-12, abs=0)
+        assert ex.finite_energy(L, 1.0 / K) == pytest.approx(-2.0, rel=1e-15, abs=0)
 
 
 @pytest.mark.parametrize("L", [2, 8, 256])
@@ -291,7 +321,7 @@ def test_finite_lattice_is_smooth_through_critical_point(L):
     for f in (ex.finite_log_partition, ex.finite_energy, ex.finite_specific_heat):
         v = f(L, T)
         assert np.all(np.isfinite(v))
-        assert v[1] == pytest.approx(0.5 * (v[0] + v[2]), rel=1e-9)
+        assert v[1] == pytest.approx(0.5 * (v[0] + v[2]), rel=1e-9, abs=0)
 
 
 def _peak(L):

@@ -1,6 +1,7 @@
 """Snakemake adapter: tau_int of one algorithm -> results/autocorrelation/{algorithm}.csv."""
 
 from deeprenorm import pipeline
+from deeprenorm.data import write_table
 from deeprenorm.dynamics import autocorrelation_study
 
 pipeline.start(snakemake)
@@ -13,4 +14,4 @@ table = autocorrelation_study(
     params.seed,
     params.pilot_factor,
 )
-table.to_csv(snakemake.output[0], index=False)
+write_table(table, snakemake.output[0])
