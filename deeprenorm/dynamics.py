@@ -11,10 +11,11 @@ import logging
 
 import pandas as pd
 
-from .exact import T_C
+from .exact import DYNAMIC_EXPONENTS, T_C
 from .ising import measure_autocorrelation
+from .thermo import fit_dynamic_exponent
 
-__all__ = ["AUTOCORRELATION_CHAIN", "autocorrelation_study"]
+__all__ = ["AUTOCORRELATION_CHAIN", "autocorrelation_study", "dynamic_exponents"]
 
 AUTOCORRELATION_CHAIN = 1
 
@@ -35,6 +36,8 @@ def autocorrelation_study(
     ``kind == "size"``: every L of ``lattice_sizes`` at T = T_c. Columns: ``algorithm, kind, L,
     temperature, tau_int_abs_m, tau_int_abs_m_error, tau_int_energy, tau_int_energy_error,
     flipped_fraction_per_sweep`` (Wolff only, NaN otherwise), ``pilot_sweeps, seconds_per_sweep``.
+    tau_int is in sweeps of L^2 spin updates for every algorithm: for Wolff, the chain's own sweeps
+    (a fixed number of clusters) times ``flipped_fraction_per_sweep``.
     """
     points = [("scan", scan_lattice_size, float(t)) for t in temperatures]
     points += [("size", int(size), T_C) for size in lattice_sizes]
@@ -43,20 +46,52 @@ def autocorrelation_study(
         pilot = measure_autocorrelation(
             size, temperature, algorithm, seed, chain=AUTOCORRELATION_CHAIN, pilot_factor=pilot_factor
         )
-        logger.info("%s %s L=%d T=%.4f: tau |m| %.2f, e %.2f", algorithm, kind, size, temperature, pilot.tau_abs_m.tau, pilot.tau_energy.tau)
+        # A Wolff sweep is a whole number of clusters; rescale so every algorithm's tau counts
+        # sweeps of L^2 spin updates (flipped spins for Wolff), the unit of the literature.
+        unit = pilot.flipped_fraction_per_sweep if algorithm == "wolff" else 1.0
+        logger.info("%s %s L=%d T=%.4f: tau |m| %.2f, e %.2f", algorithm, kind, size, temperature, pilot.tau_abs_m.tau * unit, pilot.tau_energy.tau * unit)
         rows.append(
             {
                 "algorithm": algorithm,
                 "kind": kind,
                 "L": size,
                 "temperature": temperature,
-                "tau_int_abs_m": pilot.tau_abs_m.tau,
-                "tau_int_abs_m_error": pilot.tau_abs_m.error,
-                "tau_int_energy": pilot.tau_energy.tau,
-                "tau_int_energy_error": pilot.tau_energy.error,
+                "tau_int_abs_m": pilot.tau_abs_m.tau * unit,
+                "tau_int_abs_m_error": pilot.tau_abs_m.error * unit,
+                "tau_int_energy": pilot.tau_energy.tau * unit,
+                "tau_int_energy_error": pilot.tau_energy.error * unit,
                 "flipped_fraction_per_sweep": pilot.flipped_fraction_per_sweep,
                 "pilot_sweeps": pilot.total_sweeps,
                 "seconds_per_sweep": pilot.seconds_per_sweep,
             }
         )
+    return pd.DataFrame(rows)
+
+
+def dynamic_exponents(table: pd.DataFrame) -> pd.DataFrame:
+    """Fitted z of tau_int(T_c) ~ L^z per algorithm and observable (rows ``kind == "size"``).
+
+    Columns: ``algorithm, observable`` (``abs_m`` or ``energy``), ``z, z_err, z_literature,
+    sizes`` (the L used, as text).
+    """
+    rows = []
+    at_critical = table[table["kind"] == "size"]
+    for algorithm, group in at_critical.groupby("algorithm", sort=False):
+        group = group.sort_values("L")
+        for observable in ("abs_m", "energy"):
+            z, z_err = fit_dynamic_exponent(
+                group["L"].to_numpy(),
+                group[f"tau_int_{observable}"].to_numpy(),
+                group[f"tau_int_{observable}_error"].to_numpy(),
+            )
+            rows.append(
+                {
+                    "algorithm": algorithm,
+                    "observable": observable,
+                    "z": z,
+                    "z_err": z_err,
+                    "z_literature": DYNAMIC_EXPONENTS.get(algorithm, float("nan")),
+                    "sizes": " ".join(str(size) for size in group["L"]),
+                }
+            )
     return pd.DataFrame(rows)

@@ -17,6 +17,8 @@ import pytest
 import xarray as xr
 import yaml
 
+from deeprenorm.config import temperature_grid
+
 REPOSITORY = Path(__file__).resolve().parents[1]
 SNAKEFILE = REPOSITORY / "Snakefile"
 
@@ -100,7 +102,11 @@ def test_dry_run_of_the_default_config(tmp_path):
     result = snakemake(tmp_path, "--dry-run")
     assert result.returncode == 0, result.stderr[-3000:]
     counts = job_counts(result.stdout + result.stderr)
-    assert counts["simulate"] == 3 * 49 and counts["dataset"] == 3 and counts["autocorrelation"] == 3
+    default = yaml.safe_load((REPOSITORY / "config.yaml").read_text())
+    n_temperatures = len(temperature_grid(default["temperatures"]))
+    assert n_temperatures >= 40
+    assert counts["simulate"] == len(default["lattice_sizes"]) * n_temperatures
+    assert counts["dataset"] == len(default["lattice_sizes"]) and counts["autocorrelation"] == 3
 
 
 def test_dry_run_of_the_slurm_profile(tmp_path):
@@ -243,7 +249,7 @@ def test_killed_simulation_leaves_no_output_and_rerun_completes(tmp_path):
 
 
 def test_interrupted_run_resumes(tmp_path):
-    """SIGKILL of the whole Snakemake process group; the next run with --rerun-incomplete finishes."""
+    """SIGKILL of the whole Snakemake process group; after --unlock, the next run finishes."""
     config = dict(TINY, lattice_sizes=[64], temperatures=[2.27], samples_per_temperature=2000, algorithm="metropolis")
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
     target = "results/datasets/L64.nc"
@@ -259,6 +265,9 @@ def test_interrupted_run_resumes(tmp_path):
     os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
     assert not (tmp_path / "results/simulations/L64/T2.2700.nc").exists()
+    # A killed Snakemake cannot remove its lock: the README's recovery is --unlock, then the same command.
+    unlock = subprocess.run([*command, "--unlock"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert unlock.returncode == 0, unlock.stderr[-3000:]
     rerun = subprocess.run([*command, "--rerun-incomplete"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert xr.open_dataset(tmp_path / target)["spins"].shape == (1, 2000, 64, 64)

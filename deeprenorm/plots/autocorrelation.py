@@ -13,6 +13,7 @@ from ..thermo import fit_dynamic_exponent
 from .style import (
     algorithm_color,
     algorithm_label,
+    empty_panel,
     format_value_error,
     mark_critical_temperature,
     plain_log_labels,
@@ -35,16 +36,21 @@ _REQUIRED = {"algorithm", "L", "temperature"} | {
 
 
 def split_autocorrelation_table(table: pd.DataFrame, scan_L: int | None = None, tc_tolerance: float = 1e-9):
-    """``(scan, at_tc)`` rows of an autocorrelation table, by the rule of :func:`plot_autocorrelation`."""
+    """``(scan, at_tc, scan_L)``: the rows of each side of :func:`plot_autocorrelation`."""
     missing = _REQUIRED - set(table.columns)
     if missing:
         raise ValueError(f"autocorrelation table lacks the columns {sorted(missing)}")
+    if "kind" in table.columns:
+        scan_rows = table[table["kind"] == "scan"]
+        at_tc = table[table["kind"] == "size"]
+    else:
+        scan_rows = table
+        at_tc = table[np.abs(table["temperature"].astype(float) - T_C) <= tc_tolerance]
     if scan_L is None:
-        counts = table.groupby("L")["temperature"].nunique()
+        counts = scan_rows.groupby("L")["temperature"].nunique()
         scan_L = int(counts.idxmax()) if len(counts) else None
-    scan = table[table["L"] == scan_L].sort_values(["algorithm", "temperature"])
-    at_tc = table[np.abs(table["temperature"].astype(float) - T_C) <= tc_tolerance].sort_values(["algorithm", "L"])
-    return scan, at_tc, scan_L
+    scan = scan_rows[scan_rows["L"] == scan_L].sort_values(["algorithm", "temperature"])
+    return scan, at_tc.sort_values(["algorithm", "L"]), scan_L
 
 
 def _fit_lookup(fits, at_tc: pd.DataFrame, algorithm: str, observable: str):
@@ -136,13 +142,17 @@ def plot_autocorrelation(
     tau_int_abs_m, tau_int_abs_m_error, tau_int_energy, tau_int_energy_error`` (tau_int in
     sweeps, Sokal convention); ``seconds_per_sweep`` may be present and is not used.
 
-    Which rows go where (no extra column needed):
+    Which rows go where:
 
-    * **temperature scan** (left panels): the rows with ``L == scan_L``; ``scan_L=None`` picks
-      the size with the most distinct temperatures;
-    * **at T_c** (right panels): the rows with ``|temperature - T_C| <= tc_tolerance``
-      (``deeprenorm.exact.T_C``; pass e.g. ``tc_tolerance=5e-5`` if the workflow rounded T_c to
-      4 decimals).  A row of the scan size at T_c appears in both.
+    * with a ``kind`` column (as :func:`deeprenorm.dynamics.autocorrelation_study` writes):
+      ``kind == "scan"`` rows of size ``scan_L`` on the left, ``kind == "size"`` rows (all at
+      T_c) on the right;
+    * without it: the rows of size ``scan_L`` on the left, and on the right the rows with
+      ``|temperature - T_C| <= tc_tolerance`` (``deeprenorm.exact.T_C``; pass e.g.
+      ``tc_tolerance=5e-5`` if T_c was rounded to 4 decimals).  A row of the scan size at T_c
+      then appears in both.
+
+    ``scan_L=None`` picks the size with the most distinct scan temperatures.
 
     ``fits`` gives the dynamic exponents drawn on the right panels: a mapping
     ``{(algorithm, observable): (z, z_err)}`` with ``observable`` in ``"abs_m"``, ``"energy"``,
@@ -161,12 +171,10 @@ def plot_autocorrelation(
             if len(scan):
                 _scan_panel(axes[row, 0], scan, observable, scan_L)
             else:
-                axes[row, 0].text(0.5, 0.5, "no temperature scan", ha="center", va="center",
-                                  transform=axes[row, 0].transAxes)
+                empty_panel(axes[row, 0], "no temperature scan")
             if len(at_tc):
                 _size_panel(axes[row, 1], at_tc, observable, fits)
             else:
-                axes[row, 1].text(0.5, 0.5, f"no rows at T_c = {T_C:.6f}", ha="center", va="center",
-                                  transform=axes[row, 1].transAxes)
-        fig.suptitle("Integrated autocorrelation times (Sokal, automatic window c = 6)", fontsize=13)
+                empty_panel(axes[row, 1], f"no rows at T_c = {T_C:.9f}\n(see tc_tolerance)")
+        fig.suptitle("Integrated autocorrelation times τ_int (Sokal convention: 1/2 for independent samples)", fontsize=13)
         return save(fig, path)

@@ -38,6 +38,7 @@ __all__ = [
     "mark_critical_temperature",
     "plain_log_labels",
     "format_value_error",
+    "empty_panel",
     "save",
 ]
 
@@ -138,6 +139,12 @@ def plain_log_labels(axis) -> None:
         axis.set_minor_formatter(FuncFormatter(two_and_five))
     else:
         axis.set_minor_formatter(NullFormatter())
+
+
+def empty_panel(ax, message: str) -> None:
+    """Blank an axes that has nothing to show, leaving ``message`` in its middle."""
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="0.4")
 
 
 def format_value_error(value: float, error: float) -> str:

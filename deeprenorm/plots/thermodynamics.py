@@ -182,7 +182,7 @@ def _panel_estimates(ax, estimates: pd.DataFrame, colors):
             label=f"mean U₄ crossing: {format_value_error(row['T_c'], row['T_c_err'])}",
         )
     if x_max == 0.0:
-        ax.text(0.5, 0.5, "no T_c estimate\n(see the notes of the table)", ha="center", va="center",
+        ax.text(0.5, 0.7, "no T_c estimate\n(see the notes of the table)", ha="center", va="center",
                 transform=ax.transAxes, color="0.4")
         x_max = 0.1
     ax.set_xlim(-0.04 * x_max, 1.12 * x_max)

@@ -47,6 +47,6 @@ rule dataset:
     params:
         provenance=simulation_provenance,
     message:
-        "Dataset: L={wildcards.L}, {len(TEMPERATURES)} temperatures"
+        "Dataset: L={wildcards.L}"
     script:
         "../scripts/dataset.py"

@@ -16,7 +16,7 @@ rule thermodynamics_table:
     params:
         seed=config["seed"],
     message:
-        "Thermodynamic observables and T_c estimates for L = {LATTICE_SIZES}"
+        "Thermodynamic observables and T_c estimates"
     script:
         "../scripts/thermodynamics_table.py"
 
