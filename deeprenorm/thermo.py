@@ -1,6 +1,6 @@
 """Thermodynamics of the sampled datasets: observables per (L, T), T_c estimates, z fits.
 
-Pure functions of what is passed in (an ``xarray.Dataset`` following :mod:`deeprenorm.data`,
+Pure functions of what is passed in (``xarray.Dataset`` objects following :mod:`deeprenorm.data`,
 or the tables built here); no file I/O.
 
 * :func:`thermodynamic_table` -- one row per temperature of one L: the jackknife estimates of
@@ -8,8 +8,8 @@ or the tables built here); no file I/O.
   specific heat.  Concatenating the tables of several L gives the study table
   ``results/tables/thermodynamics.csv``.
 * :func:`critical_temperature_estimates` -- T_c from the connected-susceptibility peaks
-  (extrapolated in 1/L with nu = 1) and from Binder-cumulant crossings, with parametric-bootstrap
-  errors.
+  (extrapolated in 1/L with nu = 1) and from Binder-cumulant crossings of multi-histogram
+  reweighted curves (:mod:`deeprenorm.reweighting`), with blocked-jackknife errors.
 * :func:`fit_dynamic_exponent` -- z from tau_int(T_c) ~ L^z.
 * :func:`autocorrelation_table` -- tau_int per (algorithm, L, T) from sampler metadata.
 
@@ -25,9 +25,9 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2 as chi2_distribution
 
 from .exact import T_C, finite_energy, finite_specific_heat
+from .reweighting import MultiHistogram
 from .stats import (
     choose_block_size,
     integrated_autocorrelation_time,
@@ -114,10 +114,6 @@ _SUMMARY_COLUMNS = {
     "binder_cumulant": "binder",
 }
 
-# A bootstrap error needs most replicates to succeed; below this fraction the error is NaN.
-_MIN_BOOTSTRAP_SUCCESS = 0.5
-# lower end of the central one-sigma interval, Phi(-1)
-_ONE_SIGMA_LOW = 0.15865525393145707
 
 
 # --------------------------------------------------------------------------
@@ -318,26 +314,7 @@ def fit_dynamic_exponent(L, tau, tau_err=None) -> tuple[float, float]:
 
 
 # --------------------------------------------------------------------------
-# critical temperature
-
-
-def _all_crossings(x, d) -> np.ndarray:
-    """Every zero of the piecewise-linear ``d(x)`` (the rule of stats.locate_crossing)."""
-    s = np.sign(d)
-    roots = list(x[s == 0])
-    for j in np.flatnonzero(s[:-1] * s[1:] < 0):
-        roots.append(x[j] - d[j] * (x[j + 1] - x[j]) / (d[j + 1] - d[j]))
-    return np.sort(np.asarray(roots, dtype=float))
-
-
-def _curve(table: pd.DataFrame, column: str):
-    """``(T, value, error)`` of one L sorted by T, keeping points with a finite positive error."""
-    part = table.sort_values("temperature")
-    T = part["temperature"].to_numpy(dtype=float)
-    y = part[column].to_numpy(dtype=float)
-    s = part[f"{column}_err"].to_numpy(dtype=float)
-    keep = np.isfinite(T) & np.isfinite(y) & np.isfinite(s) & (s > 0)
-    return T[keep], y[keep], s[keep]
+# critical temperature (multi-histogram reweighting)
 
 
 def _row(method, L=None, L2=None, T_c=math.nan, T_c_err=math.nan, note="", **extra) -> dict:
@@ -355,123 +332,6 @@ def _row(method, L=None, L2=None, T_c=math.nan, T_c_err=math.nan, note="", **ext
     )
     row.update(extra)
     return row
-
-
-def _bootstrap_spread(values: np.ndarray, n_bootstrap: int):
-    """``(error, n_failed, note)`` of bootstrap replicates, NaN marking failed ones.
-
-    The error is half the central 68.3 % interval of the replicates, which equals the standard
-    deviation for a normal distribution but is not dominated by the few wild replicates of a
-    ratio estimator (a vertex ``-b/2a`` or a zero ``-c0/c1`` with a nearly vanishing
-    denominator).
-    """
-    ok = np.isfinite(values)
-    n_failed = int(n_bootstrap - ok.sum())
-    if ok.sum() < max(2, _MIN_BOOTSTRAP_SUCCESS * n_bootstrap):
-        return math.nan, n_failed, f"error undetermined: {n_failed} of {n_bootstrap} bootstrap refits failed"
-    note = f"{n_failed} of {n_bootstrap} bootstrap refits failed (excluded)" if n_failed else ""
-    low, high = np.percentile(values[ok], [100 * _ONE_SIGMA_LOW, 100 * (1 - _ONE_SIGMA_LOW)])
-    return float(0.5 * (high - low)), n_failed, note
-
-
-def _join(*notes) -> str:
-    return "; ".join(n for n in notes if n)
-
-
-# Defaults of the peak and crossing fits (see critical_temperature_estimates).
-_PEAK_FRACTION = 0.7
-_FIT_P_VALUE = 0.001
-
-
-def _peak_half_width(T, y, s, max_half_width: int, fraction: float):
-    """Widest fit window for the chi' maximum that stays on the top of the peak.
-
-    Windows of :func:`locate_peak` (``2h + 1`` points around the grid maximum) are tried from
-    ``h = max_half_width`` down.  A window is used when every point in it is at least
-    ``fraction`` of the grid maximum and the weighted parabola through it passes a chi2 test
-    (p >= 0.001).  Both guard against model error: the chi' peak is asymmetric (steeper below
-    T*), so a parabola reaching far down its flanks drifts to the flatter side, by more than
-    the statistical error on a coarse grid.  If no window with h >= 2 qualifies, ``h = 1``
-    (three points, an exact parabola).  Returns ``(h, note)``.
-    """
-    i = int(np.argmax(y))
-    rejected = []
-    for h in range(int(max_half_width), 1, -1):
-        n_fit = 2 * h + 1
-        if T.size < n_fit:
-            continue
-        window = _peak_window(T.size, i, h)
-        if np.any(y[window] < fraction * y[i]):
-            continue
-        u = T[window] - T[i]
-        coefficients = np.polyfit(u, y[window], 2, w=1.0 / s[window])
-        chi2 = float(np.sum(((y[window] - np.polyval(coefficients, u)) / s[window]) ** 2))
-        dof = n_fit - 3
-        if chi2_distribution.sf(chi2, dof) >= _FIT_P_VALUE:
-            return h, "; ".join(rejected)
-        rejected.append(f"{n_fit}-point parabola rejected (chi2/dof = {chi2 / dof:.1f})")
-    return 1, "; ".join(rejected)
-
-
-def _peak_window(n: int, i: int, half_width: int) -> slice:
-    """The ``2 half_width + 1`` points around index ``i`` that :func:`locate_peak` fits."""
-    n_fit = 2 * half_width + 1
-    lo = min(max(i - half_width, 0), n - n_fit)
-    return slice(lo, lo + n_fit)
-
-
-def _parabola_vertices(x, ys, sigma, limits):
-    """Vertex ``(positions, heights)`` of the weighted parabola through each row of ``ys``.
-
-    The fit of :func:`locate_peak` on a fixed window, vectorised over replicates.  NaN where
-    the parabola is not concave or its vertex lies outside ``limits`` (the sampled range).  A
-    vertex outside the window itself is kept: discarding those replicates would truncate the
-    distribution to the window and understate the error of a poorly resolved peak.
-    """
-    x0, scale = x[0], x[-1] - x[0]
-    u = (x - x0) / scale
-    a, b, c = np.polyfit(u, ys.T, 2, w=1.0 / sigma)  # each of shape (n_replicates,)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        position = x0 + scale * (-b / (2.0 * a))
-        height = c - b * b / (4.0 * a)
-    bad = ~(a < 0) | ~(position >= limits[0]) | ~(position <= limits[1])
-    return np.where(bad, math.nan, position), np.where(bad, math.nan, height)
-
-
-def _peak_rows(curves, noise, n_bootstrap, max_half_width, fraction):
-    """chi' peak per L: position and height with bootstrap errors."""
-    rows = []
-    shift = "pseudo-critical T*(L), expected above T_c by ~2.0/L"
-    for L, (T, y, s) in curves.items():
-        try:
-            half_width, window_note = _peak_half_width(T, y, s, max_half_width, fraction)
-            central = locate_peak(T, y, s, half_width=half_width)
-        except ValueError as err:
-            rows.append(_row("chi_prime_peak", L, note=f"peak not located: {err}"))
-            continue
-        # The replicates refit the central window: re-centring it on each replicate's grid
-        # maximum adds the jitter of the argmax of doubly-noisy data (measured on synthetic
-        # flat, finely sampled peaks: errors 15-60 % too large).
-        window = _peak_window(T.size, int(np.argmax(y)), half_width)
-        positions, heights = _parabola_vertices(
-            T[window], y[window] + s[window] * noise[L][:, window], s[window], (T[0], T[-1])
-        )
-        error, n_failed, note = _bootstrap_spread(positions, n_bootstrap)
-        height_error = _bootstrap_spread(heights, n_bootstrap)[0]
-        rows.append(
-            _row(
-                "chi_prime_peak",
-                L,
-                T_c=central.position,
-                T_c_err=error,
-                peak_height=central.height,
-                peak_height_err=height_error,
-                n_bootstrap=n_bootstrap,
-                n_bootstrap_failed=n_failed,
-                note=_join(shift, f"{2 * half_width + 1}-point parabola", window_note, note),
-            )
-        )
-    return rows
 
 
 def _extrapolation_row(peak_rows) -> dict:
@@ -501,221 +361,194 @@ def _extrapolation_row(peak_rows) -> dict:
     )
 
 
-def _crossing_window(T, d, sd, max_extra: int):
-    """Points for the straight-line fit of ``d = U4(L) - U4(L2)`` around its zero(s).
-
-    The core is the grid interval(s) where ``d`` changes sign, from the point before the first
-    sign change to the point after the last (noise near the crossing can make several).  It is
-    widened by up to ``max_extra`` points on each side while a weighted line through the window
-    passes a chi2 test (p >= 0.001), because more points average the noise as long as ``d``
-    stays linear.  Returns ``(slice, roots, note)``; raises ValueError when ``d`` has no zero.
-    """
-    s = np.sign(d)
-    changes = np.flatnonzero((s[:-1] * s[1:] < 0) | (s[:-1] == 0) | (s[1:] == 0))
-    roots = _all_crossings(T, d)
-    if roots.size == 0:
-        raise ValueError("the curves do not cross on the grid")
-    first, last = int(changes[0]), int(changes[-1]) + 1
-    rejected = []
-    for extra in range(int(max_extra), -1, -1):
-        window = slice(max(first - extra, 0), min(last + extra, T.size - 1) + 1)
-        n_fit = window.stop - window.start
-        if extra and n_fit == last - first + 1:
-            continue  # cannot widen (grid edge)
-        _, _, chi2, dof = _weighted_line(T[window], d[window], sd[window])
-        if dof <= 0 or extra == 0 or chi2_distribution.sf(chi2, dof) >= _FIT_P_VALUE:
-            break
-        rejected.append(f"{n_fit}-point line rejected (chi2/dof = {chi2 / dof:.1f})")
-    return window, roots, "; ".join(rejected)
-
-
-def _line_zero(T, d, sd) -> float:
-    coefficients, _, _, _ = _weighted_line(T, d, sd)
-    if coefficients[1] == 0.0:
+def _jackknife_error(replicas: np.ndarray) -> float:
+    """Delete-one-block jackknife error of a statistic from its leave-one-block-out values."""
+    replicas = np.asarray(replicas, dtype=float)
+    if replicas.size < 2 or not np.all(np.isfinite(replicas)):
         return math.nan
-    return float(-coefficients[0] / coefficients[1])
+    return float(math.sqrt((replicas.size - 1) / replicas.size * np.sum((replicas - replicas.mean()) ** 2)))
 
 
-def _crossing_rows(curves, noise, n_bootstrap, bracket, max_extra):
-    """Binder crossing of each pair of successive sizes; rows and bootstrap replicas per pair."""
-    rows, replicas = [], {}
-    sizes = sorted(curves)
-    where = f"in [{bracket[0]:g}, {bracket[1]:g}]"
-    for L1, L2 in zip(sizes[:-1], sizes[1:]):
-        (T1, u1, s1), (T2, u2, s2) = curves[L1], curves[L2]
-        # common temperatures (to 1e-9); both curves must be sampled at the same points
-        common, i1, i2 = np.intersect1d(np.round(T1, 9), np.round(T2, 9), return_indices=True)
-        inside = (common >= bracket[0]) & (common <= bracket[1])
-        i1, i2 = i1[inside], i2[inside]
-        T = T1[i1]
-        if T.size < 2:
-            rows.append(_row("binder_crossing", L1, L2, note=f"fewer than 2 common temperatures {where}"))
-            continue
-        d = u1[i1] - u2[i2]
-        sd = np.hypot(s1[i1], s2[i2])
-        try:
-            window, roots, window_note = _crossing_window(T, d, sd, max_extra)
-        except ValueError as err:
-            rows.append(_row("binder_crossing", L1, L2, note=f"no crossing {where}: {err}"))
-            continue
-        central = _line_zero(T[window], d[window], sd[window])
-        n_fit = window.stop - window.start
-        how = f"zero of a weighted line through {n_fit} points of U4({L1}) - U4({L2})"
-        if roots.size > 1:
-            how += f" ({roots.size} sign changes, noise)"
-        if not T[window][0] <= central <= T[window][-1]:
-            rows.append(_row("binder_crossing", L1, L2, note=f"no crossing {where}: {how} falls outside its window"))
-            continue
-        replica_d = (u1[i1] + s1[i1] * noise[L1][:, i1]) - (u2[i2] + s2[i2] * noise[L2][:, i2])
-        positions = np.array([_line_zero(T[window], row[window], sd[window]) for row in replica_d])
-        positions[(positions < bracket[0]) | (positions > bracket[1])] = math.nan
-        error, n_failed, note = _bootstrap_spread(positions, n_bootstrap)
-        replicas[(L1, L2)] = positions
-        rows.append(
-            _row(
-                "binder_crossing",
-                L1,
-                L2,
-                T_c=central,
-                T_c_err=error,
-                n_bootstrap=n_bootstrap,
-                n_bootstrap_failed=n_failed,
-                note=_join(how, window_note, note),
-            )
-        )
-    return rows, replicas
+def _peak(grid: np.ndarray, values: np.ndarray) -> tuple[float, float]:
+    """Maximum of a finely sampled curve: the vertex of the parabola through the top grid point
+    and its neighbours; NaN when the maximum sits on the edge of the grid (not resolved)."""
+    i = int(np.argmax(values))
+    if i == 0 or i == grid.size - 1:
+        return math.nan, math.nan
+    y0, y1, y2 = values[i - 1 : i + 2]
+    step = grid[1] - grid[0]
+    curvature = y0 - 2 * y1 + y2
+    offset = 0.5 * (y0 - y2) / curvature if curvature < 0 else 0.0
+    return float(grid[i] + offset * step), float(y1 - 0.25 * (y0 - y2) * offset)
 
 
-def _crossing_mean_row(crossing_rows, replicas, n_bootstrap) -> dict:
-    """Plain mean of the located crossings; error from the joint bootstrap (pairs share data)."""
-    method = "binder_crossing_mean"
-    found = [r for r in crossing_rows if math.isfinite(r["T_c"]) and (r["L"], r["L2"]) in replicas]
-    if not found:
-        return _row(method, note="no Binder crossing located")
-    value = float(np.mean([r["T_c"] for r in found]))
-    replicate_means = np.mean([replicas[(r["L"], r["L2"])] for r in found], axis=0)
-    error, n_failed, note = _bootstrap_spread(replicate_means, n_bootstrap)
-    pairs = ", ".join(f"{r['L']}/{r['L2']}" for r in found)
-    skipped = len(crossing_rows) - len(found)
-    return _row(
-        method,
-        T_c=value,
-        T_c_err=error,
-        n_bootstrap=n_bootstrap,
-        n_bootstrap_failed=n_failed,
-        note=_join(
-            f"mean of the crossings of L = {pairs}",
-            f"{skipped} pair(s) without a crossing left out" if skipped else "",
-            note,
-        ),
-    )
+def _crossings(grid: np.ndarray, difference: np.ndarray) -> np.ndarray:
+    """Zeros of a finely sampled curve by linear interpolation between grid points."""
+    sign = np.sign(difference)
+    j = np.flatnonzero(sign[:-1] * sign[1:] < 0)
+    return grid[j] - difference[j] * (grid[j + 1] - grid[j]) / (difference[j + 1] - difference[j])
+
+
+def _steepest(grid: np.ndarray, difference: np.ndarray, roots: np.ndarray) -> float:
+    """The zero where the curves separate fastest: the genuine crossing, not noise where two
+    curves lie on top of each other (both U4 -> 2/3 below T_c, -> 0 far above)."""
+    slopes = np.abs(np.interp(roots, grid[1:-1], np.gradient(difference, grid)[1:-1]))
+    return float(roots[np.argmax(slopes)])
 
 
 def critical_temperature_estimates(
-    table: pd.DataFrame,
-    seed,
-    n_bootstrap: int = 1000,
+    datasets,
     *,
-    binder_bracket: tuple[float, float] = (2.0, 2.6),
-    peak_half_width: int = 10,
-    peak_fraction: float = _PEAK_FRACTION,
-    crossing_extra_points: int = 4,
-) -> pd.DataFrame:
-    """Estimates of T_c from a thermodynamic table of one or several sizes.
+    window: tuple[float, float] = (2.0, 2.8),
+    n_blocks: int = 20,
+    grid_points: int = 241,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """T_c from the chi' peaks and the U4 crossings of multi-histogram reweighted curves.
 
-    ``table`` needs the columns ``L, temperature, chi_prime, chi_prime_err, binder,
-    binder_err`` (as :func:`thermodynamic_table`); points with a missing or non-positive error
-    are ignored.  Errors are from a parametric bootstrap: every point is redrawn from
-    ``Normal(value, err)`` (the temperatures are independent chains), ``n_bootstrap`` times,
-    with ``numpy.random.default_rng(seed)`` (``seed``: an int derived from the study seed), and
-    every estimate is refitted on the window chosen for the data; the error is half the central
-    68 % interval of the replicates (the standard deviation for normal replicates, robust to
-    the rare wild vertex or zero of a nearly flat fit).  One set of replicates serves all rows,
-    so correlated estimates (crossings sharing a size) get consistent errors.  Checked in the
-    tests: over independent noisy curves the scatter of the estimates matches these errors.
+    ``datasets``: per-L datasets (:mod:`deeprenorm.data` schema). For each L the samples of the
+    simulated temperatures inside ``window`` are combined by :class:`deeprenorm.reweighting.
+    MultiHistogram` and chi'(T), U4(T) and c(T) are evaluated on ``grid_points`` temperatures
+    spanning the simulated range inside ``window`` (never extrapolated). Errors: blocked jackknife
+    over ``n_blocks`` blocks of samples, the same block left out at every temperature, with the
+    whole analysis (reweighting, peak, crossing) repeated per block.
 
-    Rows (``method``):
+    Returns ``(estimates, curves)``.
+
+    ``estimates`` has :data:`ESTIMATE_COLUMNS`; ``n_bootstrap`` holds the number of jackknife
+    blocks. Rows (``method``):
 
     ``chi_prime_peak`` (one per L)
-        ``T_c`` = position ``T*(L)`` of the chi' maximum, ``peak_height`` = chi'_max, by
-        :func:`deeprenorm.stats.locate_peak`: a weighted parabola through the ``2h + 1`` points
-        around the grid maximum, ``h`` the largest ``<= peak_half_width`` whose points all lie
-        above ``peak_fraction`` of the maximum and whose parabola passes a chi2 test
-        (p >= 0.001), else 1 (the note says which).  The peak is asymmetric, so wider windows
-        would pull the vertex to the flat high-T side.  ``T*(L)`` is a pseudo-critical
-        temperature, above T_c by ~2.0/L (REFERENCES 4.8).  On a grid coarse compared with the
-        peak width (spacing ~0.1 at L >~ 24) the three-point vertex can be off by a tenth of
-        the spacing (seen: +0.013 at L = 24, spacing 0.095, three times the error), which the
-        bootstrap error does not include; use a denser grid near T_c.
-    ``binder_crossing`` (one per successive pair ``L < L2``)
-        Zero of ``d(T) = U4(L) - U4(L2)`` on the common temperatures inside ``binder_bracket``
-        (where the curves fan out; outside it both sit on 2/3, or on noise around 0, and cross
-        at random): a weighted straight line through the points around the sign change(s) of
-        ``d``, widened by up to ``crossing_extra_points`` on each side while the line passes a
-        chi2 test (p >= 0.001).  With one sign change and no widening this is linear
-        interpolation (:func:`deeprenorm.stats.locate_crossing`); on a fine grid noise makes
-        several sign changes, which the line fit averages over.  No sign change: NaN and a note.
+        position T*(L) and height of the chi' maximum: pseudo-critical, above T_c by ~2.0/L.
+    ``binder_crossing`` (one per successive pair L < L2)
+        the zero of U4(L) - U4(L2) where the curves separate fastest.
     ``chi_prime_peak_extrapolation``
-        Weighted fit ``T*(L) = T_c + a / L`` (nu = 1) to the located peaks (>= 2 sizes);
-        ``slope`` = a.  With more than two sizes the errors are multiplied by
-        ``sqrt(chi2/dof)`` when that exceeds 1 (stated in ``note``), ``chi2_dof`` is reported.
+        weighted fit T*(L) = T_c + a/L (nu = 1) over the located peaks, ``slope`` = a.
     ``binder_crossing_mean``
-        Plain mean of the located crossings, error from the joint bootstrap.
+        mean of the crossings with its jackknife error (the blocks are shared, so correlations
+        between crossings that share a size are included).
 
-    Columns (:data:`ESTIMATE_COLUMNS`): ``method``, ``L``, ``L2`` (nullable ints; ``L2`` only
-    for crossings), ``T_c``, ``T_c_err``, ``deviation_from_onsager`` (``T_c - T_C``),
-    ``deviation_sigma`` (that over ``T_c_err``), ``peak_height``, ``peak_height_err`` (chi'
-    peaks), ``slope``, ``slope_err``, ``chi2_dof`` (extrapolation), ``n_bootstrap``,
-    ``n_bootstrap_failed`` (replicates where the refit failed, excluded; if more than half
-    fail the error is NaN), ``note`` (why a value is NaN, and how it was obtained).
-
-    Never raises on scientifically degenerate input (one size, a peak on the edge of the grid,
-    curves that do not cross, too few points): those rows get NaN and a note.
+    ``curves`` (columns ``L, temperature, chi_prime, chi_prime_err, binder, binder_err,
+    specific_heat, specific_heat_err``): the reweighted curves with jackknife errors, for plots.
+    Degenerate input (fewer than two temperatures in the window, a maximum on the window edge,
+    curves that never cross) gives NaN rows with a ``note``, never an exception.
     """
-    missing = {"L", "temperature", "chi_prime", "chi_prime_err", "binder", "binder_err"} - set(table.columns)
-    if missing:
-        raise ValueError(f"table lacks the columns {sorted(missing)}")
-    n_bootstrap = int(n_bootstrap)
-    if n_bootstrap < 2:
-        raise ValueError(f"n_bootstrap must be >= 2, got {n_bootstrap}")
-    lo, hi = map(float, binder_bracket)
-    if not lo < hi:
-        raise ValueError(f"binder_bracket must be (low, high) with low < high, got {binder_bracket!r}")
+    if not window[0] < window[1]:
+        raise ValueError(f"window must be (low, high) with low < high, got {window}")
+    if n_blocks < 2:
+        raise ValueError(f"n_blocks must be >= 2, got {n_blocks}")
+    observables = ("chi_prime", "binder", "specific_heat")
+    per_size = {}
+    for dataset in sorted(datasets, key=lambda d: int(d.attrs["L"])):
+        size = int(dataset.attrs["L"])
+        T = dataset["temperature"].values
+        inside = (T >= window[0]) & (T <= window[1])
+        if inside.sum() < 2:
+            per_size[size] = None
+            continue
+        energy = dataset["energy"].values[inside]
+        magnetization = dataset["magnetization"].values[inside]
+        grid = np.linspace(T[inside].min(), T[inside].max(), grid_points)
+        full = MultiHistogram(T[inside], energy, magnetization, size)
+        edges = np.linspace(0, energy.shape[1], n_blocks + 1).astype(int)
+        replicas = []
+        for block in range(n_blocks):
+            keep = np.r_[0 : edges[block], edges[block + 1] : energy.shape[1]]
+            replica = MultiHistogram(T[inside], energy[:, keep], magnetization[:, keep], size, initial_log_z=full.log_z)
+            replicas.append(replica.observables(grid))
+        per_size[size] = (grid, full.observables(grid), replicas)
 
-    rng = np.random.default_rng(seed)
-    sizes = sorted(int(L) for L in pd.unique(table["L"]))
-    chi_curves, binder_curves, chi_noise, binder_noise = {}, {}, {}, {}
-    for L in sizes:
-        part = table[table["L"] == L]
-        chi_curves[L] = _curve(part, "chi_prime")
-        binder_curves[L] = _curve(part, "binder")
-        # Draw order fixed (sizes ascending, chi' then U4) so the seed alone fixes the errors.
-        chi_noise[L] = rng.standard_normal((n_bootstrap, chi_curves[L][0].size))
-        binder_noise[L] = rng.standard_normal((n_bootstrap, binder_curves[L][0].size))
-
-    peak_rows = _peak_rows(chi_curves, chi_noise, n_bootstrap, peak_half_width, peak_fraction)
-    crossing_rows, crossing_replicas = _crossing_rows(
-        binder_curves, binder_noise, n_bootstrap, (lo, hi), crossing_extra_points
-    )
-    if len(sizes) < 2:
-        crossing_rows = [_row("binder_crossing", sizes[0] if sizes else None, note="needs >= 2 lattice sizes")]
-    rows = (
-        peak_rows
-        + crossing_rows
-        + [_extrapolation_row(peak_rows), _crossing_mean_row(crossing_rows, crossing_replicas, n_bootstrap)]
-    )
-    result = pd.DataFrame(rows, columns=ESTIMATE_COLUMNS)
-    for column in ("L", "L2", "n_bootstrap", "n_bootstrap_failed"):
-        result[column] = pd.array(
-            [None if v is None or (isinstance(v, float) and math.isnan(v)) else int(v) for v in result[column]],
-            dtype="Int64",
+    rows, curves = [], []
+    peak_rows = []
+    for size, result in per_size.items():
+        if result is None:
+            peak_rows.append(_row("chi_prime_peak", L=size, note=f"fewer than 2 simulated temperatures in {window}"))
+            continue
+        grid, full, replicas = result
+        curve = {"L": size, "temperature": grid}
+        for name in observables:
+            stacked = np.array([replica[name] for replica in replicas])
+            curve[name] = full[name]
+            curve[f"{name}_err"] = np.sqrt((n_blocks - 1) / n_blocks * np.sum((stacked - stacked.mean(0)) ** 2, axis=0))
+        curves.append(pd.DataFrame(curve))
+        position, height = _peak(grid, full["chi_prime"])
+        if not math.isfinite(position):
+            peak_rows.append(_row("chi_prime_peak", L=size, note="chi' maximum on the edge of the reweighting window"))
+            continue
+        replica_peaks = np.array([_peak(grid, replica["chi_prime"]) for replica in replicas])
+        peak_rows.append(
+            _row(
+                "chi_prime_peak",
+                L=size,
+                T_c=position,
+                T_c_err=_jackknife_error(replica_peaks[:, 0]),
+                peak_height=height,
+                peak_height_err=_jackknife_error(replica_peaks[:, 1]),
+                n_bootstrap=n_blocks,
+                note="pseudo-critical T*(L) of reweighted chi', above T_c by ~2.0/L; jackknife error",
+            )
         )
-    result["note"] = result["note"].astype(str)
-    return result
+    rows += peak_rows
 
+    crossing_rows, crossing_replicas = [], []
+    located = [size for size, result in per_size.items() if result is not None]
+    for small, large in zip(located, located[1:]):
+        grid_small, full_small, replicas_small = per_size[small]
+        grid_large, full_large, replicas_large = per_size[large]
+        low, high = max(grid_small[0], grid_large[0]), min(grid_small[-1], grid_large[-1])
+        grid = np.linspace(low, high, grid_points)
 
-# --------------------------------------------------------------------------
-# autocorrelation
+        def difference(curve_small, curve_large):
+            return np.interp(grid, grid_small, curve_small["binder"]) - np.interp(grid, grid_large, curve_large["binder"])
+
+        full_difference = difference(full_small, full_large)
+        roots = _crossings(grid, full_difference)
+        if roots.size == 0:
+            crossing_rows.append(_row("binder_crossing", L=small, L2=large, note="U4 curves do not cross in the window"))
+            continue
+        crossing = _steepest(grid, full_difference, roots)
+        replica_roots = []
+        for replica_small, replica_large in zip(replicas_small, replicas_large):
+            replica_difference = difference(replica_small, replica_large)
+            found = _crossings(grid, replica_difference)
+            replica_roots.append(found[np.argmin(np.abs(found - crossing))] if found.size else math.nan)
+        replica_roots = np.array(replica_roots)
+        crossing_replicas.append(replica_roots)
+        note = "zero of reweighted U4(L) - U4(L2); jackknife error"
+        if roots.size > 1:
+            note += f"; {roots.size} zeros, the steepest taken"
+        crossing_rows.append(
+            _row(
+                "binder_crossing",
+                L=small,
+                L2=large,
+                T_c=crossing,
+                T_c_err=_jackknife_error(replica_roots),
+                n_bootstrap=n_blocks,
+                note=note,
+            )
+        )
+    rows += crossing_rows
+    rows.append(_extrapolation_row(peak_rows))
+    located_crossings = [r["T_c"] for r in crossing_rows if math.isfinite(r["T_c"])]
+    if located_crossings:
+        mean_replicas = np.nanmean(np.array(crossing_replicas), axis=0)
+        rows.append(
+            _row(
+                "binder_crossing_mean",
+                T_c=float(np.mean(located_crossings)),
+                T_c_err=_jackknife_error(mean_replicas),
+                n_bootstrap=n_blocks,
+                note=f"mean of {len(located_crossings)} crossing(s)",
+            )
+        )
+    else:
+        rows.append(_row("binder_crossing_mean", note="no U4 crossing located"))
+    estimates = pd.DataFrame(rows, columns=ESTIMATE_COLUMNS)
+    estimates["L"] = estimates["L"].astype("Int64")
+    estimates["L2"] = estimates["L2"].astype("Int64")
+    curve_columns = ["L", "temperature"] + [f"{n}{suffix}" for n in observables for suffix in ("", "_err")]
+    curves = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(columns=curve_columns)
+    return estimates, curves[curve_columns]
 
 
 def autocorrelation_table(records: Iterable) -> pd.DataFrame:

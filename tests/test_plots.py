@@ -8,12 +8,16 @@ atomically, and leave no pyplot state behind.
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 from matplotlib import image as mpimg
 
+from deeprenorm.data import simulation_to_xarray
 from deeprenorm.exact import T_C, finite_energy, finite_specific_heat
+from deeprenorm.ising import sample
 from deeprenorm.plots import plot_autocorrelation, plot_thermodynamics
 from deeprenorm.plots import style
 from deeprenorm.thermo import THERMODYNAMIC_COLUMNS, critical_temperature_estimates
+from deeprenorm.thermo import thermodynamic_table as real_thermodynamic_table
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -100,29 +104,39 @@ def table():
     return thermodynamic_table()
 
 
-def test_plot_thermodynamics_writes_png(tmp_path, table):
-    estimates = critical_temperature_estimates(table, seed=1, n_bootstrap=100)
+@pytest.fixture(scope="module")
+def real_datasets():
+    """Small real datasets (L = 6 and 8, 8 temperatures around T_c, 300 Wolff samples each)."""
+    datasets = []
+    for L in (6, 8):
+        parts = [simulation_to_xarray(sample(L, T, 300, "wolff", seed=2)) for T in np.linspace(2.0, 2.8, 8)]
+        combined = xr.concat(parts, dim="temperature", combine_attrs="drop_conflicts")
+        combined.attrs.update(L=L, seed=2)
+        datasets.append(combined)
+    return datasets
+
+
+def test_plot_thermodynamics_writes_png(tmp_path, real_datasets):
+    table = pd.concat([real_thermodynamic_table(d) for d in real_datasets], ignore_index=True)
+    estimates, curves = critical_temperature_estimates(real_datasets, n_blocks=5)
     path = tmp_path / "figures" / "thermodynamics.png"  # folder created on the way
-    assert plot_thermodynamics(table, path, estimates) == path
+    assert plot_thermodynamics(table, path, estimates, curves) == path
     assert_png(path)
-
-
-def test_plot_thermodynamics_computes_estimates_and_overwrites(tmp_path, table):
-    path = tmp_path / "thermodynamics.png"
     path.write_bytes(b"stale")
-    plot_thermodynamics(table, path)
+    plot_thermodynamics(table, path, estimates, curves)
     assert_png(path)
 
 
-def test_plot_thermodynamics_on_degenerate_tables(tmp_path):
-    # one size on a coarse grid: no crossing, no extrapolation, NaN estimates
+def test_plot_thermodynamics_on_degenerate_tables(tmp_path, real_datasets):
+    # one size: no crossing, no extrapolation, NaN estimates; no reweighted curves at all
+    estimates, _ = critical_temperature_estimates(real_datasets[:1], n_blocks=4)
     coarse = thermodynamic_table(sizes=(8,), temperatures=np.array([2.0, 2.3, 2.6]))
-    plot_thermodynamics(coarse, tmp_path / "coarse.png")
+    plot_thermodynamics(coarse, tmp_path / "coarse.png", estimates)
     assert_png(tmp_path / "coarse.png")
     # NaN errors (fewer than 4 samples per temperature)
     tiny = thermodynamic_table(sizes=(4, 8), temperatures=np.array([2.0, 2.5]))
     tiny[[c for c in tiny.columns if c.endswith("_err")]] = np.nan
-    plot_thermodynamics(tiny, tmp_path / "tiny.png")
+    plot_thermodynamics(tiny, tmp_path / "tiny.png", estimates.iloc[:0])
     assert_png(tmp_path / "tiny.png")
 
 

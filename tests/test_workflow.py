@@ -43,6 +43,7 @@ FIGURES = ["results/figures/thermodynamics.png", "results/figures/autocorrelatio
 TABLES = [
     "results/tables/thermodynamics.csv",
     "results/tables/tc_thermodynamic.csv",
+    "results/tables/thermodynamics_reweighted.csv",
     "results/tables/autocorrelation.csv",
     "results/tables/dynamic_exponents.csv",
 ]

@@ -17,7 +17,6 @@ from ..exact import (
     onsager_specific_heat,
     yang_magnetization,
 )
-from ..thermo import critical_temperature_estimates
 from .style import (
     EXACT_COLOR,
     algorithm_label,
@@ -119,9 +118,27 @@ def _panel_specific_heat(ax, table, colors, grid):
     )
 
 
-def _panel_chi_prime(ax, table, colors):
+def _reweighted(ax, curves, column, colors):
+    """Multi-histogram curves with their jackknife band, behind the data points."""
+    if curves is None:
+        return
+    for L, part in _by_size(curves):
+        ax.plot(part["temperature"], part[column], color=colors.get(L, "0.3"), linewidth=1.2, zorder=2)
+        ax.fill_between(
+            part["temperature"],
+            part[column] - part[f"{column}_err"],
+            part[column] + part[f"{column}_err"],
+            color=colors.get(L, "0.3"),
+            alpha=0.25,
+            linewidth=0,
+            zorder=1,
+        )
+
+
+def _panel_chi_prime(ax, table, colors, curves):
+    _reweighted(ax, curves, "chi_prime", colors)
     for L, part in _by_size(table):
-        _data(ax, part, "chi_prime", colors[L], connect=True)
+        _data(ax, part, "chi_prime", colors[L], connect=curves is None)
     values = table["chi_prime"].to_numpy(dtype=float)
     if np.any(values > 0):
         ax.set_yscale("log")
@@ -131,9 +148,27 @@ def _panel_chi_prime(ax, table, colors):
         plain_log_labels(ax.yaxis)
 
 
-def _panel_binder(ax, table, colors):
+def _binder_inset(ax, table, colors, curves):
+    """Zoom on the crossings, where the full panel cannot separate the sizes."""
+    inset = ax.inset_axes([0.52, 0.5, 0.46, 0.46])
+    low, high = T_C - 0.07, T_C + 0.07
+    _reweighted(inset, curves[(curves["temperature"] >= low) & (curves["temperature"] <= high)], "binder", colors)
+    near = table[(table["temperature"] >= low) & (table["temperature"] <= high)]
+    for L, part in _by_size(near):
+        _data(inset, part, "binder", colors[L], connect=False)
+    inset.axvline(T_C, color="0.35", linestyle=":", linewidth=1.0)
+    inset.axhline(BINDER_CRITICAL, color=EXACT_COLOR, linestyle="-.", linewidth=0.8)
+    inset.set_xlim(low, high)
+    inset.tick_params(labelsize=7)
+    inset.set_title("near T_c, reweighted", fontsize=8)
+
+
+def _panel_binder(ax, table, colors, curves):
+    _reweighted(ax, curves, "binder", colors)
     for L, part in _by_size(table):
-        _data(ax, part, "binder", colors[L], connect=True)
+        _data(ax, part, "binder", colors[L], connect=curves is None)
+    if curves is not None and len(curves):
+        _binder_inset(ax, table, colors, curves)
     ax.axhline(2.0 / 3.0, color="0.5", linestyle="--", linewidth=1.0, label="2/3 (ordered)")
     ax.axhline(BINDER_CRITICAL, color=EXACT_COLOR, linestyle="-.", linewidth=1.0, label=f"U* = {BINDER_CRITICAL}")
     low = np.nanmin((table["binder"] - table["binder_err"].fillna(0.0)).to_numpy(dtype=float), initial=0.0)
@@ -154,7 +189,7 @@ def _panel_estimates(ax, estimates: pd.DataFrame, colors):
         x_max = max(x_max, x)
         ax.errorbar(
             x, row.T_c, yerr=row.T_c_err, color=colors.get(int(row.L), "0.3"), linestyle="none",
-            label="χ' peak T*(L)" if index == 0 else None, **_DATA_STYLE,
+            label="χ' peak T*(L), reweighted" if index == 0 else None, **_DATA_STYLE,
         )
     extrapolation = finite[finite["method"] == "chi_prime_peak_extrapolation"]
     if len(extrapolation):
@@ -192,14 +227,15 @@ def _panel_estimates(ax, estimates: pd.DataFrame, colors):
     ax.legend(loc="upper left")
 
 
-def plot_thermodynamics(table: pd.DataFrame, path, estimates: pd.DataFrame | None = None, *, seed: int = 0):
+def plot_thermodynamics(table: pd.DataFrame, path, estimates: pd.DataFrame, curves: pd.DataFrame | None = None):
     """Six-panel figure of the thermodynamic table, written as a PNG to ``path``.
 
     ``table``: rows of :func:`deeprenorm.thermo.thermodynamic_table` for one or several L
     (columns used: ``L, temperature, algorithm, e, abs_m, specific_heat, chi_prime, binder``
-    and their ``_err``).  ``estimates``: the output of
-    :func:`deeprenorm.thermo.critical_temperature_estimates` for the same table; if None it is
-    computed here with ``seed`` and 200 bootstrap replicates.
+    and their ``_err``).  ``estimates`` and ``curves``: the two outputs of
+    :func:`deeprenorm.thermo.critical_temperature_estimates` for the same datasets; the
+    reweighted chi' and U4 curves (with jackknife bands, and a zoom on the U4 crossings) are drawn
+    when ``curves`` is given.
 
     Panels (data with one-sigma error bars, one colour per L, Onsager's T_c dotted):
     <|m|> with Yang's infinite-lattice curve; e and c with Kaufman's exact finite-L curves (same
@@ -209,8 +245,6 @@ def plot_thermodynamics(table: pd.DataFrame, path, estimates: pd.DataFrame | Non
     of their mean.  Returns the path.
     """
     table = table.sort_values(["L", "temperature"])
-    if estimates is None:
-        estimates = critical_temperature_estimates(table, seed, n_bootstrap=200)
     colors = size_colors(table["L"])
     grid = _fine_grid(table["temperature"])
     algorithms = ", ".join(algorithm_label(a) for a in sorted(pd.unique(table["algorithm"].astype(str))))
@@ -220,8 +254,8 @@ def plot_thermodynamics(table: pd.DataFrame, path, estimates: pd.DataFrame | Non
         _panel_magnetization(axes[0, 0], table, colors, grid)
         _panel_energy(axes[0, 1], table, colors, grid)
         _panel_specific_heat(axes[0, 2], table, colors, grid)
-        _panel_chi_prime(axes[1, 0], table, colors)
-        _panel_binder(axes[1, 1], table, colors)
+        _panel_chi_prime(axes[1, 0], table, colors, curves)
+        _panel_binder(axes[1, 1], table, colors, curves)
         _panel_estimates(axes[1, 2], estimates, colors)
         for ax in list(axes[0]) + list(axes[1, :2]):
             mark_critical_temperature(ax)

@@ -1,4 +1,5 @@
-# Thermodynamics of every L against the exact solution, and T_c from U4 crossings and chi' peaks.
+# Thermodynamics of every L against the exact solution, and T_c from U4 crossings and chi' peaks
+# of multi-histogram reweighted curves.
 
 
 rule thermodynamics_table:
@@ -7,14 +8,13 @@ rule thermodynamics_table:
     output:
         table="results/tables/thermodynamics.csv",
         critical="results/tables/tc_thermodynamic.csv",
+        curves="results/tables/thermodynamics_reweighted.csv",
     log:
         "logs/thermodynamics_table.log",
     threads: 1
     resources:
         mem_mb=4000,
         runtime=30,
-    params:
-        seed=config["seed"],
     message:
         "Thermodynamic observables and T_c estimates"
     script:
@@ -25,6 +25,7 @@ rule thermodynamics_figure:
     input:
         table="results/tables/thermodynamics.csv",
         critical="results/tables/tc_thermodynamic.csv",
+        curves="results/tables/thermodynamics_reweighted.csv",
     output:
         report(
             "results/figures/thermodynamics.png",

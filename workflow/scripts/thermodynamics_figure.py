@@ -1,4 +1,4 @@
-"""Snakemake adapter: thermodynamics table and T_c estimates -> results/figures/thermodynamics.png."""
+"""Snakemake adapter: thermodynamics tables -> results/figures/thermodynamics.png."""
 
 import pandas as pd
 
@@ -6,4 +6,7 @@ from deeprenorm import pipeline
 from deeprenorm.plots.thermodynamics import plot_thermodynamics
 
 pipeline.start(snakemake)
-plot_thermodynamics(pd.read_csv(snakemake.input.table), snakemake.output[0], pd.read_csv(snakemake.input.critical))
+inputs = snakemake.input
+plot_thermodynamics(
+    pd.read_csv(inputs.table), snakemake.output[0], pd.read_csv(inputs.critical), pd.read_csv(inputs.curves)
+)

@@ -1,15 +1,16 @@
-"""Snakemake adapter: datasets -> thermodynamics table and T_c estimates (CSV)."""
+"""Snakemake adapter: datasets -> thermodynamics table, T_c estimates and reweighted curves (CSV)."""
 
 import pandas as pd
 
-from deeprenorm import pipeline, seeding
+from deeprenorm import pipeline
 from deeprenorm.data import open_dataset, write_table
 from deeprenorm.thermo import critical_temperature_estimates, thermodynamic_table
 
 logger = pipeline.start(snakemake)
-table = pd.concat([thermodynamic_table(open_dataset(path)) for path in snakemake.input], ignore_index=True)
-rng_seed = seeding.stream(snakemake.params.seed, "analysis", 0)
-estimates = critical_temperature_estimates(table, rng_seed)
+datasets = [open_dataset(path) for path in snakemake.input]
+table = pd.concat([thermodynamic_table(dataset) for dataset in datasets], ignore_index=True)
+estimates, curves = critical_temperature_estimates(datasets)
 logger.info("T_c estimates:\n%s", estimates[["method", "L", "L2", "T_c", "T_c_err", "note"]].to_string())
 write_table(table, snakemake.output.table)
 write_table(estimates, snakemake.output.critical)
+write_table(curves, snakemake.output.curves)

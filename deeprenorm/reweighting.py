@@ -1,0 +1,126 @@
+"""Multi-histogram reweighting (Ferrenberg & Swendsen, PRL 63, 1195 (1989)).
+
+The samples of all simulated temperatures of one L are combined into one estimate of the density
+of states, which turns the discrete temperature grid into continuous curves <O>(T): the chi' peak
+and the U4 crossings are then located on smooth curves instead of between grid points. With
+``Z_k`` the partition functions at the simulated ``beta_k`` and ``n_k`` samples each, every sample
+``x`` (total energy ``E_x``) carries the weight
+
+    W(E_x) = 1 / sum_k n_k exp(-beta_k E_x - ln Z_k),
+
+the ``ln Z_k`` solve ``ln Z_k = ln sum_x exp(-beta_k E_x) W(E_x)`` self-consistently (found here
+by Newton's method on the equivalent convex problem), and
+
+    <O>(beta) = sum_x O_x exp(-beta E_x) W(E_x) / sum_x exp(-beta E_x) W(E_x).
+
+Samples are stored >= 2 tau_int apart, so they count as independent (the weights n_k are the
+sample counts). Everything is done in log space. Errors come from a blocked jackknife in which the
+same block of every temperature is left out together.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import logsumexp
+
+__all__ = ["MultiHistogram"]
+
+
+class MultiHistogram:
+    """Reweighting of one lattice size's samples to any temperature in their range.
+
+    Parameters
+    ----------
+    temperatures : (K,) simulated temperatures
+    energy, magnetization : (K, n) per-spin energy and magnetisation of the samples
+    L : lattice size (N = L^2 spins)
+    """
+
+    def __init__(
+        self, temperatures, energy, magnetization, L: int, *, initial_log_z=None, tolerance=1e-9, max_iterations=100
+    ):
+        self.temperatures = np.asarray(temperatures, dtype=float)
+        energy = np.asarray(energy, dtype=float)
+        magnetization = np.asarray(magnetization, dtype=float)
+        if energy.shape != magnetization.shape or energy.shape[0] != self.temperatures.size:
+            raise ValueError("energy and magnetization must be (temperature, sample) arrays matching temperatures")
+        self.L = int(L)
+        n_sites = self.L**2
+        self.betas = 1.0 / self.temperatures
+        self.counts = np.full(self.temperatures.size, energy.shape[1], dtype=float)
+        self.total_energy = (energy * n_sites).ravel()
+        self.energy = energy.ravel()
+        self.magnetization = magnetization.ravel()
+        self.log_z = self._solve(initial_log_z, tolerance, max_iterations)
+
+    def _solve(self, initial_log_z, tolerance, max_iterations):
+        """Newton's method on the convex objective whose stationary point is the
+        Ferrenberg-Swendsen fixed point (Shirts & Chodera, J. Chem. Phys. 129, 124105 (2008)):
+
+            F(f) = sum_x ln sum_k n_k exp(f_k - beta_k E_x) - sum_k n_k f_k,   f_k = -ln Z_k,
+
+        with f_0 = 0 fixing the free additive constant. Converges in a handful of steps where the
+        plain fixed-point iteration needs hundreds."""
+        log_counts = np.log(self.counts)[:, None]
+        boltzmann = -np.outer(self.betas, self.total_energy)
+        if initial_log_z is None:
+            # Start from thermodynamic integration, d ln Z / d beta = -<E> (trapezoid rule): robust
+            # even where neighbouring histograms barely overlap.
+            mean_energy = self.total_energy.reshape(self.temperatures.size, -1).mean(axis=1)
+            steps = -np.diff(self.betas) * 0.5 * (mean_energy[1:] + mean_energy[:-1])
+            initial_log_z = np.concatenate([[0.0], np.cumsum(steps)])
+        free = -np.asarray(initial_log_z, dtype=float)
+
+        def evaluate(free):
+            log_numerator = log_counts + free[:, None] + boltzmann
+            log_denominator = logsumexp(log_numerator, axis=0)
+            objective = log_denominator.sum() - self.counts @ free
+            return objective, log_numerator, log_denominator
+
+        objective, log_numerator, log_denominator = evaluate(free)
+        for _ in range(max_iterations):
+            probabilities = np.exp(log_numerator - log_denominator)
+            occupancy = probabilities.sum(axis=1)
+            gradient = occupancy - self.counts
+            if np.max(np.abs(gradient)) < tolerance * self.counts.min():
+                break
+            hessian = np.diag(occupancy) - probabilities @ probabilities.T
+            step = np.zeros_like(free)
+            step[1:] = np.linalg.lstsq(hessian[1:, 1:], -gradient[1:], rcond=None)[0]
+            scale = 1.0
+            trial = evaluate(free + step)
+            while trial[0] > objective and scale > 1e-6:
+                scale *= 0.5
+                trial = evaluate(free + scale * step)
+            if trial[0] > objective:
+                break  # no descent left at floating-point resolution
+            free = free + scale * step
+            objective, log_numerator, log_denominator = trial
+        self._log_w = -log_denominator
+        return -free
+
+    def moments(self, temperatures) -> dict[str, np.ndarray]:
+        """Reweighted <e>, <e^2>, <|m|>, <m^2>, <m^4> at each of ``temperatures``."""
+        temperatures = np.atleast_1d(np.asarray(temperatures, dtype=float))
+        m2 = self.magnetization**2
+        columns = np.stack([self.energy, self.energy**2, np.abs(self.magnetization), m2, m2**2], axis=1)
+        result = np.empty((temperatures.size, columns.shape[1]))
+        # Chunks of target temperatures keep the (targets x samples) weight matrix small.
+        for start in range(0, temperatures.size, 64):
+            chunk = temperatures[start : start + 64]
+            log_p = -np.outer(1.0 / chunk, self.total_energy) + self._log_w[None, :]
+            log_p -= logsumexp(log_p, axis=1)[:, None]
+            result[start : start + 64] = np.exp(log_p) @ columns
+        return dict(zip(("e", "e2", "abs_m", "m2", "m4"), result.T))
+
+    def observables(self, temperatures) -> dict[str, np.ndarray]:
+        """Reweighted specific heat, connected susceptibility chi' and Binder cumulant U4."""
+        temperatures = np.atleast_1d(np.asarray(temperatures, dtype=float))
+        moments = self.moments(temperatures)
+        n_sites = self.L**2
+        return {
+            **moments,
+            "specific_heat": n_sites * (moments["e2"] - moments["e"] ** 2) / temperatures**2,
+            "chi_prime": n_sites * (moments["m2"] - moments["abs_m"] ** 2) / temperatures,
+            "binder": 1.0 - moments["m4"] / (3.0 * moments["m2"] ** 2),
+        }
