@@ -39,7 +39,7 @@ def assert_within(estimate, exact, label):
 @pytest.mark.parametrize("L", [8, 16])
 @pytest.mark.parametrize("T", [2.0, T_C, 2.6])
 def test_energy_and_specific_heat_match_kaufman(algorithm, L, T):
-    result = sample(L, T, 20000, algorithm, seed=2024)
+    result = sample(L, T, 50000, algorithm, seed=2024)
     summary = thermodynamic_summary(result.energy, result.magnetization, L, T)
     assert_within(summary["e_mean"], finite_energy(L, T), f"{algorithm} L={L} T={T:.4f} <e>")
     assert_within(summary["specific_heat"], finite_specific_heat(L, T), f"{algorithm} L={L} T={T:.4f} C")

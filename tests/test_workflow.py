@@ -144,6 +144,14 @@ def test_full_run_produces_valid_datasets_figures_and_tables(finished_run):
         assert (workdir / log).stat().st_size > 0
 
 
+def test_report_bundles_the_figures(finished_run):
+    workdir, _ = finished_run
+    result = snakemake(workdir, "--report", "results/report.html")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "ERROR" not in result.stderr  # docutils errors in a caption
+    assert (workdir / "results/report.html").stat().st_size > 100_000
+
+
 def test_second_run_is_a_no_op(finished_run):
     workdir, _ = finished_run
     result = snakemake(workdir, "--dry-run")
