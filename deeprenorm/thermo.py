@@ -11,7 +11,6 @@ or the tables built here); no file I/O.
   (extrapolated in 1/L with nu = 1) and from Binder-cumulant crossings of multi-histogram
   reweighted curves (:mod:`deeprenorm.reweighting`), with blocked-jackknife errors.
 * :func:`fit_dynamic_exponent` -- z from tau_int(T_c) ~ L^z.
-* :func:`autocorrelation_table` -- tau_int per (algorithm, L, T) from sampler metadata.
 
 Conventions as in :mod:`deeprenorm.stats`: J = k_B = 1, per-spin energy ``e`` and
 magnetisation ``m``, Sokal's ``tau_int`` (1/2 for independent samples) in sweeps.
@@ -21,7 +20,6 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -31,18 +29,15 @@ from .reweighting import MultiHistogram
 from .stats import (
     choose_block_size,
     integrated_autocorrelation_time,
-    locate_peak,
     thermodynamic_summary,
 )
 
 __all__ = [
     "THERMODYNAMIC_COLUMNS",
     "ESTIMATE_COLUMNS",
-    "AUTOCORRELATION_COLUMNS",
     "thermodynamic_table",
     "critical_temperature_estimates",
     "fit_dynamic_exponent",
-    "autocorrelation_table",
 ]
 
 #: Columns of :func:`thermodynamic_table`, in order.
@@ -89,18 +84,6 @@ ESTIMATE_COLUMNS = [
     "n_bootstrap",
     "n_bootstrap_failed",
     "note",
-]
-
-#: Columns of :func:`autocorrelation_table`, in order.
-AUTOCORRELATION_COLUMNS = [
-    "algorithm",
-    "L",
-    "temperature",
-    "tau_int_abs_m",
-    "tau_int_abs_m_error",
-    "tau_int_energy",
-    "tau_int_energy_error",
-    "seconds_per_sweep",
 ]
 
 # summary key of deeprenorm.stats.thermodynamic_summary -> column stem of the table
@@ -549,25 +532,3 @@ def critical_temperature_estimates(
     curve_columns = ["L", "temperature"] + [f"{n}{suffix}" for n in observables for suffix in ("", "_err")]
     curves = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(columns=curve_columns)
     return estimates, curves[curve_columns]
-
-
-def autocorrelation_table(records: Iterable) -> pd.DataFrame:
-    """tau_int per (algorithm, L, T) from sampler output.
-
-    ``records`` are :class:`deeprenorm.ising.sampler.SampleSet` objects or mappings with
-    (at least) the keys of :data:`AUTOCORRELATION_COLUMNS` -- e.g. ``SampleSet.metadata()`` with
-    ``L`` and ``T`` (``T`` is accepted for ``temperature``).  Columns:
-    ``algorithm, L, temperature, tau_int_abs_m, tau_int_abs_m_error, tau_int_energy,
-    tau_int_energy_error`` (tau_int in sweeps, Sokal convention) and ``seconds_per_sweep``
-    (CPU seconds per sweep in the pilot run).  Rows sorted by algorithm, L, temperature.
-    """
-    rows = []
-    for record in records:
-        source = record if isinstance(record, Mapping) else record.metadata()
-        source = dict(source)
-        if "temperature" not in source:
-            source["temperature"] = source["T"]
-        rows.append({column: source[column] for column in AUTOCORRELATION_COLUMNS})
-    table = pd.DataFrame(rows, columns=AUTOCORRELATION_COLUMNS)
-    table["L"] = table["L"].astype(int)
-    return table.sort_values(["algorithm", "L", "temperature"], ignore_index=True)

@@ -12,17 +12,14 @@ sigma(s)/s ~ 1/sqrt(2 (n - 1)).
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 import xarray as xr
 
 from deeprenorm.data import simulation_to_xarray
-from deeprenorm.exact import T_C, finite_energy, finite_specific_heat
+from deeprenorm.exact import finite_energy, finite_specific_heat
 from deeprenorm.ising.sampler import sample
 from deeprenorm.thermo import (
-    AUTOCORRELATION_COLUMNS,
     THERMODYNAMIC_COLUMNS,
-    autocorrelation_table,
     fit_dynamic_exponent,
     thermodynamic_table,
 )
@@ -164,27 +161,3 @@ def test_unusable_errors_and_points_are_handled():
     assert fit_dynamic_exponent([8, 16, 32], [0.0, 2.0, 2.0 * 2**0.3], [0.1, 0.1, 0.1])[0] == pytest.approx(0.3)
     assert all(math.isnan(v) for v in fit_dynamic_exponent([16, 16], [2.0, 2.1], [0.1, 0.1]))
     assert all(math.isnan(v) for v in fit_dynamic_exponent([], [], []))
-
-
-# ----------------------------------------------------------------- autocorrelation table
-
-
-def test_autocorrelation_table_from_sample_sets_and_mappings():
-    records = [sample(8, T_C, 5, algorithm, seed=1) for algorithm in ("metropolis", "wolff")]
-    records.append(
-        {
-            "algorithm": "swendsen_wang",
-            "L": 16,
-            "T": 2.5,
-            "tau_int_abs_m": 1.2,
-            "tau_int_abs_m_error": 0.1,
-            "tau_int_energy": 1.4,
-            "tau_int_energy_error": 0.1,
-            "seconds_per_sweep": 1e-5,
-        }
-    )
-    table = autocorrelation_table(records)
-    assert list(table.columns) == AUTOCORRELATION_COLUMNS
-    assert list(table["algorithm"]) == ["metropolis", "swendsen_wang", "wolff"]
-    assert table["temperature"].iloc[0] == T_C and table["L"].iloc[1] == 16
-    assert table["tau_int_abs_m"].iloc[0] == records[0].tau_int_abs_m

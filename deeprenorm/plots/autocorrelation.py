@@ -138,7 +138,7 @@ def plot_autocorrelation(
     """Four-panel figure of integrated autocorrelation times, written as a PNG to ``path``.
 
     ``table`` has one row per (algorithm, L, temperature) with the columns of
-    :func:`deeprenorm.thermo.autocorrelation_table`: ``algorithm, L, temperature,
+    :func:`deeprenorm.dynamics.autocorrelation_study`: ``algorithm, L, temperature,
     tau_int_abs_m, tau_int_abs_m_error, tau_int_energy, tau_int_energy_error`` (tau_int in
     sweeps, Sokal convention); ``seconds_per_sweep`` may be present and is not used.
 
