@@ -227,24 +227,32 @@ def _job_processes(marker: str) -> list[int]:
     return pids
 
 
-def test_killed_simulation_leaves_no_output_and_rerun_completes(tmp_path):
-    # Metropolis at L = 64 near T_c: a pilot of ~10^5 sweeps, several seconds of work to interrupt.
-    config = dict(TINY, lattice_sizes=[64], temperatures=[2.27], samples_per_temperature=2000, algorithm="metropolis")
-    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
-    target = "results/simulations/L64/T2.2700.nc"
+# Metropolis at L = 64 near T_c: a pilot of ~10^5 sweeps and ~5 s of production to interrupt.
+LONG_SIMULATION = dict(TINY, lattice_sizes=[64], temperatures=[2.27], samples_per_temperature=2000, algorithm="metropolis")
+
+
+def start_long_simulation(workdir: Path, target: str, **popen_options):
+    """Start Snakemake on ``target`` and return (process, command) once the simulation job has
+    finished its pilot run and is producing samples."""
+    (workdir / "config.yaml").write_text(yaml.safe_dump(LONG_SIMULATION))
     command = [
-        sys.executable, "-m", "snakemake", "--snakefile", str(SNAKEFILE), "--directory", str(tmp_path),
+        sys.executable, "-m", "snakemake", "--snakefile", str(SNAKEFILE), "--directory", str(workdir),
         "--workflow-profile", "none", "--cores", "1", target,
     ]
-    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    log = tmp_path / "logs/simulate/L64/T2.2700.log"
+    process = subprocess.Popen(command, cwd=workdir, **popen_options)
+    log = workdir / "logs/simulate/L64/T2.2700.log"
     deadline = time.monotonic() + 120
-    victims = []
-    while time.monotonic() < deadline and not victims:
-        if log.exists() and "pilot" in log.read_text():
-            victims = _job_processes(str(tmp_path / ".snakemake/scripts"))
+    while time.monotonic() < deadline and not (log.exists() and "pilot" in log.read_text()):
         time.sleep(0.1)
-    assert victims, "the simulation job never started"
+    assert log.exists() and "pilot" in log.read_text(), "the simulation job never started"
+    return process, command
+
+
+def test_killed_simulation_leaves_no_output_and_rerun_completes(tmp_path):
+    target = "results/simulations/L64/T2.2700.nc"
+    process, command = start_long_simulation(tmp_path, target, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    victims = _job_processes(str(tmp_path / ".snakemake/scripts"))
+    assert victims, "no job process found"
     for pid in victims:
         os.kill(pid, signal.SIGKILL)
     output, _ = process.communicate(timeout=120)
@@ -259,18 +267,10 @@ def test_killed_simulation_leaves_no_output_and_rerun_completes(tmp_path):
 
 def test_interrupted_run_resumes(tmp_path):
     """SIGKILL of the whole Snakemake process group; after --unlock, the next run finishes."""
-    config = dict(TINY, lattice_sizes=[64], temperatures=[2.27], samples_per_temperature=2000, algorithm="metropolis")
-    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
     target = "results/datasets/L64.nc"
-    command = [
-        sys.executable, "-m", "snakemake", "--snakefile", str(SNAKEFILE), "--directory", str(tmp_path),
-        "--workflow-profile", "none", "--cores", "1", target,
-    ]
-    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    log = tmp_path / "logs/simulate/L64/T2.2700.log"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not (log.exists() and "pilot" in log.read_text()):
-        time.sleep(0.1)
+    process, command = start_long_simulation(
+        tmp_path, target, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
     assert not (tmp_path / "results/simulations/L64/T2.2700.nc").exists()
