@@ -180,7 +180,12 @@ with SnakemakeApi(OutputSettings(quiet={Quietness.ALL})) as api:
     workflow._prepare_dag(forceall=True, ignore_incomplete=True, lock_warn_only=True, nolock=True)
     workflow._build_dag()
     rules = {
-        rule.name: {"declared": sorted(k for k in rule.resources if not k.startswith("_")), "local": workflow.is_local(rule)}
+        # Local (not submitted to SLURM) under a cluster executor: workflow.is_local() minus its
+        # local_exec term, which is true here because this script executes nothing.
+        rule.name: {
+            "declared": sorted(k for k in rule.resources if not k.startswith("_")),
+            "local": rule.group is None and (rule.name in workflow._localrules or rule.norun or rule.is_template_engine),
+        }
         for rule in workflow.rules
     }
     jobs = [
@@ -292,7 +297,8 @@ def cluster():
 
 
 @pytest.fixture(scope="module")
-def requests(tmp_path_factory):
+def dag(tmp_path_factory):
+    """What the rules request, job by job, as Snakemake evaluates them without any profile."""
     return rule_requests(tmp_path_factory.mktemp("dag"), TINY)
 
 
@@ -308,6 +314,7 @@ def cluster_run(cluster, tmp_path_factory):
     assert result.returncode == 0, output[-6000:]
     # Right away: squeue forgets finished jobs MinJobAge (300 s) after they end.
     records = squeue_records()
+    (workdir / "squeue.json").write_text(json.dumps(records, indent=1))
     TIMINGS["cluster_run_s"] = round(wall, 1)
     return SimpleNamespace(workdir=workdir, output=output, records=records, run_id=run_id_of(output))
 
@@ -324,12 +331,12 @@ def local_run(tmp_path_factory):
 # --- tests ------------------------------------------------------------------------------------
 
 
-def test_every_job_ran_as_a_slurm_job(cluster_run, requests):
+def test_every_job_ran_as_a_slurm_job(cluster_run, dag):
     ours = {record["jobid"]: record for record in cluster_run.records if record["name"] == cluster_run.run_id}
     finished = finished_jobs(cluster_run.output)
-    local_rules = {rule for rule, info in requests["rules"].items() if info["local"]}
+    local_rules = {rule for rule, info in dag["rules"].items() if info["local"]}
     remote = {jobid: rule for jobid, rule in finished.items() if rule not in local_rules}
-    dag_remote = [job for job in requests["jobs"] if job["rule"] not in local_rules]
+    dag_remote = [job for job in dag["jobs"] if job["rule"] not in local_rules]
     assert len(remote) == len(dag_remote), f"Snakemake finished {len(remote)} jobs, the DAG has {len(dag_remote)}"
 
     # One SLURM job (or array task) per Snakemake job, and no other job of this run.
@@ -340,19 +347,19 @@ def test_every_job_ran_as_a_slurm_job(cluster_run, requests):
         record = ours.get(slurm_ids[jobid])
         assert record, f"Snakemake job {jobid} ({rule}): SLURM job {slurm_ids[jobid]} not in squeue --states=all"
         assert record["state"] == "COMPLETED", record
-        assert rule_of(record["comment"], requests["rules"]) == rule, record
+        assert rule_of(record["comment"], dag["rules"]) == rule, record
     # The simulations went as one array: task ids N_1 ... N_6.
     array_tasks = [record for record in ours.values() if re.fullmatch(r"\d+_\d+", record["jobid"])]
     n_simulations = sum(job["rule"] == "simulate" for job in dag_remote)
     assert len(array_tasks) == n_simulations, [record["jobid"] for record in ours.values()]
     assert len({record["jobid"].split("_")[0] for record in array_tasks}) == 1
-    assert all(rule_of(record["comment"], requests["rules"]) == "simulate" for record in array_tasks)
+    assert all(rule_of(record["comment"], dag["rules"]) == "simulate" for record in array_tasks)
     TIMINGS["slurm_jobs"] = len(ours)
     TIMINGS["slurm_array_tasks"] = len(array_tasks)
 
 
-def test_resources_arrive_as_the_rules_and_the_profile_request(cluster_run, requests):
-    expected = expected_requests(requests)
+def test_resources_arrive_as_the_rules_and_the_profile_request(cluster_run, dag):
+    expected = expected_requests(dag)
     ours = [record for record in cluster_run.records if record["name"] == cluster_run.run_id]
     assert len(ours) == len(expected)
     checked = 0
@@ -366,8 +373,8 @@ def test_resources_arrive_as_the_rules_and_the_profile_request(cluster_run, requ
         if re.fullmatch(r"\d+_\d+", record["jobid"]):
             # An array task gets the request of the array's first job (its comment); that equals its
             # own only when all jobs of the rule request the same, as in this config.
-            rule = rule_of(record["comment"], requests["rules"])
-            same_rule = [values for comment, values in expected.items() if rule_of(comment, requests["rules"]) == rule]
+            rule = rule_of(record["comment"], dag["rules"])
+            same_rule = [values for comment, values in expected.items() if rule_of(comment, dag["rules"]) == rule]
             assert all(values == same_rule[0] for values in same_rule), f"{rule}: jobs differ, {same_rule}"
             # The plugin adds ceil(3 x payload / 1 MiB) MB to an array's --mem for the encoded commands
             # of its tasks (1 MB for a payload under 349 kB, as here).
@@ -435,7 +442,7 @@ def test_wall_times_and_job_count_are_recorded(cluster_run, local_run, tmp_path_
         f"one-node SLURM: {TIMINGS.get('slurm_jobs')} SLURM jobs ({TIMINGS.get('slurm_array_tasks')} array tasks); "
         f"cluster run {TIMINGS['cluster_run_s']} s vs local run {TIMINGS['local_run_s']} s; "
         f"failing run {TIMINGS.get('failing_run_s')} s; cluster up {TIMINGS.get('cluster_up_s')} s; "
-        f"module so far {TIMINGS['cluster_test_s']} s ({path})"
+        f"whole cluster test {TIMINGS['cluster_test_s']} s ({path})"
     )
     with capsys.disabled():
         print(f"\n{summary}")
