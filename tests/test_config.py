@@ -78,3 +78,8 @@ def test_streams_are_reproducible_and_distinct():
         stream(5, "nonsense")
     with pytest.raises(ValueError, match="seed must be a non-negative integer"):
         stream(-1, "simulation")
+
+
+def test_schema_defaults_are_the_shipped_default_study():
+    shipped = validate_config(yaml.safe_load((REPOSITORY / "config.yaml").read_text()), SCHEMA)
+    assert validate_config({}, SCHEMA) == shipped
