@@ -24,20 +24,7 @@ SNAKEFILE = REPOSITORY / "Snakefile"
 
 pytestmark = pytest.mark.workflow
 
-TINY = {
-    "seed": 7,
-    "lattice_sizes": [4, 6],
-    "temperatures": [2.0, 2.3, 2.6],
-    "samples_per_temperature": 40,
-    "algorithm": "auto",
-    "autocorrelation": {
-        "algorithms": ["metropolis", "wolff", "swendsen_wang"],
-        "scan_lattice_size": 4,
-        "temperatures": {"min": 2.0, "max": 2.6, "n": 3},
-        "lattice_sizes": [4, 6],
-        "pilot_factor": 100,
-    },
-}
+TINY = yaml.safe_load((REPOSITORY / "tests/config/tiny.yaml").read_text())
 
 FIGURES = ["results/figures/thermodynamics.png", "results/figures/autocorrelation.png"]
 TABLES = [

@@ -42,21 +42,7 @@ CLUSTER_OPTIONS = ["--slurm-status-command", "squeue", "--slurm-init-seconds-bef
 ARRAY_RULES = ["simulate"]
 ARRAY_OPTIONS = [f"--slurm-array-jobs={','.join(ARRAY_RULES)}"]
 
-# The tiny config of tests/test_workflow.py: L = 4 and 6, three temperatures, 40 samples.
-TINY = {
-    "seed": 7,
-    "lattice_sizes": [4, 6],
-    "temperatures": [2.0, 2.3, 2.6],
-    "samples_per_temperature": 40,
-    "algorithm": "auto",
-    "autocorrelation": {
-        "algorithms": ["metropolis", "wolff", "swendsen_wang"],
-        "scan_lattice_size": 4,
-        "temperatures": {"min": 2.0, "max": 2.6, "n": 3},
-        "lattice_sizes": [4, 6],
-        "pilot_factor": 100,
-    },
-}
+TINY = yaml.safe_load((REPOSITORY / "tests/config/tiny.yaml").read_text())
 # Metropolis at L = 64 near T_c needs a pilot of ~1e5 sweeps: with at most 1000 allowed the
 # simulation raises ThermalizationError within seconds.
 FAILING = dict(TINY, lattice_sizes=[64], temperatures=[2.27], algorithm="metropolis", sampling={"max_pilot_sweeps": 1000})
