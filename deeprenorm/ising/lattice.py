@@ -5,6 +5,8 @@ import math
 import numba as nb
 import numpy as np
 
+from .rng import probability_threshold
+
 __all__ = ["energy_magnetization", "bond_threshold", "random_lattice"]
 
 
@@ -30,8 +32,7 @@ def bond_threshold(beta: float) -> np.uint64:
 
     A bond between equal neighbours is placed when a 64-bit draw ``u <= threshold``.
     """
-    scaled = int(-math.expm1(-2.0 * beta) * 2.0**64)
-    return np.uint64(min(scaled, 2**64) - 1) if scaled > 0 else np.uint64(0)
+    return probability_threshold(-math.expm1(-2.0 * beta))
 
 
 def random_lattice(length: int, rng: np.random.Generator) -> np.ndarray:

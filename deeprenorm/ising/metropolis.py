@@ -19,7 +19,7 @@ import math
 import numba as nb
 import numpy as np
 
-from .rng import GOLDEN_GAMMA, mix64
+from .rng import GOLDEN_GAMMA, mix64, probability_threshold
 
 __all__ = [
     "acceptance_thresholds",
@@ -39,12 +39,7 @@ def acceptance_thresholds(beta: float) -> np.ndarray:
     ``u <= t``, i.e. with probability ``exp(-2 beta s h)`` up to 2**-64; downhill and neutral
     moves (``s * h <= 0``) are always accepted.
     """
-    thresholds = np.zeros(2, dtype=np.uint64)
-    for k, s_times_h in enumerate((2, 4)):
-        scaled = int(math.exp(-2.0 * beta * s_times_h) * 2.0**64)
-        # scaled == 0 means a probability below 2**-64: never accept (and -1 would wrap).
-        thresholds[k] = np.uint64(min(scaled, 2**64) - 1) if scaled > 0 else np.uint64(0)
-    return thresholds
+    return np.array([probability_threshold(math.exp(-2.0 * beta * s_times_h)) for s_times_h in (2, 4)], dtype=np.uint64)
 
 
 def split_sublattices(spins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

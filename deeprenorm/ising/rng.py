@@ -14,7 +14,7 @@ is typed int64 on the next call, and int64 + uint64 silently becomes float64 in 
 import numba as nb
 import numpy as np
 
-__all__ = ["GOLDEN_GAMMA", "mix64", "next_uint64", "next_double", "new_stream"]
+__all__ = ["GOLDEN_GAMMA", "mix64", "next_uint64", "next_double", "new_stream", "probability_threshold"]
 
 GOLDEN_GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -53,3 +53,10 @@ def new_stream(seed_sequence: np.random.SeedSequence) -> np.ndarray:
     """A fresh ``[key, counter]`` state drawn from a numpy ``SeedSequence``."""
     key = seed_sequence.generate_state(1, dtype=np.uint64)[0]
     return np.array([key, 0], dtype=np.uint64)
+
+
+def probability_threshold(probability: float) -> np.uint64:
+    """The uint64 ``t`` such that a uniform 64-bit draw satisfies ``u <= t`` with ``probability``
+    (exact up to 2**-64); a probability below 2**-64 never fires."""
+    scaled = int(probability * 2.0**64)
+    return np.uint64(min(scaled, 2**64) - 1) if scaled > 0 else np.uint64(0)
