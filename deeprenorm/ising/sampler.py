@@ -312,13 +312,18 @@ def _check_controls(thermalization_factor, pilot_factor, spacing_factor, min_pil
         )
 
 
+def _starts_cold(T: float) -> bool:
+    """Ordered start below T_c: a hot start there can trap Metropolis in long-lived stripes."""
+    return T < T_C
+
+
 def _new_chain(algorithm: str, L: int, T: float, seed: int, chain: int) -> _Chain:
     """The chain of ``algorithm`` for (L, T, chain): its start and its kernel stream are spawned
     from the (L, T, chain) stream, one kernel stream per algorithm, so that ``auto`` reproduces
     exactly the chain that naming its choice would have run."""
     chain_stream = seeding.stream(seed, "simulation", L, seeding.temperature_key(T), chain)
     start_stream, *kernel_streams = chain_stream.spawn(1 + len(ALGORITHMS))
-    if T < T_C:
+    if _starts_cold(T):
         start = np.ones((L, L), dtype=np.int8)
     else:
         start = random_lattice(L, np.random.default_rng(start_stream))
@@ -434,7 +439,7 @@ def sample(
         sweeps_between_samples=spacing,
         thermalization_sweeps=pilot.discarded_sweeps,
         pilot_sweeps=pilot.total_sweeps,
-        cold_start=T < T_C,
+        cold_start=_starts_cold(T),
         tau_int_samples_abs_m=samples_abs_m.tau,
         tau_int_samples_energy=samples_energy.tau,
         seconds_per_sweep=pilot.seconds_per_sweep,
