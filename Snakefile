@@ -5,9 +5,7 @@ from snakemake.utils import min_version
 min_version("9.20")
 
 
-configfile: "config.yaml"
-
-
+# config.yaml (and any --configfile, --config) is read and validated in workflow/rules/common.smk.
 report: "workflow/report/workflow.rst"
 
 

@@ -1,15 +1,27 @@
-"""Study configuration: validation with readable errors, defaults, and the temperature grid.
+"""Study configuration: strict loading, validation with readable errors, defaults, the grid.
 
 The JSON Schema (``workflow/schemas/config.schema.yaml``) is the single description of every key,
 its type, range and default. :func:`validate_config` checks a config against it, adds the checks a
-schema cannot express (``min <= max``, distinct lattice sizes), fills in defaults, and raises one
-:class:`ConfigError` listing every problem as ``key path: what is wrong (allowed: ...)`` so that a
-bad config is rejected before any job runs.
+schema cannot express (``min <= max``, distinct lattice sizes, finite numbers), fills in defaults,
+and raises one :class:`ConfigError` listing every problem as ``key path: what is wrong (allowed:
+...)`` so that a bad config is rejected before any job runs.
+
+One rule for numbers, applied everywhere: where the schema asks for an integer, an integral float
+(``7.0``, or ``1e3`` from ``--config samples_per_temperature=1e3``) is accepted and normalised to
+the integer; a non-integral one (``7.5``) is rejected. NaN and infinity are rejected at every key.
+
+:func:`load_config_file` reads YAML strictly: an empty file is an empty mapping (all defaults), a
+syntax error names the file, line and column, and a key given twice in one mapping is an error
+(plain YAML silently keeps the last one). ``python -m deeprenorm.config FILE...`` checks files
+from the shell.
 """
 
 from __future__ import annotations
 
 import copy
+import math
+import shutil
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -19,7 +31,10 @@ from jsonschema.exceptions import best_match
 
 __all__ = [
     "ConfigError",
+    "load_config_file",
     "load_schema",
+    "study_size_bytes",
+    "check_study_fits",
     "validate_config",
     "temperature_grid",
     "temperature_label",
@@ -37,6 +52,55 @@ class ConfigError(ValueError):
 def load_schema(path: str | Path) -> dict:
     with open(path) as handle:
         return yaml.safe_load(handle)
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key repeated within one mapping."""
+
+
+def _construct_unique_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False):
+    seen = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"key {key!r} appears twice (first at line {seen[key] + 1}, again at line {key_node.start_mark.line + 1})",
+                key_node.start_mark,
+            )
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
+
+
+def load_config_file(path: str | Path) -> dict:
+    """The mapping in the YAML (or JSON) file ``path``; an empty file gives ``{}``.
+
+    Raises :class:`ConfigError` naming the file and the line for a syntax error, a duplicate key,
+    or a top level that is not a mapping.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read the config file ({error.strerror})") from error
+    try:
+        loaded = yaml.load(text, Loader=_StrictLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"{path}, line {mark.line + 1}, column {mark.column + 1}" if mark else str(path)
+        problem = ": ".join(part for part in (error.context, error.problem) if part)
+        raise ConfigError(f"{where}: invalid YAML: {problem}") from error
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: invalid YAML: {error}") from error
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{path}: the config must be a mapping of keys to values, got a {type(loaded).__name__}")
+    return loaded
 
 
 def _key_path(parts) -> str:
@@ -66,17 +130,24 @@ def _describe_at(path, error: jsonschema.ValidationError) -> str:
     if error.validator == "enum":
         allowed = "one of " + ", ".join(map(str, error.validator_value))
     suffix = f" (allowed: {allowed.strip()})" if allowed else ""
+    if error.validator == "type" and isinstance(error.instance, str) and _parses_as_number(error.instance):
+        number = float(error.instance)
+        spelled = str(int(number)) if number.is_integer() and abs(number) < 1e15 else f"{number:.6e}"
+        suffix += f"; YAML reads {error.instance} as text, not a number: write {spelled}"
     return f"{_key_path(path)}: {error.message}{suffix}"
+
+
+def _parses_as_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _fill_defaults(instance, schema, root):
     """Insert schema ``default`` values for absent keys, recursively through ``properties``."""
-    if "$ref" in schema:
-        reference = schema["$ref"].removeprefix("#/").split("/")
-        target = root
-        for part in reference:
-            target = target[part]
-        schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+    schema = _resolve(schema, root)
     if not isinstance(instance, dict):
         return
     for key, subschema in schema.get("properties", {}).items():
@@ -84,6 +155,53 @@ def _fill_defaults(instance, schema, root):
             instance[key] = copy.deepcopy(subschema["default"])
         if key in instance:
             _fill_defaults(instance[key], subschema, root)
+
+
+def _resolve(schema: dict, root: dict) -> dict:
+    """``schema`` with a top-level ``$ref`` replaced by its target (local keys win)."""
+    if "$ref" not in schema:
+        return schema
+    target = root
+    for part in schema["$ref"].removeprefix("#/").split("/"):
+        target = target[part]
+    return {**_resolve(target, root), **{k: v for k, v in schema.items() if k != "$ref"}}
+
+
+def _json_type(value) -> str:
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    return "other"
+
+
+def _normalise_numbers(instance, schema: dict, root: dict, path: list, problems: list[str]):
+    """Apply the number rule of the module docstring; returns the normalised instance.
+
+    Walks ``properties``, ``items`` and the ``oneOf`` branch of the instance's own type, so a
+    NaN is named at its key path, with that key's allowed range.
+    """
+    schema = _resolve(schema, root)
+    if "oneOf" in schema:
+        branches = [_resolve(branch, root) for branch in schema["oneOf"]]
+        matching = [b for b in branches if b.get("type") == _json_type(instance)]
+        if matching:
+            schema = {**matching[0], "description": schema.get("description") or matching[0].get("description")}
+    if isinstance(instance, float) and not math.isfinite(instance):
+        allowed = (schema.get("description") or "a finite number").strip()
+        problems.append(f"{_key_path(path)}: {instance} is not a finite number (allowed: {allowed})")
+        return instance
+    if isinstance(instance, float) and schema.get("type") == "integer" and instance.is_integer():
+        return int(instance)
+    if isinstance(instance, dict):
+        properties = schema.get("properties", {})
+        return {
+            key: _normalise_numbers(value, properties[key], root, path + [key], problems) if key in properties else value
+            for key, value in instance.items()
+        }
+    if isinstance(instance, list) and isinstance(schema.get("items"), dict):
+        return [_normalise_numbers(value, schema["items"], root, path + [i], problems) for i, value in enumerate(instance)]
+    return instance
 
 
 def _range_problems(spec, where) -> list[str]:
@@ -101,6 +219,10 @@ def validate_config(config: dict, schema: dict | str | Path) -> dict:
         schema = load_schema(schema)
     if not isinstance(config, dict):
         raise ConfigError(f"the config must be a mapping of keys to values, got {type(config).__name__}")
+    problems = []
+    config = _normalise_numbers(config, schema, schema, [], problems)
+    if problems:
+        raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
     validator = jsonschema.Draft202012Validator(schema)
     problems = sorted({_describe(error) for error in validator.iter_errors(config)})
     if problems:
@@ -113,6 +235,9 @@ def validate_config(config: dict, schema: dict | str | Path) -> dict:
     if isinstance(temperatures, dict) and "dense" in temperatures:
         problems += _range_problems(temperatures["dense"], "temperatures.dense")
     problems += _range_problems(config["autocorrelation"]["temperatures"], "autocorrelation.temperatures")
+    window = config["thermodynamics"]["tc_window"]
+    if window is not None and not window[0] < window[1]:
+        problems.append(f"thermodynamics.tc_window: {window} is not [low, high] with low < high (allowed: low < high)")
     for key, sizes in (("lattice_sizes", config["lattice_sizes"]), ("autocorrelation.lattice_sizes", config["autocorrelation"]["lattice_sizes"])):
         if len(set(sizes)) != len(sizes):
             problems.append(f"{key}: {sizes} repeats a size (allowed: distinct even integers)")
@@ -144,3 +269,77 @@ def temperature_grid(spec) -> list[float]:
 def temperature_label(temperature: float) -> str:
     """The temperature as it appears in file names, e.g. ``2.2692``."""
     return f"{temperature:.{TEMPERATURE_DECIMALS}f}"
+
+
+# Bytes per stored sample besides the spins: energy and magnetisation as float64.
+_SCALAR_BYTES_PER_SAMPLE = 16
+
+
+def study_size_bytes(config: dict) -> dict[int, int]:
+    """Upper bound of the disk bytes of a validated study, per lattice size.
+
+    Each sample is stored twice (its simulation file and the per-L dataset), uncompressed in the
+    worst case: ``2 * n_T * n_samples * (L^2 + 16)`` bytes per L.
+    """
+    n_temperatures = len(temperature_grid(config["temperatures"]))
+    n_samples = config["samples_per_temperature"]
+    return {L: 2 * n_temperatures * n_samples * (L * L + _SCALAR_BYTES_PER_SAMPLE) for L in config["lattice_sizes"]}
+
+
+def _gigabytes(n_bytes: float) -> str:
+    return f"{n_bytes / 1e9:.3g} GB"
+
+
+def check_study_fits(config: dict, workdir: str | Path = ".", existing_bytes: int = 0) -> None:
+    """Refuse a study whose data cannot fit on the disk that holds ``workdir``.
+
+    ``existing_bytes`` are already on that disk as outputs of this study (a rerun needs only the
+    rest). Raises :class:`ConfigError` with the size the study needs and the space available.
+    """
+    sizes = study_size_bytes(config)
+    needed = sum(sizes.values()) - existing_bytes
+    folder = Path(workdir).resolve()
+    while not folder.exists():
+        folder = folder.parent
+    free = shutil.disk_usage(folder).free
+    if needed > free:
+        largest = max(sizes, key=sizes.get)
+        raise ConfigError(
+            f"invalid config:\n  the study needs up to {_gigabytes(needed)} of disk (simulations and datasets, "
+            f"uncompressed; L = {largest} alone {_gigabytes(sizes[largest])}) but {folder} has "
+            f"{_gigabytes(free)} free (allowed: lattice_sizes, temperatures and samples_per_temperature "
+            "whose data fit on the disk)"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m deeprenorm.config FILE...``: validate config files as the workflow would."""
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        print("usage: python -m deeprenorm.config FILE [FILE...]  (later files override earlier ones)", file=sys.stderr)
+        return 2
+    schema = Path(__file__).resolve().parents[1] / "workflow/schemas/config.schema.yaml"
+    merged: dict = {}
+    try:
+        for path in argv:
+            _deep_update(merged, load_config_file(path))
+        config = validate_config(merged, schema)
+    except ConfigError as error:
+        print(f"deeprenorm: {error}", file=sys.stderr)
+        return 1
+    print(yaml.safe_dump(config, sort_keys=False), end="")
+    return 0
+
+
+def _deep_update(base: dict, override: dict) -> dict:
+    """Merge ``override`` into ``base`` as Snakemake merges config files (mappings recursively)."""
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _deep_update(base[key], value)
+        else:
+            base[key] = copy.deepcopy(value)
+    return base
+
+
+if __name__ == "__main__":
+    sys.exit(main())

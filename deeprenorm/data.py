@@ -22,27 +22,49 @@ sweeps_between_samples    () int64                   spacing of stored samples, 
 thermalization_sweeps     () int64                   sweeps discarded before the tau analysis
 pilot_sweeps              () int64                   length of the pilot run
 seconds_per_sweep         () float64                 CPU seconds per sweep in the pilot
+flipped_fraction_per      () float64                 Wolff: spins flipped per sweep / L^2
+_sweep                                               (NaN for other algorithms)
 algorithm                 () str                     the algorithm that produced the samples
 ========================  =========================  ======================================
 
-Files are written to a temporary name in the target folder and renamed into place, so an
-interrupted write never leaves a file at the final path; :func:`open_simulation` and
-:func:`open_dataset` check the schema and raise :class:`SchemaError` naming the file and the
-problem for a missing variable, a wrong dtype or shape, or a truncated/corrupt file.
+Autocorrelation times are in sweeps of the algorithm that produced the samples. A Wolff sweep is
+a fixed number of clusters that flips ``flipped_fraction_per_sweep * L^2`` spins on average, so
+``tau_int * flipped_fraction_per_sweep`` is Wolff's tau in units of L^2 spin flips, the unit in
+which the algorithm comparison (:mod:`deeprenorm.dynamics`) sets the algorithms side by side.
+
+**Writing.** Files are written to a temporary name in the target folder and renamed into place,
+so an interrupted write never leaves a file at the final path (a temporary left by a killed
+writer is removed by the next write of that target), and they get the permissions of the
+user's umask. :func:`write_dataset` streams one temperature at a time, so assembling a dataset
+needs the memory of one temperature's spins, not of the whole file.
+
+**Reading.** :func:`open_dataset` opens a dataset lazily: it checks the structure and every
+per-sample and per-temperature value (finite, ``|m| <= 1``, ``-2 <= e <= 2``, the temperature
+and L the file name promises) but reads no spins. :class:`SpinReader` reads spins one temperature
+(or one batch) at a time and checks each block as it is read: values are +-1 and reproduce the
+stored energy and magnetisation, so a corrupt chunk is never used. :func:`validate_dataset` runs
+that check over a whole file, one temperature at a time. Problems raise :class:`SchemaError`
+naming the file, what is wrong, and how to recover (delete the file; the workflow rebuilds it).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime
+import math
 import os
+import re
 import tempfile
 from pathlib import Path
 
+import netCDF4
+import numba as nb
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from . import __version__
+from .config import temperature_label
 from .ising.sampler import SampleSet
 
 __all__ = [
@@ -50,11 +72,13 @@ __all__ = [
     "simulation_to_xarray",
     "write_netcdf",
     "write_simulation",
+    "write_dataset",
     "open_simulation",
-    "assemble_dataset",
     "open_dataset",
     "validate_dataset",
+    "SpinReader",
     "write_table",
+    "read_table",
 ]
 
 TEMPERATURE_ATTRS = {"units": "J/k_B", "long_name": "temperature"}
@@ -70,6 +94,11 @@ PER_CHAIN_VARIABLES = {
     "thermalization_sweeps": ("int64", "sweeps", "sweeps discarded before measuring tau_int"),
     "pilot_sweeps": ("int64", "sweeps", "length of the pilot run (all before the first stored sample)"),
     "seconds_per_sweep": ("float64", "s", "CPU seconds per sweep in the pilot run"),
+    "flipped_fraction_per_sweep": (
+        "float64",
+        "1",
+        "Wolff: mean spins flipped per sweep / L^2, so tau_int x this is tau in L^2 flips (NaN otherwise)",
+    ),
 }
 
 SAMPLE_VARIABLES = {
@@ -78,9 +107,19 @@ SAMPLE_VARIABLES = {
     "magnetization": ("float64", ("sample",), "1", "magnetisation per spin"),
 }
 
+# Stored energies and magnetisations are exact integers divided by L^2.
+_CONSISTENCY_TOLERANCE = 1e-9
+
+_SIMULATION_NAME = re.compile(r"T(\d+\.\d+)\.nc")
+_DATASET_NAME = re.compile(r"L(\d+)\.nc")
+
 
 class SchemaError(ValueError):
-    """A deeprenorm NetCDF file is missing, truncated, or does not follow the schema."""
+    """A deeprenorm file is missing, truncated, or does not follow the schema."""
+
+
+def _recovery(path) -> str:
+    return f" -- delete {path} and run the workflow again: Snakemake rebuilds it from its inputs"
 
 
 def simulation_to_xarray(result: SampleSet, config: str = "") -> xr.Dataset:
@@ -111,21 +150,56 @@ def simulation_to_xarray(result: SampleSet, config: str = "") -> xr.Dataset:
     return xr.Dataset(data_vars, coords, attrs)
 
 
+# Spins are chunked per temperature and in blocks of samples of at most this many bytes, so that
+# decompressing a chunk costs little memory next to the temperature it belongs to.
+SPIN_CHUNK_BYTES = 4 * 2**20
+
+
+def _spin_chunks(spins_shape) -> tuple[int, ...]:
+    *leading, n_samples, height, width = spins_shape
+    samples_per_chunk = max(1, min(n_samples, SPIN_CHUNK_BYTES // (height * width)))
+    return (*(1 for _ in leading), samples_per_chunk, height, width)
+
+
 def _encoding(dataset: xr.Dataset) -> dict:
-    spins = dataset["spins"]
-    # One chunk per temperature: reading one T touches one chunk (SNAKEMAKE_NOTES B7).
-    chunks = tuple(1 if dim == "temperature" else size for dim, size in zip(spins.dims, spins.shape))
-    return {"spins": {"zlib": True, "complevel": 1, "chunksizes": chunks}}
+    return {"spins": {"zlib": True, "complevel": 1, "chunksizes": _spin_chunks(dataset["spins"].shape)}}
+
+
+@contextlib.contextmanager
+def _no_chunk_cache():
+    """Open netCDF files without HDF5's chunk cache (64 MB per variable by default), which would
+    otherwise keep every chunk read or written until the file closes. Each chunk is read or
+    written once here, so the cache saves nothing. The default is process-wide: restore it."""
+    previous = netCDF4.get_chunk_cache()
+    netCDF4.set_chunk_cache(0, 0)
+    try:
+        yield
+    finally:
+        netCDF4.set_chunk_cache(*previous)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 @contextlib.contextmanager
 def _atomic_path(path: str | os.PathLike):
-    """Yield a temporary path beside ``path``; rename it into place only if the block succeeds."""
+    """Yield a temporary path beside ``path``; rename it into place only if the block succeeds.
+
+    The temporary gets the mode an ordinary new file would (0666 less the umask; ``mkstemp``
+    makes it 0600). Temporaries of this target left by a writer that was killed (SIGKILL runs no
+    cleanup) are removed first: a target has one writer at a time.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{_glob_escape(path.name)}.*.part"):
+        stale.unlink(missing_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     os.close(handle)
     try:
+        os.chmod(temporary, 0o666 & ~_umask())
         yield temporary
         os.replace(temporary, path)
     except BaseException:
@@ -133,9 +207,18 @@ def _atomic_path(path: str | os.PathLike):
         raise
 
 
+def _glob_escape(name: str) -> str:
+    """``name`` with glob metacharacters escaped."""
+    return re.sub(r"([*?\[])", r"[\1]", name)
+
+
+def _timestamp() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
 def write_netcdf(dataset: xr.Dataset, path: str | os.PathLike) -> None:
-    """Write ``dataset`` atomically: a temporary file in the same folder, then a rename."""
-    dataset = dataset.assign_attrs(created=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"))
+    """Write an in-memory ``dataset`` atomically: a temporary file in the same folder, then a rename."""
+    dataset = dataset.assign_attrs(created=_timestamp())
     with _atomic_path(path) as temporary:
         dataset.to_netcdf(temporary, engine="netcdf4", format="NETCDF4", encoding=_encoding(dataset))
 
@@ -145,25 +228,58 @@ def write_simulation(result: SampleSet, path: str | os.PathLike, config: str = "
     write_netcdf(simulation_to_xarray(result, config), path)
 
 
-def _open(path: str | os.PathLike) -> xr.Dataset:
-    path = Path(path)
-    if not path.is_file():
-        raise SchemaError(f"{path}: no such file")
-    try:
-        return xr.open_dataset(path, engine="netcdf4").load()
-    except Exception as error:  # netCDF4 raises OSError, RuntimeError or ValueError on corruption
-        raise SchemaError(f"{path}: not a readable NetCDF file (truncated or corrupt?): {error}") from error
+# ----------------------------------------------------------------------------- checks
 
 
-def _check(dataset: xr.Dataset, source, leading: tuple[str, ...]) -> None:
+@nb.njit(cache=True)
+def _first_inconsistent_sample(spins, energy, magnetization, tolerance):
+    """Index of the first sample whose spins are not all +-1 or do not reproduce its stored
+    energy and magnetisation per spin; -1 if none. Works on the int8 array in place (no
+    temporaries), so checking costs no memory beyond the block being checked."""
+    n, length = spins.shape[0], spins.shape[1]
+    n_sites = length * spins.shape[2]
+    for k in range(n):
+        total_energy = 0
+        total_magnetization = 0
+        for y in range(length):
+            below = (y + 1) % length
+            for x in range(length):
+                spin = np.int64(spins[k, y, x])
+                if spin != 1 and spin != -1:
+                    return k
+                total_energy -= spin * (np.int64(spins[k, y, (x + 1) % length]) + np.int64(spins[k, below, x]))
+                total_magnetization += spin
+        if abs(total_energy / n_sites - energy[k]) > tolerance or abs(total_magnetization / n_sites - magnetization[k]) > tolerance:
+            return k
+    return -1
+
+
+def _check_spin_block(spins, energy, magnetization, where: str) -> None:
+    spins = np.ascontiguousarray(spins)
+    if spins.dtype != np.int8:
+        raise SchemaError(f"{where}: spins are {spins.dtype}, expected int8")
+    bad = _first_inconsistent_sample(
+        spins,
+        np.ascontiguousarray(energy, dtype=np.float64),
+        np.ascontiguousarray(magnetization, dtype=np.float64),
+        _CONSISTENCY_TOLERANCE,
+    )
+    if bad >= 0:
+        values = np.unique(spins[bad])
+        if not set(values.tolist()) <= {-1, 1}:
+            problem = f"spins contain values other than -1 and +1 ({values.tolist()})"
+        else:
+            problem = "the spins do not reproduce the stored energy and magnetisation"
+        raise SchemaError(f"{where}, sample {bad}: {problem}")
+
+
+def _structure_problems(dataset: xr.Dataset, leading: tuple[str, ...]) -> list[str]:
     problems = []
     for name, (dtype, dims, _, _) in SAMPLE_VARIABLES.items():
         if name not in dataset:
             problems.append(f"missing variable {name!r}")
         elif dataset[name].dtype != np.dtype(dtype) or dataset[name].dims != leading + dims:
-            problems.append(
-                f"{name!r} is {dataset[name].dtype}{dataset[name].dims}, expected {dtype}{leading + dims}"
-            )
+            problems.append(f"{name!r} is {dataset[name].dtype}{dataset[name].dims}, expected {dtype}{leading + dims}")
     for name, (dtype, _, _) in PER_CHAIN_VARIABLES.items():
         if name not in dataset:
             problems.append(f"missing variable {name!r}")
@@ -171,6 +287,8 @@ def _check(dataset: xr.Dataset, source, leading: tuple[str, ...]) -> None:
             problems.append(f"{name!r} is {dataset[name].dtype}{dataset[name].dims}, expected {dtype}{leading}")
     if "algorithm" not in dataset:
         problems.append("missing variable 'algorithm'")
+    if "temperature" not in dataset.coords:
+        problems.append("missing coordinate 'temperature'")
     for attribute in ("L", "seed"):
         if attribute not in dataset.attrs:
             problems.append(f"missing attribute {attribute!r}")
@@ -178,62 +296,277 @@ def _check(dataset: xr.Dataset, source, leading: tuple[str, ...]) -> None:
         length = int(dataset.attrs["L"])
         if dataset.sizes.get("y") != length or dataset.sizes.get("x") != length:
             problems.append(f"spins are {dataset.sizes.get('y')} x {dataset.sizes.get('x')}, attribute L = {length}")
-        elif not np.isin(dataset["spins"].values, (-1, 1)).all():
-            problems.append("spins contain values other than -1 and +1")
+    return problems
+
+
+def _value_problems(dataset: xr.Dataset) -> list[str]:
+    """Values that contradict the schema's meaning; reads everything but the spins."""
+    problems = []
+    temperature = np.atleast_1d(dataset["temperature"].values).astype(float)
+    if not np.all(np.isfinite(temperature) & (temperature > 0)):
+        problems.append(f"temperature {temperature.tolist()} is not finite and > 0")
+    energy = dataset["energy"].values
+    magnetization = dataset["magnetization"].values
+    if not np.all(np.isfinite(energy)):
+        problems.append("energy has non-finite values")
+    elif np.any(np.abs(energy) > 2.0):
+        problems.append(f"energy per spin outside [-2, 2] (max |e| = {np.abs(energy).max():g})")
+    if not np.all(np.isfinite(magnetization)):
+        problems.append("magnetization has non-finite values")
+    elif np.any(np.abs(magnetization) > 1.0):
+        problems.append(f"|m| > 1 (max |m| = {np.abs(magnetization).max():g})")
+    spacing = np.atleast_1d(dataset["sweeps_between_samples"].values)
+    if np.any(spacing < 1):
+        problems.append("sweeps_between_samples < 1")
+    return problems
+
+
+def _name_problems(dataset: xr.Dataset, path: Path) -> list[str]:
+    """The temperature or L that the file name promises, against the file's contents."""
+    simulation = _SIMULATION_NAME.fullmatch(path.name)
+    if simulation and "temperature" in dataset.coords and dataset["temperature"].ndim == 0:
+        label = temperature_label(float(dataset["temperature"]))
+        if label != simulation[1]:
+            return [f"temperature coordinate {float(dataset['temperature']):g} disagrees with the file name (T{label})"]
+    named = _DATASET_NAME.fullmatch(path.name)
+    if named and "L" in dataset.attrs and int(dataset.attrs["L"]) != int(named[1]):
+        return [f"attribute L = {dataset.attrs['L']} disagrees with the file name"]
+    return []
+
+
+def _raise_if(problems: list[str], source, path: Path | None = None) -> None:
     if problems:
-        raise SchemaError(f"{source}: " + "; ".join(problems))
+        raise SchemaError(f"{source}: " + "; ".join(problems) + (_recovery(path) if path else ""))
+
+
+def _open_lazily(path: str | os.PathLike) -> tuple[xr.Dataset, Path]:
+    path = Path(path)
+    if not path.is_file():
+        raise SchemaError(f"{path}: no such file")
+    try:
+        return xr.open_dataset(path, engine="netcdf4", cache=False), path
+    except Exception as error:  # netCDF4 raises OSError, RuntimeError or ValueError on corruption
+        raise SchemaError(f"{path}: not a readable NetCDF file (truncated or corrupt?): {error}{_recovery(path)}") from error
+
+
+def _checked(path, leading: tuple[str, ...]) -> xr.Dataset:
+    dataset, path = _open_lazily(path)
+    try:
+        if leading and "temperature" not in dataset.dims:
+            _raise_if(["no 'temperature' dimension"], path, path)
+        _raise_if(_structure_problems(dataset, leading), path, path)
+        _raise_if(_value_problems(dataset) + _name_problems(dataset, path), path, path)
+    except SchemaError:
+        dataset.close()
+        raise
+    except Exception as error:  # a corrupt chunk surfaces only when its values are read
+        dataset.close()
+        raise SchemaError(f"{path}: unreadable values (truncated or corrupt?): {error}{_recovery(path)}") from error
+    return dataset
 
 
 def open_simulation(path: str | os.PathLike) -> xr.Dataset:
-    """Open and validate a per-(L, T) simulation file."""
-    dataset = _open(path)
-    _check(dataset, path, ())
-    return dataset
-
-
-def assemble_dataset(simulation_paths, config: str = "", algorithm: str | None = None) -> xr.Dataset:
-    """Stack per-temperature simulation files of one L into one dataset, sorted by temperature."""
-    parts = [open_simulation(path) for path in simulation_paths]
-    if not parts:
-        raise ValueError("simulation_paths is empty")
-    lengths = {int(part.attrs["L"]) for part in parts}
-    if len(lengths) != 1:
-        raise ValueError(f"simulation files mix lattice sizes {sorted(lengths)}")
-    samples = {part.sizes["sample"] for part in parts}
-    if len(samples) != 1:
-        raise ValueError(f"simulation files hold different numbers of samples {sorted(samples)}")
-    dataset = xr.concat(parts, dim="temperature", combine_attrs="drop").sortby("temperature")
-    if np.unique(dataset["temperature"].values).size != dataset.sizes["temperature"]:
-        raise ValueError("two simulation files have the same temperature")
-    dataset["temperature"].attrs.update(TEMPERATURE_ATTRS)
-    first = parts[0].attrs
-    dataset.attrs = {
-        "title": f"2D Ising equilibrium samples, L = {first['L']}",
-        "L": int(first["L"]),
-        "J": 1.0,
-        "boundary_conditions": "periodic",
-        "algorithm": algorithm or ",".join(sorted(set(dataset["algorithm"].values.tolist()))),
-        "seed": int(first["seed"]),
-        "deeprenorm_version": __version__,
-        "config": config,
-    }
-    return dataset
-
-
-def validate_dataset(dataset: xr.Dataset, source="dataset") -> xr.Dataset:
-    """Check a per-L dataset against the schema; returns it unchanged."""
-    if "temperature" not in dataset.dims:
-        raise SchemaError(f"{source}: no 'temperature' dimension")
-    _check(dataset, source, ("temperature",))
+    """Open and fully validate a per-(L, T) simulation file, spins included (one temperature's
+    worth of memory); the returned dataset is in memory and the file is closed."""
+    with _checked(path, ()) as dataset:
+        try:
+            dataset = dataset.load()
+        except Exception as error:
+            raise SchemaError(f"{path}: unreadable values (truncated or corrupt?): {error}{_recovery(path)}") from error
+    _check_spin_block(dataset["spins"].values, dataset["energy"].values, dataset["magnetization"].values, f"{path}")
     return dataset
 
 
 def open_dataset(path: str | os.PathLike) -> xr.Dataset:
-    """Open and validate a per-L dataset file (``results/datasets/L{L}.nc``)."""
-    return validate_dataset(_open(path), path)
+    """Open a per-L dataset (``results/datasets/L{L}.nc``) lazily and check all but its spins.
+
+    Energies, magnetisations and per-temperature values are read and checked; spins stay on
+    disk until indexed. Read spins through :class:`SpinReader`, which checks each block it
+    reads, or check them all with :func:`validate_dataset`. Close the result (or use it in a
+    ``with`` block) when done.
+    """
+    return _checked(path, ("temperature",))
 
 
-def write_table(frame, path: str | os.PathLike) -> None:
+def validate_dataset(path: str | os.PathLike) -> None:
+    """Check a per-L dataset file completely, one chunk of spins in memory at a time."""
+    with SpinReader(path) as reader:
+        step = reader.samples_per_chunk
+        for index in range(reader.n_temperatures):
+            for start in range(0, reader.n_samples, step):
+                reader.read(index, np.arange(start, min(start + step, reader.n_samples)))
+
+
+class SpinReader:
+    """Checked access to the spins of a dataset file, one temperature or one batch at a time.
+
+    Every block of spins is checked as it is read (values +-1, energy and magnetisation
+    reproduced), so what the caller gets is never corrupt. Memory: the block returned, plus
+    at most one temperature's spins while a batch is cut from it.
+
+    >>> with SpinReader("results/datasets/L16.nc") as reader:       # doctest: +SKIP
+    ...     spins = reader.read(0)                                     # (n_samples, L, L) int8
+    ...     for batch, t, s in reader.batches(pairs, batch_size=256): ...
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        with open_dataset(self.path) as dataset:
+            self.L = int(dataset.attrs["L"])
+            self.temperatures = dataset["temperature"].values.astype(float)
+            self.n_temperatures, self.n_samples = dataset.sizes["temperature"], dataset.sizes["sample"]
+            self._energy = dataset["energy"].values
+            self._magnetization = dataset["magnetization"].values
+        with _no_chunk_cache():
+            self._file = netCDF4.Dataset(self.path)
+        self._spins = self._file["spins"]
+        self._spins.set_auto_maskandscale(False)
+        self.samples_per_chunk = self._spins.chunking()[1]
+
+    def __enter__(self) -> "SpinReader":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._file.close()
+
+    def _where(self, index: int) -> str:
+        return f"{self.path}, temperature {self.temperatures[index]:.4f}"
+
+    def read(self, index: int, samples=None) -> np.ndarray:
+        """Spins of temperature ``index`` as ``(n, L, L)`` int8: all samples, or the sorted
+        unique indices ``samples``."""
+        if not 0 <= index < self.n_temperatures:
+            raise IndexError(f"temperature index {index} outside 0..{self.n_temperatures - 1}")
+        selection = slice(None) if samples is None else np.asarray(samples, dtype=np.int64)
+        try:
+            spins = np.asarray(self._spins[index, selection], dtype=np.int8)
+        except Exception as error:
+            raise SchemaError(f"{self._where(index)}: unreadable spins (corrupt chunk?): {error}{_recovery(self.path)}") from error
+        try:
+            _check_spin_block(spins, self._energy[index, selection], self._magnetization[index, selection], self._where(index))
+        except SchemaError as error:
+            raise SchemaError(f"{error}{_recovery(self.path)}") from None
+        return spins
+
+    def batches(self, temperature_index, sample_index, batch_size: int):
+        """Yield ``(spins, temperature_index, sample_index)`` batches of at most ``batch_size``
+        in the order given. Consecutive entries of one temperature share a read, so group (or
+        shuffle within groups of) temperatures to read each chunk once."""
+        temperature_index = np.asarray(temperature_index, dtype=np.int64)
+        sample_index = np.asarray(sample_index, dtype=np.int64)
+        if temperature_index.shape != sample_index.shape or temperature_index.ndim != 1:
+            raise ValueError("temperature_index and sample_index must be 1-D arrays of equal length")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        current, block = -1, None
+        for start in range(0, temperature_index.size, batch_size):
+            stop = min(start + batch_size, temperature_index.size)
+            batch = np.empty((stop - start, self.L, self.L), dtype=np.int8)
+            for position in range(start, stop):
+                t = int(temperature_index[position])
+                if t != current:
+                    current, block = t, self.read(t)
+                batch[position - start] = block[sample_index[position]]
+            yield batch, temperature_index[start:stop], sample_index[start:stop]
+
+
+# ----------------------------------------------------------------------------- datasets
+
+
+def _read_simulation_spins(path: Path, header: xr.Dataset) -> np.ndarray:
+    """The checked spins of a simulation file whose other variables ``header`` holds. netCDF4
+    directly: an xarray dataset per file would linger until the garbage collector ran."""
+    try:
+        with _no_chunk_cache(), netCDF4.Dataset(path) as source:
+            variable = source["spins"]
+            variable.set_auto_maskandscale(False)
+            spins = np.asarray(variable[...], dtype=np.int8)
+    except Exception as error:
+        raise SchemaError(f"{path}: unreadable spins (truncated or corrupt?): {error}{_recovery(path)}") from error
+    try:
+        _check_spin_block(spins, header["energy"].values, header["magnetization"].values, str(path))
+    except SchemaError as error:
+        raise SchemaError(f"{error}{_recovery(path)}") from None
+    return spins
+
+
+def write_dataset(simulation_paths, path: str | os.PathLike, config: str = "", algorithm: str | None = None) -> None:
+    """Stack per-temperature simulation files of one L into the dataset ``path``, sorted by
+    temperature, streaming one temperature's spins at a time (atomically, like every writer).
+
+    Each simulation is validated (spins included) before it is copied. ``config`` is the YAML
+    of the settings the samples depend on; ``algorithm`` the configured algorithm (default:
+    the ones found).
+    """
+    simulation_paths = [Path(p) for p in simulation_paths]
+    if not simulation_paths:
+        raise ValueError("simulation_paths is empty")
+    headers = []
+    for simulation_path in simulation_paths:
+        with _checked(simulation_path, ()) as simulation:
+            headers.append(simulation.drop_vars("spins").load())
+    lengths = {int(header.attrs["L"]) for header in headers}
+    if len(lengths) != 1:
+        raise ValueError(f"simulation files mix lattice sizes {sorted(lengths)}")
+    samples = {header.sizes["sample"] for header in headers}
+    if len(samples) != 1:
+        raise ValueError(f"simulation files hold different numbers of samples {sorted(samples)}")
+    order = np.argsort([float(header["temperature"]) for header in headers], kind="stable")
+    headers = [headers[i] for i in order]
+    simulation_paths = [simulation_paths[i] for i in order]
+    scalars = xr.concat(headers, dim="temperature", combine_attrs="drop")
+    if np.unique(scalars["temperature"].values).size != scalars.sizes["temperature"]:
+        raise ValueError("two simulation files have the same temperature")
+    scalars["temperature"].attrs.update(TEMPERATURE_ATTRS)
+    first = headers[0].attrs
+    length = int(first["L"])
+    scalars.attrs = {
+        "title": f"2D Ising equilibrium samples, L = {length}",
+        "L": length,
+        "J": 1.0,
+        "boundary_conditions": "periodic",
+        "algorithm": algorithm or ",".join(sorted(set(scalars["algorithm"].values.tolist()))),
+        "seed": int(first["seed"]),
+        "deeprenorm_version": __version__,
+        "config": config,
+        "created": _timestamp(),
+    }
+    shape = (len(headers), samples.pop(), length, length)
+    units, long_name = SAMPLE_VARIABLES["spins"][2:]
+    with _atomic_path(path) as temporary:
+        scalars.to_netcdf(temporary, engine="netcdf4", format="NETCDF4")
+        with _no_chunk_cache(), netCDF4.Dataset(temporary, "a") as output:
+            spins = output.createVariable(
+                "spins", "i1", ("temperature", "sample", "y", "x"), zlib=True, complevel=1, chunksizes=_spin_chunks(shape)
+            )
+            spins.setncatts({"units": units, "long_name": long_name})
+            for index, (simulation_path, header) in enumerate(zip(simulation_paths, headers)):
+                spins[index] = _read_simulation_spins(simulation_path, header)
+
+
+# ----------------------------------------------------------------------------- tables
+
+
+def write_table(frame: pd.DataFrame, path: str | os.PathLike) -> None:
     """Write a pandas DataFrame as CSV atomically (temporary file, then rename)."""
     with _atomic_path(path) as temporary:
         frame.to_csv(temporary, index=False)
+
+
+def read_table(path: str | os.PathLike, columns=()) -> pd.DataFrame:
+    """Read a CSV table written by :func:`write_table`; :class:`SchemaError` naming the file if
+    it is missing, empty, unparsable, or lacks one of ``columns``."""
+    path = Path(path)
+    if not path.is_file():
+        raise SchemaError(f"{path}: no such file")
+    try:
+        frame = pd.read_csv(path)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise SchemaError(f"{path}: not a readable CSV table ({error}){_recovery(path)}") from error
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        raise SchemaError(f"{path}: missing column(s) {', '.join(missing)}{_recovery(path)}")
+    return frame

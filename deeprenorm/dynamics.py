@@ -15,9 +15,24 @@ from .exact import DYNAMIC_EXPONENTS, T_C
 from .ising import measure_autocorrelation
 from .thermo import fit_dynamic_exponent
 
-__all__ = ["AUTOCORRELATION_CHAIN", "autocorrelation_study", "dynamic_exponents"]
+__all__ = ["AUTOCORRELATION_CHAIN", "AUTOCORRELATION_COLUMNS", "autocorrelation_study", "dynamic_exponents"]
 
 AUTOCORRELATION_CHAIN = 1
+
+#: Columns of :func:`autocorrelation_study`, in order.
+AUTOCORRELATION_COLUMNS = [
+    "algorithm",
+    "kind",
+    "L",
+    "temperature",
+    "tau_int_abs_m",
+    "tau_int_abs_m_error",
+    "tau_int_energy",
+    "tau_int_energy_error",
+    "flipped_fraction_per_sweep",
+    "pilot_sweeps",
+    "seconds_per_sweep",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +80,7 @@ def autocorrelation_study(
                 "seconds_per_sweep": pilot.seconds_per_sweep,
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=AUTOCORRELATION_COLUMNS)
 
 
 def dynamic_exponents(table: pd.DataFrame) -> pd.DataFrame:

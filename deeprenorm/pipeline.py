@@ -3,6 +3,11 @@
 Scripts stay a few lines: ``pipeline.start(snakemake)`` routes logging (and warnings, and any
 traceback) to the rule's log file and caps numba and torch at the rule's ``threads``; Snakemake
 sets ``OMP_NUM_THREADS`` but numba ignores it.
+
+A job that fails on bad input (a damaged file, an impossible setting: :data:`USER_ERRORS`) logs
+one line that says what is wrong and how to recover, without a traceback; any other exception
+is logged with its traceback. A job with a log file logs there only, and Snakemake shows the log
+of a failed job once (``show-failed-logs`` in the default profile); without one, to stderr.
 """
 
 from __future__ import annotations
@@ -12,7 +17,13 @@ import sys
 
 import numba
 
-__all__ = ["start", "set_threads"]
+from .config import ConfigError
+from .data import SchemaError
+from .ising import ThermalizationError
+
+__all__ = ["USER_ERRORS", "start", "set_threads"]
+
+USER_ERRORS = (SchemaError, ConfigError, ThermalizationError)
 
 
 def set_threads(threads: int) -> None:
@@ -25,9 +36,10 @@ def set_threads(threads: int) -> None:
 
 def start(snakemake) -> logging.Logger:
     """Configure a ``script:`` job from its ``snakemake`` object; returns the script's logger."""
-    handlers = [logging.StreamHandler(sys.stderr)]
     if snakemake.log:
-        handlers.append(logging.FileHandler(snakemake.log[0], mode="w"))
+        handlers = [logging.FileHandler(snakemake.log[0], mode="w")]
+    else:
+        handlers = [logging.StreamHandler(sys.stderr)]
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -38,7 +50,10 @@ def start(snakemake) -> logging.Logger:
     logger = logging.getLogger(f"deeprenorm.rule.{snakemake.rule}")
 
     def log_uncaught(kind, value, traceback):
-        logger.error("job failed", exc_info=(kind, value, traceback))
+        if issubclass(kind, USER_ERRORS):
+            logger.error("job failed: %s", value)
+        else:
+            logger.error("job failed", exc_info=(kind, value, traceback))
 
     sys.excepthook = log_uncaught
     set_threads(snakemake.threads)

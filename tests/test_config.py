@@ -6,12 +6,22 @@ import numpy as np
 import pytest
 import yaml
 
-from deeprenorm.config import ConfigError, load_schema, temperature_grid, temperature_label, validate_config
+from deeprenorm.config import (
+    ConfigError,
+    check_study_fits,
+    load_config_file,
+    load_schema,
+    main,
+    study_size_bytes,
+    temperature_grid,
+    temperature_label,
+    validate_config,
+)
 from deeprenorm.seeding import stream, temperature_key
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 SCHEMA = load_schema(REPOSITORY / "workflow/schemas/config.schema.yaml")
-GOOD = {"seed": 1, "lattice_sizes": [16, 24], "temperatures": [2.0, 2.5], "samples_per_temperature": 10, "algorithm": "auto"}
+GOOD = {"seed": 1, "lattice_sizes": [16, 24], "temperatures": [2.0, 2.5], "samples_per_temperature": 20, "algorithm": "auto"}
 
 
 @pytest.mark.parametrize("path", ["config.yaml", "config/paper.yaml"])
@@ -42,7 +52,7 @@ def test_defaults_are_filled_in():
         ({"lattice_sizes": [2]}, "lattice_sizes[0]: 2 is less than the minimum of 4"),
         ({"lattice_sizes": []}, "lattice_sizes: [] should be non-empty"),
         ({"lattice_sizes": [16, 16]}, "repeats a size"),
-        ({"samples_per_temperature": 0}, "samples_per_temperature: 0 is less than the minimum of 1"),
+        ({"samples_per_temperature": 0}, "samples_per_temperature: 0 is less than the minimum of 20"),
         ({"algorithm": "heatbath"}, "algorithm: 'heatbath' is not one of"),
         ({"seed": -1}, "seed: -1 is less than the minimum of 0"),
         ({"sampling": {"spacing_factor": 1}}, "sampling.spacing_factor: 1 is less than the minimum of 2"),
@@ -83,3 +93,76 @@ def test_streams_are_reproducible_and_distinct():
 def test_schema_defaults_are_the_shipped_default_study():
     shipped = validate_config(yaml.safe_load((REPOSITORY / "config.yaml").read_text()), SCHEMA)
     assert validate_config({}, SCHEMA) == shipped
+
+
+def test_integral_floats_become_integers_where_an_integer_is_asked_for():
+    config = validate_config(
+        GOOD | {"seed": 7.0, "samples_per_temperature": 1e3, "lattice_sizes": [4.0, 6], "temperatures": {"min": 2.0, "max": 3.0, "n": 5.0}},
+        SCHEMA,
+    )
+    assert config["seed"] == 7 and type(config["seed"]) is int
+    assert config["samples_per_temperature"] == 1000 and type(config["samples_per_temperature"]) is int
+    assert [type(size) for size in config["lattice_sizes"]] == [int, int]
+    assert type(config["temperatures"]["n"]) is int
+    assert type(config["temperatures"]["min"]) is float  # numbers stay numbers
+    assert validate_config(GOOD | {"seed": 7.0}, SCHEMA) == validate_config(GOOD | {"seed": 7}, SCHEMA)
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        ({"seed": 7.5}, "seed: 7.5 is not of type 'integer'"),
+        ({"seed": True}, "seed: True is not of type 'integer'"),
+        ({"samples_per_temperature": float("nan")}, "samples_per_temperature: nan is not a finite number"),
+        ({"temperatures": [2.0, float("inf")]}, "temperatures[1]: inf is not a finite number"),
+        ({"temperatures": {"min": float("nan"), "max": 3.0, "n": 3}}, "temperatures.min: nan is not a finite number"),
+        ({"sampling": {"spacing_factor": float("-inf")}}, "sampling.spacing_factor: -inf is not a finite number"),
+        ({"autocorrelation": {"pilot_factor": float("nan")}}, "autocorrelation.pilot_factor: nan is not a finite number"),
+        ({"samples_per_temperature": 19}, "samples_per_temperature: 19 is less than the minimum of 20"),
+        ({"thermodynamics": {"tc_window": [2.5, 2.0]}}, "thermodynamics.tc_window: [2.5, 2.0] is not [low, high] with low < high"),
+        ({"thermodynamics": {"tc_window": [2.0, float("nan")]}}, "thermodynamics.tc_window[1]: nan is not a finite number"),
+    ],
+)
+def test_non_finite_and_non_integral_values_are_rejected(change, expected):
+    with pytest.raises(ConfigError, match="allowed") as error:
+        validate_config(GOOD | change, SCHEMA)
+    assert expected in str(error.value)
+
+
+def test_config_files_are_read_strictly(tmp_path):
+    (tmp_path / "empty.yaml").write_text("# nothing but a comment\n")
+    assert load_config_file(tmp_path / "empty.yaml") == {}
+    (tmp_path / "syntax.yaml").write_text("seed: 1\nsampling:\n  pilot_factor: [1\n")
+    with pytest.raises(ConfigError, match=r"syntax.yaml, line 4, column 1: invalid YAML: while parsing a flow sequence"):
+        load_config_file(tmp_path / "syntax.yaml")
+    (tmp_path / "twice.yaml").write_text("seed: 1\nsampling:\n  pilot_factor: 600\n  pilot_factor: 700\n")
+    with pytest.raises(ConfigError, match=r"twice.yaml, line 4, column 3: invalid YAML: key 'pilot_factor' appears twice \(first at line 3, again at line 4\)"):
+        load_config_file(tmp_path / "twice.yaml")
+    (tmp_path / "scalar.yaml").write_text("42\n")
+    with pytest.raises(ConfigError, match="scalar.yaml: the config must be a mapping of keys to values, got a int"):
+        load_config_file(tmp_path / "scalar.yaml")
+    with pytest.raises(ConfigError, match="missing.yaml: cannot read the config file"):
+        load_config_file(tmp_path / "missing.yaml")
+
+
+def test_study_size_and_the_disk_check(tmp_path):
+    config = validate_config(GOOD, SCHEMA)
+    assert study_size_bytes(config) == {16: 2 * 2 * 20 * (256 + 16), 24: 2 * 2 * 20 * (576 + 16)}
+    check_study_fits(config, tmp_path)
+    huge = validate_config(GOOD | {"lattice_sizes": [1024], "samples_per_temperature": 1_000_000}, SCHEMA)
+    with pytest.raises(ConfigError, match=r"the study needs up to 4.19e\+03 GB of disk .* L = 1024 alone 4.19e\+03 GB"):
+        check_study_fits(huge, tmp_path / "not" / "yet" / "made")
+
+
+def test_command_line_checker(tmp_path, capsys):
+    (tmp_path / "a.yaml").write_text("seed: 3\nlattice_sizes: [8]\n")
+    (tmp_path / "b.yaml").write_text("samples_per_temperature: 2.0e+2\n")
+    assert main([str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml")]) == 0
+    printed = yaml.safe_load(capsys.readouterr().out)
+    assert printed["seed"] == 3 and printed["lattice_sizes"] == [8] and printed["samples_per_temperature"] == 200
+    (tmp_path / "c.yaml").write_text("seed: -3\n")
+    assert main([str(tmp_path / "c.yaml")]) == 1
+    assert "seed: -3 is less than the minimum of 0" in capsys.readouterr().err
+    (tmp_path / "d.yaml").write_text("samples_per_temperature: 1e3\n")  # YAML 1.1: a string
+    assert main([str(tmp_path / "d.yaml")]) == 1
+    assert "YAML reads 1e3 as text, not a number: write 1000" in capsys.readouterr().err

@@ -7,7 +7,9 @@ so a pass is reproducible; a biased kernel (wrong acceptance, wrong neighbour, b
 by many sigma at these sample sizes.
 """
 
+import logging
 import math
+import re
 
 import numpy as np
 import pytest
@@ -20,7 +22,7 @@ from deeprenorm.exact import (
     finite_energy,
     finite_specific_heat,
 )
-from deeprenorm.ising.sampler import ALGORITHMS, measure_autocorrelation, sample
+from deeprenorm.ising.sampler import ALGORITHMS, ThermalizationError, measure_autocorrelation, sample
 from deeprenorm.stats import jackknife, thermodynamic_summary
 
 N_SIGMA = 4.0
@@ -169,21 +171,138 @@ def test_measure_autocorrelation_matches_the_sampler_pilot():
     assert pilot.tau_abs_m.tau == result.tau_int_abs_m and pilot.total_sweeps == result.pilot_sweeps
 
 
+NAN, INF = float("nan"), float("inf")
+SEED_RANGE = "must be an integer in [0, 2**64 - 1], got "
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        (dict(L=7, algorithm="metropolis"), "L must be even"),
-        (dict(L=1), "L must be an integer >= 2"),
-        (dict(L=8.0), "L must be an integer >= 2"),
-        (dict(T=0.0), "T must be a finite number > 0"),
-        (dict(T=-1.0), "T must be a finite number > 0"),
-        (dict(T=float("nan")), "T must be a finite number > 0"),
-        (dict(T=float("inf")), "T must be a finite number > 0"),
-        (dict(n_samples=0), "n_samples must be an integer >= 1"),
+        (dict(L=2), "L must be an integer >= 4, got 2"),
+        (dict(L=3), "L must be an integer >= 4, got 3"),
+        (dict(L=2, algorithm="metropolis"), "L must be an integer >= 4, got 2"),
+        (dict(L=5, algorithm="metropolis"), "L must be even for checkerboard Metropolis"),
+        (dict(L=7, algorithm="metropolis"), "L must be even for checkerboard Metropolis"),
+        (dict(L=True), "L must be an integer >= 4, got True"),
+        (dict(L=8.0), "L must be an integer >= 4, got 8.0"),
+        (dict(L="8"), "L must be an integer >= 4, got '8'"),
+        (dict(T=0.0), "T must be a finite number > 0, got 0.0"),
+        (dict(T=-1.0), "T must be a finite number > 0, got -1.0"),
+        (dict(T=NAN), "T must be a finite number > 0, got nan"),
+        (dict(T=INF), "T must be a finite number > 0, got inf"),
+        (dict(T=True), "T must be a finite number > 0, got True"),
+        (dict(T="2.3"), "T must be a finite number > 0, got '2.3'"),
+        (dict(n_samples=0), "n_samples must be an integer >= 1, got 0"),
+        (dict(n_samples=True), "n_samples must be an integer >= 1, got True"),
+        (dict(n_samples=10.0), "n_samples must be an integer >= 1, got 10.0"),
         (dict(algorithm="heatbath"), "algorithm must be one of"),
+        (dict(seed=2**64), "seed " + SEED_RANGE + str(2**64)),
+        (dict(seed=-1), "seed " + SEED_RANGE + "-1"),
+        (dict(seed=True), "seed " + SEED_RANGE + "True"),
+        (dict(seed=1.5), "seed " + SEED_RANGE + "1.5"),
+        (dict(chain=1.5), "chain " + SEED_RANGE + "1.5"),
+        (dict(chain=-1), "chain " + SEED_RANGE + "-1"),
+        (dict(chain=True), "chain " + SEED_RANGE + "True"),
+        (dict(chain=2**64), "chain " + SEED_RANGE + str(2**64)),
+        (dict(thermalization_factor=True), "thermalization_factor must be a finite number > 0, got True"),
+        (dict(thermalization_factor=np.True_), "thermalization_factor must be a finite number > 0, got "),
+        (dict(thermalization_factor=NAN), "thermalization_factor must be a finite number > 0, got nan"),
+        (dict(pilot_factor=INF), "pilot_factor must be a finite number > 0, got inf"),
+        (dict(pilot_factor="500"), "pilot_factor must be a finite number > 0, got '500'"),
+        (dict(spacing_factor=0), "spacing_factor must be a finite number > 0, got 0"),
+        (dict(spacing_factor=np.float32(-2.0)), "spacing_factor must be a finite number > 0, got "),
+        (dict(min_pilot_sweeps=10.5), "min_pilot_sweeps must be an integer >= 10, got 10.5"),
+        (dict(min_pilot_sweeps=9), "min_pilot_sweeps must be an integer >= 10, got 9"),
+        (dict(min_pilot_sweeps=True), "min_pilot_sweeps must be an integer >= 10, got True"),
+        (dict(max_pilot_sweeps=1e6), "max_pilot_sweeps must be an integer >= 10, got 1000000.0"),
+        (dict(max_pilot_sweeps=500), "min_pilot_sweeps must be >= 10 and <= max_pilot_sweeps, got 1000 and 500"),
+        (dict(progress_chunks=0), "progress_chunks must be an integer >= 1, got 0"),
+        (dict(progress_chunks=True), "progress_chunks must be an integer >= 1, got True"),
     ],
 )
-def test_bad_input_is_rejected_with_the_argument_named(kwargs, message):
+def test_bad_arguments_are_rejected_naming_the_argument(kwargs, message):
     arguments = dict(L=8, T=2.5, n_samples=10, algorithm="wolff", seed=0) | kwargs
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=re.escape(message)):
         sample(**arguments)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(L=2), "L must be an integer >= 4, got 2"),
+        (dict(algorithm="auto"), "algorithm must be one of ('metropolis', 'wolff', 'swendsen_wang'), got 'auto'"),
+        (dict(seed=2**64), "seed " + SEED_RANGE + str(2**64)),
+        (dict(chain=1.5), "chain " + SEED_RANGE + "1.5"),
+        (dict(thermalization_factor=True), "thermalization_factor must be a finite number > 0, got True"),
+        (dict(min_pilot_sweeps=10.5), "min_pilot_sweeps must be an integer >= 10, got 10.5"),
+    ],
+)
+def test_measure_autocorrelation_rejects_bad_arguments_naming_them(kwargs, message):
+    arguments = dict(L=8, T=2.5, algorithm="wolff", seed=0) | kwargs
+    with pytest.raises(ValueError, match=re.escape(message)):
+        measure_autocorrelation(**arguments)
+
+
+def test_seed_and_chain_may_be_as_large_as_uint64_allows():
+    result = sample(4, 2.5, 2, "wolff", seed=2**64 - 1, chain=2**64 - 1)
+    assert result.seed == 2**64 - 1 and result.chain == 2**64 - 1
+
+
+def without_timing(metadata):
+    return {name: value for name, value in metadata.items() if name != "seconds_per_sweep"}
+
+
+@pytest.mark.parametrize("real", [np.float32, np.float64])
+def test_numpy_scalars_are_accepted_and_give_the_python_typed_result(real):
+    controls = dict(thermalization_factor=20.0, pilot_factor=500.0, spacing_factor=2.0)
+    counts = dict(min_pilot_sweeps=1000, max_pilot_sweeps=100_000, progress_chunks=3)
+    # 2.5 and the factors are exact in float32, so the numpy-typed call asks for the same chain.
+    python_typed = sample(8, 2.5, 20, "metropolis", 5, chain=1, **controls, **counts)
+    numpy_typed = sample(
+        np.int64(8), real(2.5), np.int64(20), "metropolis", np.uint64(5), chain=np.int32(1),
+        **{name: real(value) for name, value in controls.items()},
+        **{name: np.int64(value) for name, value in counts.items()},
+    )
+    np.testing.assert_array_equal(numpy_typed.spins, python_typed.spins)
+    np.testing.assert_array_equal(numpy_typed.energy, python_typed.energy)
+    assert without_timing(numpy_typed.metadata()) == without_timing(python_typed.metadata())
+    # Plain Python scalars in the result: they become NetCDF attributes and file names.
+    assert [type(getattr(numpy_typed, name)) for name in ("L", "T", "seed", "chain")] == [int, float, int, int]
+    pilot = measure_autocorrelation(np.int64(8), real(2.5), "wolff", np.int64(3), chain=np.int64(1), pilot_factor=real(500.0))
+    python_pilot = measure_autocorrelation(8, 2.5, "wolff", 3, chain=1, pilot_factor=500.0)
+    assert (pilot.tau_abs_m, pilot.tau_energy, pilot.total_sweeps) == (python_pilot.tau_abs_m, python_pilot.tau_energy, python_pilot.total_sweeps)
+
+
+# At L = 16, T = 2.3 Metropolis' tau_int (~ 10 sweeps) needs a pilot of more than 2000 sweeps,
+# Wolff's (~ 1 sweep) is measured within the first 1000 (checked for seeds 0, 1, 2).
+NEAR_CRITICAL = dict(L=16, T=2.3, n_samples=20, seed=0, min_pilot_sweeps=1000, max_pilot_sweeps=2000)
+
+
+def test_auto_falls_back_to_wolff_when_the_metropolis_pilot_hits_the_limit(caplog):
+    with pytest.raises(ThermalizationError, match="metropolis"):
+        sample(**NEAR_CRITICAL, algorithm="metropolis")
+    with caplog.at_level(logging.WARNING, logger="deeprenorm.ising.sampler"):
+        chosen = sample(**NEAR_CRITICAL, algorithm="auto")
+    assert chosen.algorithm == "wolff"
+    assert "dropping metropolis" in caplog.text
+    direct = sample(**NEAR_CRITICAL, algorithm="wolff")
+    np.testing.assert_array_equal(chosen.spins, direct.spins)
+    np.testing.assert_array_equal(chosen.energy, direct.energy)
+    assert chosen.pilot_sweeps == direct.pilot_sweeps
+
+
+@pytest.mark.parametrize("L", [32, 33])
+def test_auto_raises_when_every_candidate_hits_the_limit(L):
+    # Even Wolff needs 2000 pilot sweeps at L = 32 and 33 at T = 2.27; 33 has Wolff as only candidate.
+    with pytest.raises(ThermalizationError, match="wolff"):
+        sample(L, 2.27, 5, "auto", seed=0, min_pilot_sweeps=1000, max_pilot_sweeps=1000)
+
+
+@pytest.mark.parametrize("n_samples", [1, 2, 3])
+def test_a_few_samples_are_stored_with_nan_sample_autocorrelation(n_samples):
+    result = sample(16, 2.3, n_samples, "wolff", seed=1)
+    longer = sample(16, 2.3, 4, "wolff", seed=1)
+    assert result.spins.shape == (n_samples, 16, 16)
+    np.testing.assert_array_equal(result.spins, longer.spins[:n_samples])
+    assert math.isnan(result.tau_int_samples_abs_m) and math.isnan(result.tau_int_samples_energy)
+    assert math.isfinite(longer.tau_int_samples_abs_m) and math.isfinite(longer.tau_int_samples_energy)

@@ -6,6 +6,7 @@ and a tiny config (L = 4 and 6, three temperatures, 40 samples) so the whole DAG
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -176,6 +177,46 @@ def test_single_target_builds_only_its_ancestors(tmp_path):
     assert job_counts(figure.stdout + figure.stderr) == {"autocorrelation": 3, "autocorrelation_figure": 1}
 
 
+def _workflow_with_bumped_version(destination: Path, stage: str) -> Path:
+    """A copy of the workflow and the package with one stage version increased; returns the
+    copied Snakefile (the copy's package is imported first through PYTHONPATH)."""
+    for part in ("Snakefile", "workflow", "deeprenorm"):
+        source = REPOSITORY / part
+        if source.is_dir():
+            shutil.copytree(source, destination / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, destination / part)
+    versions = destination / "deeprenorm/versions.py"
+    text, count = re.subn(rf'("{stage}": )(\d+)', lambda m: f"{m[1]}{int(m[2]) + 1}", versions.read_text())
+    assert count == 1, stage
+    versions.write_text(text)
+    return destination / "Snakefile"
+
+
+STAGE_RERUNS = {
+    "thermodynamics": {"thermodynamics_table": 1, "thermodynamics_figure": 1},
+    "autocorrelation_figure": {"autocorrelation_figure": 1},
+    "dataset": {"dataset": 2, "thermodynamics_table": 1, "thermodynamics_figure": 1},
+    "simulate": {"simulate": 6, "dataset": 2, "thermodynamics_table": 1, "thermodynamics_figure": 1, "autocorrelation": 3, "autocorrelation_figure": 1},
+}
+
+
+@pytest.mark.parametrize("stage", STAGE_RERUNS)
+def test_changing_a_stage_version_reruns_it_and_its_descendants_only(finished_run, tmp_path, stage):
+    workdir, _ = finished_run
+    snakefile = _workflow_with_bumped_version(tmp_path, stage)
+    command = [
+        sys.executable, "-m", "snakemake", "--snakefile", str(snakefile), "--directory", str(workdir),
+        "--configfile", str(workdir / "config.yaml"), "--workflow-profile", "none", "--dry-run",
+    ]
+    environment = dict(os.environ, PYTHONPATH=str(tmp_path))
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=workdir, env=environment)
+    assert result.returncode == 0, result.stderr[-3000:]
+    counts = job_counts(result.stdout + result.stderr)
+    counts.pop("all", None)
+    assert counts == STAGE_RERUNS[stage]
+
+
 BAD_CONFIGS = [
     (dict(TINY, typo_key=1), "typo_key"),
     (dict(TINY, temperatures=[2.0, -1.0]), "temperatures[1]"),
@@ -187,6 +228,16 @@ BAD_CONFIGS = [
     (dict(TINY, samples_per_temperature=0), "samples_per_temperature"),
     (dict(TINY, algorithm="heatbath"), "algorithm"),
     (dict(TINY, temperatures=[]), "temperatures"),
+    (dict(TINY, temperatures=[float("nan")]), "temperatures[0]: nan is not a finite number"),
+    (dict(TINY, temperatures={"min": 2.0, "max": float("inf"), "n": 3}), "temperatures.max: inf is not a finite number"),
+    (dict(TINY, temperatures={"min": 2.0, "max": 2.6, "n": 3.5}), "temperatures.n: 3.5 is not of type 'integer'"),
+    (dict(TINY, sampling={"pilot_factor": float("nan")}), "sampling.pilot_factor: nan is not a finite number"),
+    (dict(TINY, seed=7.5), "seed: 7.5 is not of type 'integer'"),
+    (dict(TINY, seed=2**64), "seed: 18446744073709551616 is greater than the maximum"),
+    (dict(TINY, samples_per_temperature=1), "samples_per_temperature: 1 is less than the minimum of 20"),
+    (dict(TINY, thermodynamics={"tc_window": [2.5, 2.1]}), "thermodynamics.tc_window"),
+    # 1024^2 spins x 1e6 samples x 3 temperatures: petabytes, refused with the size it needs
+    (dict(TINY, lattice_sizes=[1024], samples_per_temperature=1_000_000), "the study needs up to 6.29e+03 GB of disk"),
 ]
 
 
@@ -197,7 +248,104 @@ def test_bad_config_fails_before_any_job_naming_the_key(tmp_path, config, key):
     message = result.stdout + result.stderr
     assert "invalid config" in message and key in message, message[-2000:]
     assert "allowed" in message
+    assert "Traceback" not in message
     assert not (tmp_path / "results").exists() and not (tmp_path / "logs").exists()
+
+
+BAD_OVERRIDES = [
+    ("samples_per_temperature=1e0", "samples_per_temperature: 1 is less than the minimum of 20"),
+    ("samples_per_temperature=4.55e1", "samples_per_temperature: 45.5 is not of type 'integer'"),
+    ("seed=nan", "seed: nan is not a finite number"),
+]
+
+
+@pytest.mark.parametrize("override, message", BAD_OVERRIDES, ids=[o for o, _ in BAD_OVERRIDES])
+def test_bad_command_line_override_fails_before_any_job(tmp_path, override, message):
+    result = snakemake(tmp_path, "--cores", "1", "--config", override, config=TINY)
+    assert result.returncode != 0
+    assert message in result.stdout + result.stderr, (result.stdout + result.stderr)[-2000:]
+    assert not (tmp_path / "results").exists()
+
+
+BAD_YAML = [
+    ("seed: 7\nlattice_sizes: [4, 6\n", "config.yaml, line 3, column 1: invalid YAML: while parsing a flow sequence"),
+    ("seed: 7\nalgorithm: auto\nseed: 8\n", "config.yaml, line 3, column 1: invalid YAML: key 'seed' appears twice (first at line 1, again at line 3)"),
+    ("- 4\n- 6\n", "config.yaml: the config must be a mapping of keys to values, got a list"),
+]
+
+
+@pytest.mark.parametrize("text, message", BAD_YAML, ids=["syntax", "duplicate", "list"])
+def test_broken_config_file_names_its_line(tmp_path, text, message):
+    """config.yaml is read by the workflow itself, strictly."""
+    (tmp_path / "config.yaml").write_text(text)
+    command = [sys.executable, "-m", "snakemake", "--snakefile", str(SNAKEFILE), "--directory", str(tmp_path), "--workflow-profile", "none", "--cores", "1"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert result.returncode != 0
+    assert message in result.stderr, result.stderr[-2000:]
+    assert not (tmp_path / "results").exists()
+
+
+def test_duplicate_key_in_a_configfile_is_refused(tmp_path):
+    (tmp_path / "extra.yaml").write_text(yaml.safe_dump(TINY) + "samples_per_temperature: 80\n")
+    result = snakemake(tmp_path, "--cores", "1", "--configfile", str(tmp_path / "extra.yaml"), config=TINY)
+    assert result.returncode != 0
+    assert "extra.yaml, line" in result.stderr and "key 'samples_per_temperature' appears twice" in result.stderr
+
+
+def test_empty_config_file_means_the_default_study(tmp_path):
+    (tmp_path / "config.yaml").write_text("# every key left at its default\n")
+    command = [sys.executable, "-m", "snakemake", "--snakefile", str(SNAKEFILE), "--directory", str(tmp_path), "--workflow-profile", "none", "--dry-run"]
+    empty = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert empty.returncode == 0, empty.stderr[-3000:]
+    (tmp_path / "config.yaml").write_text((REPOSITORY / "config.yaml").read_text())
+    shipped = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert job_counts(empty.stdout + empty.stderr) == job_counts(shipped.stdout + shipped.stderr)
+    assert job_counts(empty.stdout + empty.stderr)["simulate"] == 3 * 48
+
+
+def test_integral_floats_are_the_same_study(finished_run):
+    """One rule everywhere: 7.0 (or 4e1 from --config) where an integer is asked for is that integer,
+    with the same params, so nothing reruns."""
+    workdir, _ = finished_run
+    floats = dict(TINY, seed=7.0, lattice_sizes=[4.0, 6.0], samples_per_temperature=40.0)
+    result = snakemake(workdir, "--dry-run", "--config", "samples_per_temperature=4e1", config=floats)
+    (workdir / "config.yaml").write_text(yaml.safe_dump(TINY))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Nothing to be done" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("target", ["results/simulations/L0002/T2.3000.nc", "results/datasets/L7.nc", "results/simulations/L4/T2.4000.nc", "results/simulations/L4/Tnan.nc"])
+def test_file_names_outside_the_study_are_refused(tmp_path, target):
+    """Wildcards match only the config's sizes and temperatures, so a file name cannot bypass
+    validation (L = 2 Metropolis cannot reach every state; odd L has no checkerboard)."""
+    result = snakemake(tmp_path, "--cores", "1", target, config=TINY)
+    assert result.returncode != 0
+    assert f"No rule to produce {target}" in result.stdout + result.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_damaged_dataset_fails_with_one_line_naming_the_file_and_the_recovery(finished_run, tmp_path):
+    workdir, _ = finished_run
+    copy = tmp_path / "work"
+    shutil.copytree(workdir, copy, ignore=shutil.ignore_patterns("report.html"))
+    dataset = copy / "results/datasets/L6.nc"
+    dataset.write_bytes(dataset.read_bytes()[:2000])
+    # the damaged file is newer than its inputs, so only a forced rerun of its consumers reads it
+    result = snakemake(
+        copy, "--cores", "1", "--forcerun", "thermodynamics_table", "results/tables/thermodynamics.csv",
+        profile=str(REPOSITORY / "profiles/default"),
+    )
+    assert result.returncode != 0
+    message = result.stdout + result.stderr
+    log = (copy / "logs/thermodynamics_table.log").read_text()
+    assert "results/datasets/L6.nc: not a readable NetCDF file" in log
+    assert "delete results/datasets/L6.nc and run the workflow again" in log
+    assert "Traceback" not in log and "Traceback" not in message
+    assert message.count("not a readable NetCDF file") == 1, message[-3000:]  # the log, shown once
+    dataset.unlink()
+    rebuilt = snakemake(copy, "--cores", "1", "results/tables/thermodynamics.csv")
+    assert rebuilt.returncode == 0, rebuilt.stderr[-3000:]
+    assert job_counts(rebuilt.stdout + rebuilt.stderr) == {"dataset": 1, "thermodynamics_table": 1}
 
 
 def _job_processes(marker: str) -> list[int]:

@@ -15,6 +15,12 @@
    dE = 0 that keeps detailed balance and makes the stored ensemble symmetric under m -> -m even
    where the dynamics never tunnels (Metropolis below T_c).
 
+The lattice is an L x L torus with L >= 4 for every algorithm (checkerboard Metropolis is not
+ergodic at L = 2) and even L for Metropolis. ``algorithm="auto"`` runs the pilots of Metropolis
+and of Wolff and continues the chain that is cheaper per independent sample; a candidate whose
+pilot hits ``max_pilot_sweeps`` (Metropolis near T_c on large L) is dropped with a warning, and
+only if every candidate hits it does :class:`ThermalizationError` propagate.
+
 A *sweep* is L*L attempted flips for Metropolis, one full update for Swendsen-Wang and, for Wolff,
 a fixed integer number of clusters, ``round(L^2 / <|C|>)``, that flips about L*L spins (see
 :mod:`.wolff` for why it must be fixed); the flipped fraction actually achieved is reported as
@@ -26,6 +32,7 @@ from __future__ import annotations
 
 import logging
 import math
+import numbers
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -49,7 +56,6 @@ from .wolff import clusters_per_sweep, new_wolff_stack, wolff_clusters
 
 __all__ = [
     "ALGORITHMS",
-    "IMPLEMENTATION_VERSION",
     "Pilot",
     "SampleSet",
     "ThermalizationError",
@@ -63,8 +69,11 @@ AUTO_CANDIDATES = ("metropolis", "wolff")
 # CPU ns per spin per sweep of each kernel at L = 64 on the development machine (benchmarks/mc.py).
 # Fixed numbers, not live timings, so that "auto" picks the same algorithm on every machine and run.
 SWEEP_COST_NS = {"metropolis": 1.4, "wolff": 20.0, "swendsen_wang": 21.0}
-# Bump when a change to the engine changes the samples it produces: the workflow reruns simulations.
-IMPLEMENTATION_VERSION = 1
+# Shorter stored series get NaN tau_int_samples_*: 1 sample has no autocorrelation and 2 or 3
+# give tau <= 0 (as in thermo.py, which gives no errors below 4 samples either).
+MIN_SAMPLES_FOR_TAU = 4
+# A change to the engine that changes the samples it produces bumps the "simulate" stage in
+# deeprenorm/versions.py, so that the workflow reruns the simulations.
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +90,8 @@ class SampleSet:
 
     Autocorrelation times are in sweeps (see the module docstring) and were measured in the pilot
     run; ``tau_int_samples_*`` are measured on the stored series itself, in units of stored
-    samples, and should be close to 0.5 (independent samples) when the spacing is adequate.
+    samples, and should be close to 0.5 (independent samples) when the spacing is adequate (NaN
+    for fewer than ``MIN_SAMPLES_FOR_TAU`` samples).
     """
 
     spins: np.ndarray
@@ -122,22 +132,44 @@ class SampleSet:
         }
 
 
-def validate_sampling_arguments(L, T, n_samples, algorithm) -> None:
+def _is_integer(value) -> bool:
+    # bool is an int to Python but never a size, count or seed here; floats are refused even when
+    # integral, so that chain=1.5 cannot quietly become chain 1.
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _is_real(value) -> bool:
+    # numbers.Real admits numpy floats and integers (np.float32 included) but not np.bool_.
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _check_integer(name: str, value, minimum: int) -> None:
+    if not (_is_integer(value) and value >= minimum):
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+
+
+def _check_positive(name: str, value) -> None:
+    if not (_is_real(value) and math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+
+
+def validate_sampling_arguments(L, T, n_samples, algorithm, seed=0, chain=0) -> None:
     """Raise ``ValueError`` naming the argument and its allowed range."""
-    if isinstance(L, bool) or not isinstance(L, (int, np.integer)) or L < 2:
-        raise ValueError(f"L must be an integer >= 2, got {L!r}")
+    # Below L = 4 checkerboard Metropolis is not ergodic (at L = 2 it never reaches 4 of the 16
+    # states and misses <e> by 0.09); one bound for every algorithm keeps "auto" and the API uniform.
+    _check_integer("L", L, 4)
     if algorithm not in ALGORITHMS + ("auto",):
         raise ValueError(f"algorithm must be one of {ALGORITHMS + ('auto',)}, got {algorithm!r}")
     if algorithm == "metropolis" and L % 2:
         raise ValueError(
             f"L must be even for checkerboard Metropolis (the torus has no checkerboard for odd L), got {L}"
         )
-    if isinstance(T, bool) or not isinstance(T, (int, float, np.integer, np.floating)):
-        raise ValueError(f"T must be a finite number > 0, got {T!r}")
-    if not math.isfinite(T) or T <= 0:
-        raise ValueError(f"T must be a finite number > 0, got {T!r}")
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
-        raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}")
+    _check_positive("T", T)
+    _check_integer("n_samples", n_samples, 1)
+    for name, value in (("seed", seed), ("chain", chain)):
+        # Both are written as uint64 NetCDF attributes, which cannot hold 2**64 or more.
+        if not (_is_integer(value) and 0 <= int(value) < 2**64):
+            raise ValueError(f"{name} must be an integer in [0, 2**64 - 1], got {value!r}")
 
 
 @nb.njit(cache=True)
@@ -298,18 +330,20 @@ def _run_pilot(chain: _Chain, thermalization_factor, pilot_factor, min_pilot_swe
     return Pilot(tau_abs_m, tau_energy, discarded, int(energy.size), seconds_per_sweep, flipped_fraction)
 
 
-def _check_controls(thermalization_factor, pilot_factor, spacing_factor, min_pilot_sweeps, max_pilot_sweeps):
+def _check_controls(thermalization_factor, pilot_factor, spacing_factor, min_pilot_sweeps, max_pilot_sweeps, progress_chunks):
     for name, value in (
         ("thermalization_factor", thermalization_factor),
         ("pilot_factor", pilot_factor),
         ("spacing_factor", spacing_factor),
     ):
-        if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-            raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    if not 10 <= min_pilot_sweeps <= max_pilot_sweeps:
+        _check_positive(name, value)
+    _check_integer("min_pilot_sweeps", min_pilot_sweeps, 10)
+    _check_integer("max_pilot_sweeps", max_pilot_sweeps, 10)
+    if min_pilot_sweeps > max_pilot_sweeps:
         raise ValueError(
             f"min_pilot_sweeps must be >= 10 and <= max_pilot_sweeps, got {min_pilot_sweeps} and {max_pilot_sweeps}"
         )
+    _check_integer("progress_chunks", progress_chunks, 1)
 
 
 def _starts_cold(T: float) -> bool:
@@ -344,10 +378,12 @@ def measure_autocorrelation(
 ) -> Pilot:
     """tau_int of |m| and e (in sweeps) of ``algorithm`` at (L, T): the pilot run of
     :func:`sample` alone, made long enough (``pilot_factor`` tau) for a precise estimate."""
-    validate_sampling_arguments(L, T, 1, algorithm)
-    _check_controls(thermalization_factor, pilot_factor, 1.0, min_pilot_sweeps, max_pilot_sweeps)
-    markov_chain = _new_chain(algorithm, int(L), float(T), seed, chain)
-    return _run_pilot(markov_chain, thermalization_factor, pilot_factor, min_pilot_sweeps, max_pilot_sweeps)
+    if algorithm not in ALGORITHMS:  # "auto" chooses between chains; this measures one
+        raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}")
+    validate_sampling_arguments(L, T, 1, algorithm, seed, chain)
+    _check_controls(thermalization_factor, pilot_factor, 1.0, min_pilot_sweeps, max_pilot_sweeps, 1)
+    markov_chain = _new_chain(algorithm, int(L), float(T), int(seed), int(chain))
+    return _run_pilot(markov_chain, float(thermalization_factor), float(pilot_factor), int(min_pilot_sweeps), int(max_pilot_sweeps))
 
 
 def sample(
@@ -370,34 +406,50 @@ def sample(
     Parameters
     ----------
     L, T, n_samples
-        Lattice size (even for ``"metropolis"``), temperature in units of J / k_B and the number of
-        stored configurations.
+        Lattice size, an integer >= 4 (even for ``"metropolis"``), temperature (> 0) in units of
+        J / k_B and the number of stored configurations (>= 1).
     algorithm
         One of :data:`ALGORITHMS`, or ``"auto"``: run the pilot of checkerboard Metropolis (even L)
         and of Wolff, and continue the chain with the smaller cost per independent sample,
-        ``SWEEP_COST_NS[algorithm] * 2 tau_max`` (deterministic: measured tau, fixed costs).
+        ``SWEEP_COST_NS[algorithm] * 2 tau_max`` (deterministic: measured tau, fixed costs). A
+        candidate whose pilot hits ``max_pilot_sweeps`` is dropped with a logged warning; the
+        chain continued is always the one that naming its algorithm would have run.
     seed, chain
-        The root seed of the study and the chain index; the random stream is
-        ``seeding.stream(seed, "simulation", L, temperature_key(T), chain)``.
+        The root seed of the study and the chain index, integers in [0, 2**64 - 1]; the random
+        stream is ``seeding.stream(seed, "simulation", L, temperature_key(T), chain)``.
     thermalization_factor, pilot_factor, spacing_factor
         Discard at least ``thermalization_factor * tau`` sweeps, measure tau on at least
         ``pilot_factor * tau`` sweeps, store samples ``spacing_factor * tau`` sweeps apart.
     min_pilot_sweeps, max_pilot_sweeps
-        Bounds of the pilot run; :class:`ThermalizationError` if the bound is hit.
+        Bounds of the pilot run, 10 <= min <= max; :class:`ThermalizationError` if the bound is
+        hit (with ``"auto"``: by every candidate).
     progress_chunks
-        The production run is split into this many numba calls, each logged at INFO level.
+        The production run is split into this many (>= 1) numba calls, each logged at INFO level.
+
+    Integer arguments are ``int`` or numpy integers (not bool, not float), real ones any finite
+    real number including numpy scalars; anything else raises ``ValueError`` naming the argument.
     """
-    validate_sampling_arguments(L, T, n_samples, algorithm)
-    _check_controls(thermalization_factor, pilot_factor, spacing_factor, min_pilot_sweeps, max_pilot_sweeps)
-    L = int(L)
-    T = float(T)
+    validate_sampling_arguments(L, T, n_samples, algorithm, seed, chain)
+    _check_controls(thermalization_factor, pilot_factor, spacing_factor, min_pilot_sweeps, max_pilot_sweeps, progress_chunks)
+    # Python numbers from here on: float32 arithmetic would round the pilot's targets and the
+    # spacing differently from the same call made with Python floats.
+    L, T, n_samples, seed, chain = int(L), float(T), int(n_samples), int(seed), int(chain)
+    thermalization_factor, pilot_factor, spacing_factor = float(thermalization_factor), float(pilot_factor), float(spacing_factor)
+    min_pilot_sweeps, max_pilot_sweeps, progress_chunks = int(min_pilot_sweeps), int(max_pilot_sweeps), int(progress_chunks)
 
     candidates = [algorithm] if algorithm != "auto" else [a for a in AUTO_CANDIDATES if a != "metropolis" or L % 2 == 0]
     pilots = {}
     for candidate in candidates:
         markov_chain = _new_chain(candidate, L, T, seed, chain)
-        pilots[candidate] = (markov_chain, _run_pilot(markov_chain, thermalization_factor, pilot_factor, min_pilot_sweeps, max_pilot_sweeps))
-    chosen = min(candidates, key=lambda a: SWEEP_COST_NS[a] * pilots[a][1].tau_max)
+        try:
+            pilots[candidate] = (markov_chain, _run_pilot(markov_chain, thermalization_factor, pilot_factor, min_pilot_sweeps, max_pilot_sweeps))
+        except ThermalizationError as error:
+            # "auto" is there to pick a chain that works: near T_c Metropolis' tau can outgrow the
+            # limit where Wolff's stays small. Give up only when no candidate is left.
+            if algorithm != "auto" or (candidate == candidates[-1] and not pilots):
+                raise
+            logger.warning("L=%d T=%.6f auto: dropping %s, its pilot hit the limit: %s", L, T, candidate, error)
+    chosen = min(pilots, key=lambda a: SWEEP_COST_NS[a] * pilots[a][1].tau_max)
     markov_chain, pilot = pilots[chosen]
     if algorithm == "auto":
         logger.info("L=%d T=%.6f auto: chose %s", L, T, chosen)
@@ -422,7 +474,11 @@ def sample(
     wolff_clusters = np.concatenate(clusters) if clusters else np.empty(0, dtype=np.int64)
     mean_cluster_size = wolff_flipped.sum() / wolff_clusters.sum() if clusters else math.nan
 
-    samples_abs_m, samples_energy, _ = _tau_max(energy_samples, magnetization_samples)
+    if n_samples >= MIN_SAMPLES_FOR_TAU:
+        samples_abs_m, samples_energy, _ = _tau_max(energy_samples, magnetization_samples)
+        tau_samples_abs_m, tau_samples_energy = samples_abs_m.tau, samples_energy.tau
+    else:
+        tau_samples_abs_m = tau_samples_energy = math.nan
     return SampleSet(
         spins=spins,
         energy=energy_samples,
@@ -430,8 +486,8 @@ def sample(
         L=L,
         T=T,
         algorithm=chosen,
-        seed=int(seed),
-        chain=int(chain),
+        seed=seed,
+        chain=chain,
         tau_int_abs_m=pilot.tau_abs_m.tau,
         tau_int_abs_m_error=pilot.tau_abs_m.error,
         tau_int_energy=pilot.tau_energy.tau,
@@ -440,8 +496,8 @@ def sample(
         thermalization_sweeps=pilot.discarded_sweeps,
         pilot_sweeps=pilot.total_sweeps,
         cold_start=_starts_cold(T),
-        tau_int_samples_abs_m=samples_abs_m.tau,
-        tau_int_samples_energy=samples_energy.tau,
+        tau_int_samples_abs_m=tau_samples_abs_m,
+        tau_int_samples_energy=tau_samples_energy,
         seconds_per_sweep=pilot.seconds_per_sweep,
         clusters_per_sweep=getattr(markov_chain, "clusters_per_sweep", 0),
         flipped_fraction_per_sweep=pilot.flipped_fraction_per_sweep,

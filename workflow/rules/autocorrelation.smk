@@ -18,7 +18,7 @@ rule autocorrelation:
         lattice_sizes=AUTOCORRELATION["lattice_sizes"],
         pilot_factor=AUTOCORRELATION["pilot_factor"],
         seed=config["seed"],
-        engine_version=IMPLEMENTATION_VERSION,
+        stage_versions=stage_versions("simulate", "autocorrelation"),
     message:
         "Autocorrelation times: {wildcards.algorithm}"
     script:
@@ -42,6 +42,8 @@ rule autocorrelation_figure:
     resources:
         mem_mb=1000,
         runtime=10,
+    params:
+        stage_versions=stage_versions("autocorrelation_figure"),
     message:
         "Figure: autocorrelation times and dynamic exponents"
     script:

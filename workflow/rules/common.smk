@@ -1,12 +1,48 @@
-# Validation, derived lists, wildcard constraints and path helpers shared by every stage.
+# Config loading and validation, derived lists, wildcard constraints, resources and path helpers
+# shared by every stage.
+import re
 import sys
 from pathlib import Path
 
-from deeprenorm.config import ConfigError, temperature_grid, temperature_label, validate_config
-from deeprenorm.ising.sampler import IMPLEMENTATION_VERSION
+from snakemake.utils import update_config
+
+from deeprenorm.config import (
+    ConfigError,
+    check_study_fits,
+    load_config_file,
+    temperature_grid,
+    temperature_label,
+    validate_config,
+)
+from deeprenorm.versions import stage_versions
+
+
+def _load_study_config():
+    """config.yaml of the working directory (strictly: an empty file means all defaults, a syntax
+    error or a repeated key names its line), overridden by --configfile files and --config.
+
+    Snakemake has already read the --configfile files (and refuses an empty or unparsable one
+    itself, before this workflow is read); they are read again here to refuse repeated keys,
+    which plain YAML silently drops.
+    """
+    study = load_config_file("config.yaml") if Path("config.yaml").is_file() else {}
+    for path in workflow.config_settings.configfiles:
+        load_config_file(path)
+    update_config(study, dict(config))
+    validated = validate_config(study, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
+    check_study_fits(validated, ".", existing_bytes=_existing_study_bytes(validated))
+    return validated
+
+
+def _existing_study_bytes(validated):
+    labels = [temperature_label(t) for t in temperature_grid(validated["temperatures"])]
+    paths = [Path(f"results/datasets/L{L}.nc") for L in validated["lattice_sizes"]]
+    paths += [Path(f"results/simulations/L{L}/T{T}.nc") for L in validated["lattice_sizes"] for T in labels]
+    return sum(path.stat().st_size for path in paths if path.is_file())
+
 
 try:
-    _validated = validate_config(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
+    _validated = _load_study_config()
 except ConfigError as error:
     # Before any job: print the key paths and allowed ranges, not a Snakemake traceback.
     sys.exit(f"deeprenorm: {error}")
@@ -17,12 +53,15 @@ LATTICE_SIZES = config["lattice_sizes"]
 TEMPERATURES = temperature_grid(config["temperatures"])
 TEMPERATURE_LABELS = [temperature_label(t) for t in TEMPERATURES]
 AUTOCORRELATION = config["autocorrelation"]
+N_SAMPLES = config["samples_per_temperature"]
 
 
+# Only the study's own sizes and temperatures match, so a file name cannot ask for a size or a
+# temperature that validation never saw (an odd L, L = 2, T = nan).
 wildcard_constraints:
-    L=r"\d+",
-    T=r"\d+\.\d{4}",
-    algorithm="metropolis|wolff|swendsen_wang",
+    L="|".join(str(size) for size in LATTICE_SIZES),
+    T="|".join(re.escape(label) for label in TEMPERATURE_LABELS),
+    algorithm="|".join(AUTOCORRELATION["algorithms"]),
 
 
 def simulation_paths(wildcards):
@@ -33,14 +72,39 @@ def simulation_provenance(wildcards):
     """The config slice a dataset depends on: stored in its attributes and in params, so that
     changing e.g. training settings never invalidates a dataset."""
     keys = ("seed", "temperatures", "samples_per_temperature", "algorithm", "sampling")
-    return {key: config[key] for key in keys} | {"L": int(wildcards.L), "engine_version": IMPLEMENTATION_VERSION}
+    return (
+        {key: config[key] for key in keys}
+        | {"L": int(wildcards.L)}
+        | {"stage_versions": stage_versions("simulate", "dataset")}
+    )
+
+
+# Memory requests, in MB, from the sizes of what each job holds (measured with
+# benchmarks/memory.py; see the README's table). A job's Python with numpy, numba, xarray and
+# netCDF4 imported peaks near 300 MB.
+BASE_MEM_MB = 400
+
+
+def spin_mb(L, n_temperatures=1):
+    """Megabytes of int8 spins of ``n_temperatures`` temperatures of size L."""
+    return n_temperatures * N_SAMPLES * int(L) ** 2 / 1e6
 
 
 def simulation_mem_mb(wildcards):
-    # Python + numba + xarray (~400 MB) plus the spins and a few float64 copies per sample.
-    return 600 + int(config["samples_per_temperature"] * int(wildcards.L) ** 2 * 10 / 1e6)
+    # The chain's samples are held in chunks and then joined (2x), plus the NetCDF write buffer.
+    return BASE_MEM_MB + int(3 * spin_mb(wildcards.L))
 
 
 def simulation_runtime(wildcards):
     # Minutes; generous: Wolff needs ~0.5 ms per independent 64x64 configuration near T_c.
-    return 10 + int(config["samples_per_temperature"] * int(wildcards.L) ** 2 * 2e-6)
+    return 10 + int(N_SAMPLES * int(wildcards.L) ** 2 * 2e-6)
+
+
+def dataset_mem_mb(wildcards):
+    # Streamed one temperature at a time: a simulation read, validated and written.
+    return BASE_MEM_MB + int(3 * spin_mb(wildcards.L))
+
+
+def scalar_mem_mb(n_sizes, n_temperatures):
+    """Jobs that read only energies and magnetisations (float64), never spins."""
+    return BASE_MEM_MB + int(20 * 16 * n_sizes * n_temperatures * N_SAMPLES / 1e6)

@@ -19,7 +19,7 @@ rule simulate:
         algorithm=config["algorithm"],
         seed=config["seed"],
         sampling=config["sampling"],
-        engine_version=IMPLEMENTATION_VERSION,
+        stage_versions=stage_versions("simulate"),
     message:
         "Monte Carlo: L={wildcards.L}, T={wildcards.T}"
     script:
@@ -35,14 +35,7 @@ rule dataset:
         "logs/dataset/L{L}.log",
     threads: 1
     resources:
-        mem_mb=lambda wildcards: 1000
-        + int(
-            4
-            * len(TEMPERATURES)
-            * config["samples_per_temperature"]
-            * int(wildcards.L) ** 2
-            / 1e6
-        ),
+        mem_mb=dataset_mem_mb,
         runtime=30,
     params:
         provenance=simulation_provenance,

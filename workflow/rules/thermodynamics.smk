@@ -13,8 +13,11 @@ rule thermodynamics_table:
         "logs/thermodynamics_table.log",
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=scalar_mem_mb(len(LATTICE_SIZES), len(TEMPERATURES)),
         runtime=30,
+    params:
+        tc_window=config["thermodynamics"]["tc_window"],
+        stage_versions=stage_versions("thermodynamics"),
     message:
         "Thermodynamic observables and T_c estimates"
     script:
@@ -38,6 +41,8 @@ rule thermodynamics_figure:
     resources:
         mem_mb=1000,
         runtime=10,
+    params:
+        stage_versions=stage_versions("thermodynamics_figure"),
     message:
         "Figure: thermodynamics"
     script:

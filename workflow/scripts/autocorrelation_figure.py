@@ -3,12 +3,12 @@
 import pandas as pd
 
 from deeprenorm import pipeline
-from deeprenorm.data import write_table
-from deeprenorm.dynamics import dynamic_exponents
+from deeprenorm.data import read_table, write_table
+from deeprenorm.dynamics import AUTOCORRELATION_COLUMNS, dynamic_exponents
 from deeprenorm.plots.autocorrelation import plot_autocorrelation
 
 logger = pipeline.start(snakemake)
-table = pd.concat([pd.read_csv(path) for path in snakemake.input], ignore_index=True)
+table = pd.concat([read_table(path, AUTOCORRELATION_COLUMNS) for path in snakemake.input], ignore_index=True)
 exponents = dynamic_exponents(table)
 logger.info("dynamic exponents:\n%s", exponents.to_string())
 write_table(table, snakemake.output.table)

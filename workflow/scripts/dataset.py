@@ -3,11 +3,13 @@
 import yaml
 
 from deeprenorm import pipeline
-from deeprenorm.data import assemble_dataset, write_netcdf
+from deeprenorm.data import write_dataset
 
 pipeline.start(snakemake)
 provenance = snakemake.params.provenance
-dataset = assemble_dataset(
-    snakemake.input, config=yaml.safe_dump(provenance, sort_keys=True), algorithm=provenance["algorithm"]
+write_dataset(
+    snakemake.input,
+    snakemake.output[0],
+    config=yaml.safe_dump(provenance, sort_keys=True),
+    algorithm=provenance["algorithm"],
 )
-write_netcdf(dataset, snakemake.output[0])

@@ -1,12 +1,15 @@
 """Snakemake adapter: thermodynamics tables -> results/figures/thermodynamics.png."""
 
-import pandas as pd
-
 from deeprenorm import pipeline
+from deeprenorm.data import read_table
 from deeprenorm.plots.thermodynamics import plot_thermodynamics
+from deeprenorm.thermo import CURVE_COLUMNS, ESTIMATE_COLUMNS, THERMODYNAMIC_COLUMNS
 
 pipeline.start(snakemake)
 inputs = snakemake.input
 plot_thermodynamics(
-    pd.read_csv(inputs.table), snakemake.output[0], pd.read_csv(inputs.critical), pd.read_csv(inputs.curves)
+    read_table(inputs.table, THERMODYNAMIC_COLUMNS),
+    snakemake.output[0],
+    read_table(inputs.critical, ESTIMATE_COLUMNS),
+    read_table(inputs.curves, CURVE_COLUMNS),
 )

@@ -1,0 +1,41 @@
+"""The version of every workflow stage: what makes Snakemake rerun a stage when its code changes.
+
+Each rule passes the versions of the stages whose code it runs through ``params:``; Snakemake
+reruns a job whose params changed, and with it everything downstream. Nothing upstream reruns.
+
+**The rule for bumping.** Increase a stage's number in the same commit as any change to its code
+that changes what it writes: values, columns, units, figure content, or a bug fix. Do not bump it
+for refactoring, comments, documentation or speed-ups that leave the output identical, so that a
+cosmetic edit never reruns simulations or retrains models. When unsure, compare the outputs of the
+tiny test study (``tests/config/tiny.yaml``) before and after the change.
+
+========================  ===================================================================
+stage                     code it covers
+========================  ===================================================================
+simulate                  the Monte Carlo engine (``deeprenorm.ising``) and the simulation file
+dataset                   assembly of the per-L dataset (``deeprenorm.data``)
+thermodynamics            observables, reweighting and T_c (``thermo``, ``reweighting``, ``stats``)
+thermodynamics_figure     ``deeprenorm.plots.thermodynamics``
+autocorrelation           the algorithm comparison (``deeprenorm.dynamics``; also uses the engine)
+autocorrelation_figure    ``deeprenorm.plots.autocorrelation`` and the z fits
+========================  ===================================================================
+"""
+
+__all__ = ["STAGE_VERSIONS", "stage_versions"]
+
+STAGE_VERSIONS = {
+    "simulate": 2,
+    "dataset": 2,
+    "thermodynamics": 2,
+    "thermodynamics_figure": 1,
+    "autocorrelation": 1,
+    "autocorrelation_figure": 1,
+}
+
+
+def stage_versions(*stages: str) -> dict[str, int]:
+    """The versions of ``stages``, as a rule passes them in ``params:``."""
+    unknown = [stage for stage in stages if stage not in STAGE_VERSIONS]
+    if unknown:
+        raise KeyError(f"no version for stage(s) {unknown}; known: {sorted(STAGE_VERSIONS)}")
+    return {stage: STAGE_VERSIONS[stage] for stage in stages}
