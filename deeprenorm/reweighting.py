@@ -25,6 +25,9 @@ from scipy.special import logsumexp
 
 __all__ = ["MultiHistogram"]
 
+# Elements of the largest (temperatures x samples) matrix held at once: 32 MB of float64.
+_BLOCK_ELEMENTS = 2**22
+
 
 class MultiHistogram:
     """Reweighting of one lattice size's samples to any temperature in their range.
@@ -61,8 +64,7 @@ class MultiHistogram:
 
         with f_0 = 0 fixing the free additive constant. Converges in a handful of steps where the
         plain fixed-point iteration needs hundreds."""
-        log_counts = np.log(self.counts)[:, None]
-        boltzmann = -np.outer(self.betas, self.total_energy)
+        log_counts = np.log(self.counts)
         if initial_log_z is None:
             # Start from thermodynamic integration, d ln Z / d beta = -<E> (trapezoid rule): robust
             # even where neighbouring histograms barely overlap.
@@ -70,21 +72,31 @@ class MultiHistogram:
             steps = -np.diff(self.betas) * 0.5 * (mean_energy[1:] + mean_energy[:-1])
             initial_log_z = np.concatenate([[0.0], np.cumsum(steps)])
         free = -np.asarray(initial_log_z, dtype=float)
+        # The (temperatures x samples) matrices are built a block of samples at a time, so memory
+        # stays at _BLOCK_ELEMENTS per matrix however many temperatures and samples there are.
+        block = max(1, _BLOCK_ELEMENTS // self.temperatures.size)
+        starts = range(0, self.total_energy.size, block)
+
+        def log_numerator(free, start):
+            energies = self.total_energy[start : start + block]
+            return (log_counts + free)[:, None] - np.outer(self.betas, energies)
 
         def evaluate(free):
-            log_numerator = log_counts + free[:, None] + boltzmann
-            log_denominator = logsumexp(log_numerator, axis=0)
-            objective = log_denominator.sum() - self.counts @ free
-            return objective, log_numerator, log_denominator
+            log_denominator = np.concatenate([logsumexp(log_numerator(free, start), axis=0) for start in starts])
+            return log_denominator.sum() - self.counts @ free, log_denominator
 
-        objective, log_numerator, log_denominator = evaluate(free)
+        objective, log_denominator = evaluate(free)
         for _ in range(max_iterations):
-            probabilities = np.exp(log_numerator - log_denominator)
-            occupancy = probabilities.sum(axis=1)
+            occupancy = np.zeros_like(free)
+            overlap = np.zeros((free.size, free.size))
+            for start in starts:
+                probabilities = np.exp(log_numerator(free, start) - log_denominator[start : start + block])
+                occupancy += probabilities.sum(axis=1)
+                overlap += probabilities @ probabilities.T
             gradient = occupancy - self.counts
             if np.max(np.abs(gradient)) < tolerance * self.counts.min():
                 break
-            hessian = np.diag(occupancy) - probabilities @ probabilities.T
+            hessian = np.diag(occupancy) - overlap
             step = np.zeros_like(free)
             step[1:] = np.linalg.lstsq(hessian[1:, 1:], -gradient[1:], rcond=None)[0]
             scale = 1.0
@@ -95,23 +107,36 @@ class MultiHistogram:
             if trial[0] > objective:
                 break  # no descent left at floating-point resolution
             free = free + scale * step
-            objective, log_numerator, log_denominator = trial
+            objective, log_denominator = trial
         self._log_w = -log_denominator
         return -free
 
-    def moments(self, temperatures) -> dict[str, np.ndarray]:
-        """Reweighted <e>, <e^2>, <|m|>, <m^2>, <m^4> at each of ``temperatures``."""
+    def expectations(self, temperatures, columns) -> np.ndarray:
+        """Reweighted averages ``<O_j>(T)`` of per-sample observables at ``temperatures``.
+
+        ``columns``: ``(n_samples_total, n_observables)`` (or ``(K, n)`` for one observable),
+        one value per sample in the order of the ``energy`` passed in: any function of the
+        configuration (a latent variable, a correlation) reweights like the energy does.
+        Returns ``(len(temperatures), n_observables)``.
+        """
         temperatures = np.atleast_1d(np.asarray(temperatures, dtype=float))
-        m2 = self.magnetization**2
-        columns = np.stack([self.energy, self.energy**2, np.abs(self.magnetization), m2, m2**2], axis=1)
+        columns = np.asarray(columns, dtype=float)
+        columns = columns.reshape(self.total_energy.size, -1)
         result = np.empty((temperatures.size, columns.shape[1]))
         # Chunks of target temperatures keep the (targets x samples) weight matrix small.
-        for start in range(0, temperatures.size, 64):
-            chunk = temperatures[start : start + 64]
-            log_p = -np.outer(1.0 / chunk, self.total_energy) + self._log_w[None, :]
+        chunk = max(1, _BLOCK_ELEMENTS // self.total_energy.size)
+        for start in range(0, temperatures.size, chunk):
+            targets = temperatures[start : start + chunk]
+            log_p = -np.outer(1.0 / targets, self.total_energy) + self._log_w[None, :]
             log_p -= logsumexp(log_p, axis=1)[:, None]
-            result[start : start + 64] = np.exp(log_p) @ columns
-        return dict(zip(("e", "e2", "abs_m", "m2", "m4"), result.T))
+            result[start : start + chunk] = np.exp(log_p) @ columns
+        return result
+
+    def moments(self, temperatures) -> dict[str, np.ndarray]:
+        """Reweighted <e>, <e^2>, <|m|>, <m^2>, <m^4> at each of ``temperatures``."""
+        m2 = self.magnetization**2
+        columns = np.stack([self.energy, self.energy**2, np.abs(self.magnetization), m2, m2**2], axis=1)
+        return dict(zip(("e", "e2", "abs_m", "m2", "m4"), self.expectations(temperatures, columns).T))
 
     def observables(self, temperatures) -> dict[str, np.ndarray]:
         """Reweighted specific heat, connected susceptibility chi' and Binder cumulant U4."""

@@ -32,6 +32,7 @@ __all__ = [
     "TauEstimate",
     "Estimate",
     "Peak",
+    "Crossings",
     "autocorrelation_function",
     "integrated_autocorrelation_time",
     "choose_block_size",
@@ -44,6 +45,7 @@ __all__ = [
     "binder_cumulant",
     "thermodynamic_summary",
     "locate_peak",
+    "find_crossings",
     "locate_crossing",
 ]
 
@@ -86,6 +88,13 @@ class Peak(NamedTuple):
 
     position: float
     height: float
+
+
+class Crossings(NamedTuple):
+    """Crossings of two sampled curves (:func:`find_crossings`), in increasing position."""
+
+    positions: np.ndarray
+    slopes: np.ndarray
 
 
 class AutocorrelationError(ValueError, RuntimeError):
@@ -560,7 +569,9 @@ def locate_peak(x, y, yerr=None, *, half_width: int = 2) -> Peak:
     and cheap, so it can sit inside a jackknife/bootstrap loop that supplies
     the error bars.  Choose ``half_width`` so the fit window is narrower than
     the peak (the quartic term then biases the position by a small fraction
-    of the grid spacing).
+    of the grid spacing).  ``half_width=1`` is the parabola through the grid
+    maximum and its two neighbours, the right choice on a fine grid of a
+    smooth curve (e.g. a reweighted one).
 
     Raises ValueError if the grid maximum is on the first or last point (the
     peak is not bracketed), if the fitted parabola is not concave, or if its
@@ -597,17 +608,23 @@ def locate_peak(x, y, yerr=None, *, half_width: int = 2) -> Peak:
     return Peak(position=float(x0 + u_peak * scale), height=float(c0 - b * b / (4.0 * a)))
 
 
-def locate_crossing(x, y1, y2, *, bracket: tuple[float, float] | None = None) -> float:
-    """Position where two sampled curves cross, by linear interpolation.
+def find_crossings(x, y1, y2, *, bracket: tuple[float, float] | None = None) -> Crossings:
+    """Every position where two sampled curves cross, by linear interpolation.
 
     With ``d = y1 - y2`` on the common grid ``x``, a crossing is a grid
     interval where ``d`` changes sign strictly (located by the zero of the
-    straight line through the two end points) or a grid point where
-    ``d == 0`` exactly.  ``bracket = (x_min, x_max)`` restricts the search to
-    grid points inside that range (e.g. around T_c, away from noisy tails).
+    straight line through the two end points, whose slope is reported) or a
+    grid point where ``d == 0`` exactly (slope from :func:`numpy.gradient`;
+    NaN on a one-point grid).
+    ``bracket = (x_min, x_max)`` restricts the search to grid points inside
+    that range (e.g. around T_c, away from noisy tails).
 
-    Raises ValueError if there is no crossing or more than one (the list of
-    positions is in the message); restrict ``bracket`` to pick one.
+    Returns
+    -------
+    Crossings
+        Positions in increasing order and the slopes ``d(y1 - y2)/dx`` there;
+        both empty if the curves do not cross.  Never raises for that, so it
+        can sit inside a jackknife loop; :func:`locate_crossing` picks one.
     """
     x, y1, y2 = _as_grid(x, y1, y2)
     if bracket is not None:
@@ -615,12 +632,44 @@ def locate_crossing(x, y1, y2, *, bracket: tuple[float, float] | None = None) ->
         x, y1, y2 = x[inside], y1[inside], y2[inside]
     d = y1 - y2
     s = np.sign(d)
-    roots = list(x[s == 0])
-    for j in np.flatnonzero(s[:-1] * s[1:] < 0):
-        roots.append(x[j] - d[j] * (x[j + 1] - x[j]) / (d[j + 1] - d[j]))
-    if not roots:
+    on_grid = np.flatnonzero(s == 0)
+    between = np.flatnonzero(s[:-1] * s[1:] < 0)
+    secant = (d[between + 1] - d[between]) / (x[between + 1] - x[between])
+    positions = np.r_[x[on_grid], x[between] - d[between] / secant]
+    slopes = np.r_[np.gradient(d, x)[on_grid] if x.size > 1 else np.full(on_grid.size, np.nan), secant]
+    order = np.argsort(positions)
+    return Crossings(positions=positions[order], slopes=slopes[order])
+
+
+def locate_crossing(
+    x, y1, y2, *, bracket: tuple[float, float] | None = None, select: str = "unique"
+) -> float:
+    """Position where two sampled curves cross, by linear interpolation.
+
+    The crossings are those of :func:`find_crossings`.  ``select`` says which
+    one to return:
+
+    ``"unique"``
+        the only one; more than one is an error.
+    ``"steepest"``
+        the one where ``|d(y1 - y2)/dx|`` is largest: where the curves
+        separate fastest.  For Binder cumulants of two lattice sizes this is
+        the genuine crossing, not a zero of the noise where both curves lie
+        on top of each other (``U4 -> 2/3`` deep in the ordered phase,
+        ``-> 0`` far above T_c).
+
+    Raises ValueError if there is no crossing, or (``"unique"``) more than
+    one (the list of positions is in the message); restrict ``bracket`` to
+    pick one.
+    """
+    if select not in ("unique", "steepest"):
+        raise ValueError(f"select must be 'unique' or 'steepest', got {select!r}")
+    found = find_crossings(x, y1, y2, bracket=bracket)
+    if found.positions.size == 0:
         raise ValueError("the curves do not cross on the grid")
-    if len(roots) > 1:
-        positions = ", ".join(f"{r:.6g}" for r in sorted(roots))
-        raise ValueError(f"{len(roots)} crossings ({positions}); pass a narrower bracket")
-    return float(roots[0])
+    if select == "steepest":
+        return float(found.positions[np.argmax(np.abs(found.slopes))])
+    if found.positions.size > 1:
+        positions = ", ".join(f"{r:.6g}" for r in found.positions)
+        raise ValueError(f"{found.positions.size} crossings ({positions}); pass a narrower bracket")
+    return float(found.positions[0])

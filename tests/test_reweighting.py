@@ -84,10 +84,12 @@ def test_degenerate_inputs_give_nan_rows_with_notes(datasets):
     assert one_size.set_index("method").loc["chi_prime_peak_extrapolation", "note"].startswith("needs >= 2 sizes")
     assert math.isnan(one_size.set_index("method").loc["binder_crossing_mean", "T_c"])
     far = dataset(8, [1.5, 3.5], 50)
-    estimates, curves = critical_temperature_estimates([far], n_blocks=4)
+    with pytest.warns(RuntimeWarning, match="L=8: chi' peak not located: fewer than 2 simulated temperatures"):
+        estimates, curves = critical_temperature_estimates([far], n_blocks=4)
     assert "fewer than 2 simulated temperatures" in estimates.iloc[0]["note"] and curves.empty
     # A window where chi' only rises: the maximum sits on its edge and is not claimed.
-    edge, _ = critical_temperature_estimates([datasets[8]], window=(2.0, 2.3), n_blocks=4)
+    with pytest.warns(RuntimeWarning, match=r"L=8: chi' peak not located .* \(window \(2, 2.3\)\): maximum at the edge"):
+        edge, _ = critical_temperature_estimates([datasets[8]], window=(2.0, 2.3), n_blocks=4)
     assert "edge" in edge.iloc[0]["note"] and math.isnan(edge.iloc[0]["T_c"])
     with pytest.raises(ValueError, match="window"):
         critical_temperature_estimates([datasets[8]], window=(2.5, 2.0))

@@ -22,6 +22,7 @@ from deeprenorm.stats import (
     binning_error,
     choose_block_size,
     connected_susceptibility,
+    find_crossings,
     integrated_autocorrelation_time,
     jackknife,
     locate_crossing,
@@ -426,3 +427,59 @@ def test_locate_crossing_failures_and_bracket():
         locate_crossing(x, np.sin(x), np.zeros_like(x) + 0.1)
     root = locate_crossing(x, np.sin(x), np.zeros_like(x) + 0.1, bracket=(0.0, 1.5))
     assert root == pytest.approx(math.asin(0.1), abs=2e-3)  # linear-interpolation error ~h^2
+
+
+def test_three_point_peak_is_the_vertex_through_the_top_point_and_its_neighbours():
+    # half_width=1, as critical_temperature_estimates uses it: the interpolating parabola
+    x = np.linspace(2.0, 2.6, 181)
+    y = 1.0 / np.cosh((x - 2.31234) / 0.03)  # narrow, non-polynomial peak
+    i = int(np.argmax(y))
+    y0, y1, y2 = y[i - 1 : i + 2]
+    h = x[1] - x[0]
+    offset = 0.5 * (y0 - y2) / (y0 - 2 * y1 + y2)
+    peak = locate_peak(x, y, half_width=1)
+    assert peak.position == pytest.approx(x[i] + offset * h, abs=1e-12)
+    assert peak.height == pytest.approx(y1 - 0.25 * (y0 - y2) * offset, abs=1e-12)
+    # spacing h = 0.0033 against a width of 0.03: the vertex is off by ~1e-3 h
+    assert abs(peak.position - 2.31234) < 0.01 * h
+
+
+def test_find_crossings_lists_every_zero_with_its_slope():
+    x = np.linspace(0.0, 2 * np.pi, 200)
+    found = find_crossings(x, np.sin(x), np.full_like(x, 0.1))
+    root = math.asin(0.1)
+    # linear interpolation between points h = 0.032 apart: position error ~h^2 sin / 8
+    np.testing.assert_allclose(found.positions, [root, np.pi - root], atol=2e-4)
+    # secant slopes of d = sin - 0.1: the derivative at the interval's midpoint, which differs from
+    # +-cos(root) by <= |sin(root)| h / 2 = 0.0016
+    np.testing.assert_allclose(found.slopes, [math.cos(root), -math.cos(root)], atol=2e-3)
+    assert find_crossings(x, np.sin(x), np.sin(x) + 1.0).positions.size == 0
+    inside = find_crossings(x, np.sin(x), np.full_like(x, 0.1), bracket=(1.0, 4.0))
+    np.testing.assert_allclose(inside.positions, [np.pi - root], atol=2e-4)
+    # a zero on a grid point counts once, with the central-difference slope there
+    g = np.linspace(0.0, 2.0, 5)
+    on_point = find_crossings(g, g**2, np.ones_like(g))
+    assert list(on_point.positions) == [1.0] and on_point.slopes[0] == pytest.approx(2.0)
+
+
+def _binder_like(L, T, Tc=2.269):
+    """U4-like curves: 2/3 deep in the ordered phase, 0 far above, all sizes 1/3 at Tc."""
+    return (2 / 3) / (1 + np.exp(2 * L * (T - Tc)))
+
+
+def test_steepest_crossing_ignores_zeros_of_the_noise_in_the_tails():
+    T = np.linspace(1.5, 3.5, 601)
+    ripple = 1e-4 * np.sin(97 * T)  # the curves agree to < 1e-4 far from Tc: spurious zeros there
+    u8, u16 = _binder_like(8, T), _binder_like(16, T) + ripple
+    found = find_crossings(T, u8, u16)
+    assert found.positions.size > 3
+    # at Tc d(U8 - U16)/dT = (2/3)(2/4)(16 - 8) = 8/3 against <= 0.01 from the ripple, which moves
+    # the zero by < 1e-4 / (8/3) = 4e-5
+    assert locate_crossing(T, u8, u16, select="steepest") == pytest.approx(2.269, abs=5e-5)
+    assert np.max(np.abs(found.slopes)) == pytest.approx(8 / 3, rel=0.01)
+    with pytest.raises(ValueError, match="crossings"):
+        locate_crossing(T, u8, u16)
+    with pytest.raises(ValueError, match="select"):
+        locate_crossing(T, u8, u16, select="first")
+    with pytest.raises(ValueError, match="do not cross"):
+        locate_crossing(T, u8, u8 + 0.1, select="steepest")

@@ -1,5 +1,5 @@
-"""Tests for deeprenorm.thermo: thermodynamic tables and dynamic exponents (T_c estimates:
-tests/test_reweighting.py).
+"""Tests for deeprenorm.thermo: thermodynamic tables, dynamic exponents, and the search window and
+warnings of the T_c estimates (their physics: tests/test_reweighting.py).
 
 Statistical tolerances follow tests/test_stats.py: every random test has a fixed seed, and the
 bounds are ~4 standard deviations of the compared quantity (two-sided false-alarm rate ~6e-5
@@ -10,16 +10,18 @@ sigma(s)/s ~ 1/sqrt(2 (n - 1)).
 """
 
 import math
+import re
 
 import numpy as np
 import pytest
 import xarray as xr
 
 from deeprenorm.data import simulation_to_xarray
-from deeprenorm.exact import finite_energy, finite_specific_heat
+from deeprenorm.exact import exact_small_lattice_observables, finite_energy, finite_specific_heat
 from deeprenorm.ising.sampler import sample
 from deeprenorm.thermo import (
     THERMODYNAMIC_COLUMNS,
+    critical_temperature_estimates,
     fit_dynamic_exponent,
     thermodynamic_table,
 )
@@ -161,3 +163,79 @@ def test_unusable_errors_and_points_are_handled():
     assert fit_dynamic_exponent([8, 16, 32], [0.0, 2.0, 2.0 * 2**0.3], [0.1, 0.1, 0.1])[0] == pytest.approx(0.3)
     assert all(math.isnan(v) for v in fit_dynamic_exponent([16, 16], [2.0, 2.1], [0.1, 0.1]))
     assert all(math.isnan(v) for v in fit_dynamic_exponent([], [], []))
+
+
+# ----------------------------------------------------------------- T_c search window
+
+
+def _dataset(L, temperatures, n_samples, seed):
+    parts = [simulation_to_xarray(sample(L, T, n_samples, "wolff", seed=seed)) for T in temperatures]
+    dataset = xr.concat(parts, dim="temperature", combine_attrs="drop_conflicts")
+    dataset.attrs.update(L=L, seed=seed)
+    return dataset[["energy", "magnetization"]]  # all that the T_c estimates may read
+
+
+@pytest.fixture(scope="module")
+def above_the_old_window():
+    """L = 4 and 6 at T = 2.9 .. 3.4 only: all above the chi' peaks (T*(4) = 2.794) and T_c."""
+    return [_dataset(L, np.round(np.arange(2.9, 3.41, 0.1), 4), 400, 5) for L in (4, 6)]
+
+
+def test_temperatures_outside_the_old_window_warn_instead_of_silent_nan(above_the_old_window):
+    # The former fixed window (2.0, 2.8) held none of these temperatures: NaN rows, now with warnings.
+    with pytest.warns(RuntimeWarning) as caught:
+        fixed, curves = critical_temperature_estimates(above_the_old_window, window=(2.0, 2.8), n_blocks=4)
+    for L in (4, 6):
+        pattern = rf"L={L}: chi' peak not located: fewer than 2 .* window \(2, 2\.8\)"
+        assert any(re.match(pattern, str(w.message)) for w in caught)
+    assert fixed["T_c"].isna().all() and curves.empty
+    # The derived window spans the data; chi' only falls there, so its maximum is on the grid edge.
+    with pytest.warns(RuntimeWarning) as caught:
+        estimates, curves = critical_temperature_estimates(above_the_old_window, n_blocks=4)
+    messages = [str(w.message) for w in caught]
+    for L in (4, 6):
+        pattern = rf"L={L}: chi' peak not located for T in \[2\.9, 3\.4\] \(window \(2\.9, 3\.4\), derived .*\): maximum at the edge"
+        assert any(re.match(pattern, m) for m in messages), messages
+    # above T_c the smaller lattice has the larger U4 (exactly 0.48 for L = 4 at T = 3, 0.35 measured
+    # for L = 6): no crossing
+    assert any(re.match(r"L=4, L2=6: U4 crossing not located .*window \(2\.9, 3\.4\).*do not cross", m) for m in messages)
+    rows = estimates.set_index("method")
+    assert rows.loc["chi_prime_peak", "T_c"].isna().all()
+    assert rows.loc["chi_prime_peak", "note"].str.contains("edge").all()
+    assert math.isnan(rows.loc["binder_crossing", "T_c"]) and "do not cross" in rows.loc["binder_crossing", "note"]
+    # the reweighted curves are still returned, on a grid at most 1/300 apart across the window
+    assert set(curves["L"]) == {4, 6}
+    grid = curves.loc[curves["L"] == 4, "temperature"].to_numpy()
+    assert grid[0] == 2.9 and grid[-1] == 3.4 and grid.size == 151
+    assert np.max(np.diff(grid)) <= 1 / 300 + 1e-12
+
+
+def test_derived_window_finds_a_peak_the_old_window_cut_off():
+    # T*(4) = 2.794 (exact enumeration) lies between the simulated 2.75 and 2.85: the old window
+    # (2.0, 2.8) ended the grid at 2.75 with chi' still rising.
+    data = [_dataset(4, np.round(np.arange(2.55, 3.16, 0.1), 4), 1000, 6)]
+    with pytest.warns(RuntimeWarning, match=r"L=4: .*window \(2, 2\.8\)\): maximum at the edge"):
+        fixed, _ = critical_temperature_estimates(data, window=(2.0, 2.8), n_blocks=10)
+    assert math.isnan(fixed.iloc[0]["T_c"])
+    estimates, curves = critical_temperature_estimates(data, n_blocks=10)
+    peak = estimates.iloc[0]
+    T = np.linspace(2.6, 3.0, 4001)
+    exact = exact_small_lattice_observables(4, T)
+    exact_peak = T[np.argmax(16 * (exact["m2"] - exact["abs_m"] ** 2) / T)]
+    assert 0 < peak["T_c_err"] < 0.05  # 0.014 with 1000 samples per temperature
+    assert abs(peak["T_c"] - exact_peak) < 4 * peak["T_c_err"]
+    assert curves["temperature"].min() == 2.55 and curves["temperature"].max() == 3.15
+
+
+def test_derived_window_leaves_out_the_ordered_phase(dataset_l8):
+    # chi' of L = 8 relative to its maximum: 0.07 at T = 1.8, 0.38 at 2.1, 0.48 at 3.2
+    _, curves = critical_temperature_estimates([dataset_l8[["energy", "magnetization"]]], n_blocks=4)
+    assert curves["temperature"].min() == 2.1 and curves["temperature"].max() == 3.2
+
+
+def test_grid_spacing_sets_the_resolution(above_the_old_window):
+    with pytest.warns(RuntimeWarning):
+        _, curves = critical_temperature_estimates(above_the_old_window[:1], n_blocks=4, grid_spacing=0.01)
+    assert curves["temperature"].size == 51
+    with pytest.raises(ValueError, match="grid_spacing"):
+        critical_temperature_estimates(above_the_old_window, grid_spacing=0.0)
