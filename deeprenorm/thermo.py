@@ -44,6 +44,8 @@ __all__ = [
     "thermodynamic_table",
     "critical_temperature_estimates",
     "fit_dynamic_exponent",
+    "derived_window",
+    "temperature_grid_between",
 ]
 
 #: Columns of :func:`thermodynamic_table`, in order.
@@ -383,7 +385,7 @@ _PEAK_HALF_WIDTH = 1
 _CRITICAL_FRACTION = 0.25
 
 
-def _derived_window(datasets) -> tuple[float, float]:
+def derived_window(datasets) -> tuple[float, float]:
     """Default window: the span of the simulated temperatures where, for some L, the plain
     per-temperature chi' reaches :data:`_CRITICAL_FRACTION` of its largest value for that L."""
     low, high = math.inf, -math.inf
@@ -397,7 +399,7 @@ def _derived_window(datasets) -> tuple[float, float]:
     return float(low), float(high)
 
 
-def _grid(low: float, high: float, spacing: float) -> np.ndarray:
+def temperature_grid_between(low: float, high: float, spacing: float) -> np.ndarray:
     """Evenly spaced temperatures from ``low`` to ``high``, at most ``spacing`` apart."""
     # the tolerance keeps (2.8 - 2.0) / (1/300) = 240.00000000000003 at 240 intervals
     intervals = max(1, math.ceil((high - low) / spacing * (1 - 1e-12)))
@@ -481,7 +483,7 @@ def critical_temperature_estimates(
         raise ValueError(f"grid_spacing must be positive, got {grid_spacing}")
     datasets = sorted(datasets, key=lambda d: int(d.attrs["L"]))
     if window is None:
-        window = _derived_window(datasets)
+        window = derived_window(datasets)
         described = f"window ({window[0]:g}, {window[1]:g}), derived from the data"
     else:
         described = f"window ({window[0]:g}, {window[1]:g})"
@@ -496,7 +498,7 @@ def critical_temperature_estimates(
             continue
         energy = dataset["energy"].values[inside]
         magnetization = dataset["magnetization"].values[inside]
-        grid = _grid(T[inside].min(), T[inside].max(), grid_spacing)
+        grid = temperature_grid_between(T[inside].min(), T[inside].max(), grid_spacing)
         full = MultiHistogram(T[inside], energy, magnetization, size)
         edges = np.linspace(0, energy.shape[1], n_blocks + 1).astype(int)
         replicas = []
@@ -552,7 +554,7 @@ def critical_temperature_estimates(
             note = f"U4 crossing not located: the two sizes share no simulated temperature range in the {described}"
             crossing_rows.append(_not_located(_row("binder_crossing", L=small, L2=large, note=note), pair))
             continue
-        grid = _grid(low, high, grid_spacing)
+        grid = temperature_grid_between(low, high, grid_spacing)
 
         def binders(curve_small, curve_large):
             return np.interp(grid, grid_small, curve_small["binder"]), np.interp(grid, grid_large, curve_large["binder"])

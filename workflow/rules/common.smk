@@ -106,5 +106,7 @@ def dataset_mem_mb(wildcards):
 
 
 def scalar_mem_mb(n_sizes, n_temperatures):
-    """Jobs that read only energies and magnetisations (float64), never spins."""
-    return BASE_MEM_MB + int(20 * 16 * n_sizes * n_temperatures * N_SAMPLES / 1e6)
+    """Jobs that read only energies and magnetisations (float64), never spins: those arrays and
+    a few copies, plus the reweighting's blocks of (temperatures x samples) matrices (32 MB each,
+    deeprenorm.reweighting)."""
+    return BASE_MEM_MB + 200 + int(3 * 16 * n_sizes * n_temperatures * N_SAMPLES / 1e6)
