@@ -314,6 +314,18 @@ def test_integral_floats_are_the_same_study(finished_run):
     assert "Nothing to be done" in result.stdout + result.stderr
 
 
+def test_damaged_table_fails_naming_the_file(finished_run, tmp_path):
+    workdir, _ = finished_run
+    copy = tmp_path / "work"
+    shutil.copytree(workdir, copy, ignore=shutil.ignore_patterns("report.html"))
+    (copy / "results/autocorrelation/wolff.csv").write_text("algorithm,kind\nwolff,scan,16,\"2.0\n")
+    result = snakemake(copy, "--cores", "1", "--forcerun", "autocorrelation_figure", "results/figures/autocorrelation.png")
+    assert result.returncode != 0
+    log = (copy / "logs/autocorrelation_figure.log").read_text()
+    assert "results/autocorrelation/wolff.csv: not a readable CSV table" in log, log
+    assert "Traceback" not in log
+
+
 @pytest.mark.parametrize("target", ["results/simulations/L0002/T2.3000.nc", "results/datasets/L7.nc", "results/simulations/L4/T2.4000.nc", "results/simulations/L4/Tnan.nc"])
 def test_file_names_outside_the_study_are_refused(tmp_path, target):
     """Wildcards match only the config's sizes and temperatures, so a file name cannot bypass
