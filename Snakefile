@@ -13,6 +13,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/thermodynamics.smk"
 include: "workflow/rules/autocorrelation.smk"
+include: "workflow/rules/autoencoder.smk"
 
 
 rule all:
@@ -25,3 +26,6 @@ rule all:
         "results/tables/autocorrelation.csv",
         "results/tables/dynamic_exponents.csv",
         "results/figures/autocorrelation.png",
+        LATENT_TABLES.values(),
+        "results/figures/phase_identification.png",
+        "results/figures/tc_finite_size.png",

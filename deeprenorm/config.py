@@ -33,6 +33,7 @@ __all__ = [
     "ConfigError",
     "load_config_file",
     "load_schema",
+    "model_name",
     "study_size_bytes",
     "check_study_fits",
     "validate_config",
@@ -146,8 +147,12 @@ def _parses_as_number(text: str) -> bool:
 
 
 def _fill_defaults(instance, schema, root):
-    """Insert schema ``default`` values for absent keys, recursively through ``properties``."""
+    """Insert schema ``default`` values for absent keys, recursively through ``properties`` and
+    array ``items``."""
     schema = _resolve(schema, root)
+    if isinstance(instance, list) and isinstance(schema.get("items"), dict):
+        for item in instance:
+            _fill_defaults(item, schema["items"], root)
     if not isinstance(instance, dict):
         return
     for key, subschema in schema.get("properties", {}).items():
@@ -235,9 +240,13 @@ def validate_config(config: dict, schema: dict | str | Path) -> dict:
     if isinstance(temperatures, dict) and "dense" in temperatures:
         problems += _range_problems(temperatures["dense"], "temperatures.dense")
     problems += _range_problems(config["autocorrelation"]["temperatures"], "autocorrelation.temperatures")
-    window = config["thermodynamics"]["tc_window"]
-    if window is not None and not window[0] < window[1]:
-        problems.append(f"thermodynamics.tc_window: {window} is not [low, high] with low < high (allowed: low < high)")
+    for key, window in (
+        ("thermodynamics.tc_window", config["thermodynamics"]["tc_window"]),
+        ("autoencoder.analysis.tc_window", config["autoencoder"]["analysis"]["tc_window"]),
+    ):
+        if window is not None and not window[0] < window[1]:
+            problems.append(f"{key}: {window} is not [low, high] with low < high (allowed: low < high)")
+    problems += _autoencoder_problems(config["autoencoder"])
     for key, sizes in (("lattice_sizes", config["lattice_sizes"]), ("autocorrelation.lattice_sizes", config["autocorrelation"]["lattice_sizes"])):
         if len(set(sizes)) != len(sizes):
             problems.append(f"{key}: {sizes} repeats a size (allowed: distinct even integers)")
@@ -249,6 +258,42 @@ def validate_config(config: dict, schema: dict | str | Path) -> dict:
     if problems:
         raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
     return config
+
+
+def _autoencoder_problems(autoencoder: dict) -> list[str]:
+    problems = []
+    fractions = autoencoder["split"]
+    if not math.isclose(sum(fractions.values()), 1.0, abs_tol=1e-9):
+        problems.append(
+            f"autoencoder.split: fractions {fractions} sum to {sum(fractions.values()):g} (allowed: train + validation + test = 1)"
+        )
+    names = []
+    for index, model in enumerate(autoencoder["models"]):
+        where = f"autoencoder.models[{index}]"
+        if model["kind"] == "conv":
+            if "block" not in model or "latent" in model:
+                problems.append(f"{where}: a conv model takes block (2 or 3) and no latent (allowed: {{kind: conv, block: 2}})")
+        elif "latent" not in model or "block" in model:
+            problems.append(f"{where}: a {model['kind']} model takes latent (>= 1) and no block (allowed: {{kind: {model['kind']}, latent: 1}})")
+        names.append(model_name(model))
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        problems.append(f"autoencoder.models: {', '.join(repeated)} listed twice (allowed: distinct models)")
+    training = autoencoder["training"]
+    if training["min_learning_rate"] > training["learning_rate"]:
+        problems.append(
+            f"autoencoder.training.min_learning_rate: {training['min_learning_rate']} exceeds learning_rate "
+            f"{training['learning_rate']} (allowed: 0 <= min_learning_rate <= learning_rate)"
+        )
+    return problems
+
+
+def model_name(model: dict) -> str:
+    """The name of a model spec in file names: ``alexandrou-k1-none``, ``conv-b2-dropout``."""
+    regularisation = model.get("regularisation", "none")
+    if model["kind"] == "conv":
+        return f"conv-b{model.get('block')}-{regularisation}"
+    return f"{model['kind']}-k{model.get('latent')}-{regularisation}"
 
 
 def temperature_grid(spec) -> list[float]:

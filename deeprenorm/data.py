@@ -79,6 +79,7 @@ __all__ = [
     "SpinReader",
     "write_table",
     "read_table",
+    "write_json",
 ]
 
 TEMPERATURE_ATTRS = {"units": "J/k_B", "long_name": "temperature"}
@@ -570,3 +571,22 @@ def read_table(path: str | os.PathLike, columns=()) -> pd.DataFrame:
     if missing:
         raise SchemaError(f"{path}: missing column(s) {', '.join(missing)}{_recovery(path)}")
     return frame
+
+
+def write_json(document: dict, path: str | os.PathLike) -> None:
+    """Write ``document`` as indented JSON atomically (NaN is written as null)."""
+    import json
+
+    def clean(value):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, dict):
+            return {str(key): clean(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [clean(item) for item in value]
+        if isinstance(value, np.generic):
+            return clean(value.item())
+        return value
+
+    with _atomic_path(path) as temporary:
+        Path(temporary).write_text(json.dumps(clean(document), indent=2, sort_keys=True) + "\n")

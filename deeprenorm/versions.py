@@ -18,6 +18,12 @@ thermodynamics            observables, reweighting and T_c (``thermo``, ``reweig
 thermodynamics_figure     ``deeprenorm.plots.thermodynamics``
 autocorrelation           the algorithm comparison (``deeprenorm.dynamics``; also uses the engine)
 autocorrelation_figure    ``deeprenorm.plots.autocorrelation`` and the z fits
+split                     the train / validation / test split (``deeprenorm.ml.split``)
+train                     models and training (``deeprenorm.ml.models``, ``train``, ``checkpoint``)
+encode                    the codes of every sample (``deeprenorm.ml.encode``)
+latent                    the latent analysis: phase tables, T_c, finite-size scaling
+                          (``deeprenorm.latent``)
+latent_figures            ``deeprenorm.plots.latent``
 ========================  ===================================================================
 """
 
@@ -30,6 +36,11 @@ STAGE_VERSIONS = {
     "thermodynamics_figure": 1,
     "autocorrelation": 1,
     "autocorrelation_figure": 1,
+    "split": 1,
+    "train": 1,
+    "encode": 1,
+    "latent": 1,
+    "latent_figures": 1,
 }
 
 

@@ -1,0 +1,116 @@
+"""The codes a trained autoencoder gives every sample of a dataset, as an ``xarray.Dataset``.
+
+This is what the latent-variable analysis reads: Alexandrou et al. (2019), "Unsupervised
+identification of the phase transition on the 2D-Ising model", locate T_c from the code of a
+k = 1 dense autoencoder, and Broomberg & Rabinovich (2019), "Deep Renormalization", compare
+codes of increasing width with block-spin coarse-graining.
+
+* ``latent(temperature, sample, unit)`` float32: dense kinds, the code z (unit = 0..k-1);
+  ``"conv"``, one unit holding the mean of the code field (a learned block-spin magnetisation);
+* ``code(temperature, sample, y, x)`` float32, ``"conv"`` only: the code field on the
+  (L/b) x (L/b) block lattice;
+* ``reconstruction_error(temperature, sample)`` float32: mean squared error per spin;
+* ``split(temperature, sample)`` int8: TRAIN 0, VALIDATION 1, TEST 2, the split of training;
+* ``energy``, ``magnetization`` ``(temperature, sample)`` float64: per spin, from the dataset;
+* coordinate ``temperature`` in J/k_B.
+
+Attributes: the model's architecture (``kind``, ``L``, ``latent``, ``dropout``, ``widths``,
+``block`` for conv), the dataset's file name, versions, and whatever the caller adds.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import torch
+import xarray as xr
+
+from .. import __version__
+from ..data import TEMPERATURE_ATTRS, SpinReader, _atomic_path, _timestamp, open_dataset
+from .models import Autoencoder
+from .split import PART_NAMES, _check_labels
+from .train import _to_device, resolve_device
+
+__all__ = ["encode_dataset", "write_encoding"]
+
+
+@torch.no_grad()
+def encode_dataset(
+    model: Autoencoder,
+    reader: SpinReader,
+    labels: np.ndarray,
+    *,
+    batch_size: int = 1024,
+    device: str = "cpu",
+    attrs: dict | None = None,
+) -> xr.Dataset:
+    """Encode every sample of ``reader`` with ``model`` (moved to ``device``, one of
+    ``"auto"``, ``"cpu"``, ``"cuda"``, and put in eval mode), one temperature at a time.
+
+    ``labels`` is the split the model was trained with, copied as ``split``; ``attrs`` are
+    added to the dataset's attributes (NetCDF-storable values: str, numbers, arrays).
+    """
+    architecture = model.architecture
+    labels = np.asarray(labels)
+    if architecture["L"] != reader.L:
+        raise ValueError(f"the model is for L = {architecture['L']}, the dataset {reader.path} has L = {reader.L}")
+    if labels.shape != (reader.n_temperatures, reader.n_samples):
+        raise ValueError(f"labels have shape {labels.shape}, the dataset {reader.path} has {(reader.n_temperatures, reader.n_samples)}")
+    _check_labels(labels, "labels")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
+    conv = architecture["kind"] == "conv"
+    code_shape = (architecture["L"] // architecture["block"],) * 2 if conv else (architecture["latent"],)
+    shape = (reader.n_temperatures, reader.n_samples)
+    codes = np.empty(shape + code_shape, dtype=np.float32)
+    errors = np.empty(shape, dtype=np.float32)
+    torch_device = resolve_device(device)
+    model.to(torch_device).eval()
+    for t in range(reader.n_temperatures):
+        spins = reader.read(t)
+        for begin in range(0, len(spins), batch_size):
+            x = _to_device(spins[begin : begin + batch_size], torch_device)
+            x_hat, z = model(x)
+            stop = begin + len(x)
+            codes[t, begin:stop] = z.cpu().numpy()
+            errors[t, begin:stop] = (x_hat - x).square().mean(dim=(1, 2)).cpu().numpy()
+    dims = ("temperature", "sample")
+    data_vars = {
+        "reconstruction_error": (dims, errors, {"units": "1", "long_name": "reconstruction mean squared error per spin"}),
+        "split": (dims, labels.astype(np.int8), {"flag_values": np.arange(3, dtype=np.int8), "flag_meanings": " ".join(PART_NAMES)}),
+    }
+    if conv:
+        data_vars["code"] = (dims + ("y", "x"), codes, {"long_name": "code field on the block lattice"})
+        latent = codes.mean(axis=(2, 3), dtype=np.float64).astype(np.float32)[..., np.newaxis]
+        data_vars["latent"] = (dims + ("unit",), latent, {"long_name": "mean of the code field"})
+    else:
+        data_vars["latent"] = (dims + ("unit",), codes, {"long_name": "code"})
+    with open_dataset(reader.path) as dataset:
+        for name in ("energy", "magnetization"):
+            data_vars[name] = (dims, dataset[name].values, dict(dataset[name].attrs))
+    coords = {
+        "temperature": ("temperature", reader.temperatures, TEMPERATURE_ATTRS),
+        "sample": ("sample", np.arange(reader.n_samples)),
+        "unit": ("unit", np.arange(data_vars["latent"][1].shape[-1])),
+    }
+    if conv:
+        coords["y"] = ("y", np.arange(code_shape[0]), {"long_name": "block lattice row"})
+        coords["x"] = ("x", np.arange(code_shape[1]), {"long_name": "block lattice column"})
+    info = {key: value for key, value in architecture.items() if value is not None}
+    info["widths"] = np.asarray(info["widths"], dtype=np.int64)
+    info.update(
+        title=f"autoencoder codes of {reader.path.name}",
+        dataset=reader.path.name,
+        torch_version=str(torch.__version__),
+        deeprenorm_version=__version__,
+        **(attrs or {}),
+    )
+    return xr.Dataset(data_vars, coords, info)
+
+
+def write_encoding(dataset: xr.Dataset, path: str | os.PathLike) -> None:
+    """Write the result of :func:`encode_dataset` to ``path`` as NetCDF-4 (atomically)."""
+    dataset = dataset.assign_attrs(created=_timestamp())
+    with _atomic_path(path) as temporary:
+        dataset.to_netcdf(temporary, engine="netcdf4", format="NETCDF4")

@@ -1,0 +1,422 @@
+"""Training an autoencoder on the spins of one dataset, reproducibly and in bounded memory.
+
+The recipe follows Alexandrou et al. (2019), "Unsupervised identification of the phase
+transition on the 2D-Ising model", and Broomberg & Rabinovich (2019), "Deep Renormalization":
+reconstruct the configurations (mean squared error, plus ``l1_strength * mean |z|`` with the
+``"l1"`` regulariser) with Adam, lower the learning rate when the validation loss stalls
+(``ReduceLROnPlateau``), and stop early when it has not improved for
+``early_stopping_patience`` epochs, keeping the best weights. The network sees spins only, never
+their temperature.
+
+**Data.** Spins stream from a :class:`deeprenorm.data.SpinReader` as int8. Each epoch visits the
+temperatures in a seeded random order, ``buffer_temperatures`` at a time: their training
+samples are read, shuffled together (with the samples left over from the previous buffer) and
+cut into batches, each converted to float32 on the device only when it is used. Temperatures
+are read whole and the training samples picked in memory: reading scattered samples through
+the reader would decompress their chunk once per sample. Memory is therefore a buffer of int8
+training samples, one temperature read, one float batch, and the validation samples (int8,
+read once, since they are scored every epoch).
+
+**Losses.** ``train_loss`` in the history is the objective as optimised during the epoch
+(dropout active, L1 term included), averaged over its samples; ``validation_loss`` and the
+final ``train_loss``, ``validation_loss``, ``test_loss`` of :class:`TrainingResult` are the
+reconstruction MSE per spin of the best weights in eval mode, so they compare across
+regularisers. Early stopping and the scheduler follow the validation loss.
+
+**Reproducibility.** The model is re-initialised from the stream
+``seeding.stream(seed, "training", L, kind, latent, replica)`` (``kind`` its index in
+:data:`MODEL_KINDS`), which also seeds dropout and the shuffles; torch runs with deterministic
+algorithms (restored afterwards). On the CPU, with the same number of torch threads, the same
+seed gives bitwise-identical weights; on CUDA the same settings are used but only warn where an
+operation has no deterministic implementation. Models that differ only in dropout start from
+the same weights, so regularisers are compared from one initialisation.
+
+A loss that is NaN or infinite, or more than :data:`DIVERGENCE_FACTOR` times the first epoch's,
+raises :class:`TrainingError`; :func:`fit` saves a checkpoint only after training succeeded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import math
+import os
+import time
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+import torch.utils.deterministic
+
+from .. import __version__
+from ..data import SpinReader
+from ..seeding import stream
+from .checkpoint import save_checkpoint
+from .models import MODEL_KINDS, Autoencoder
+from .split import TEST, TRAIN, VALIDATION, _check_labels, file_sha256
+
+__all__ = [
+    "REGULARISATIONS",
+    "DEVICES",
+    "DIVERGENCE_FACTOR",
+    "HISTORY_COLUMNS",
+    "TrainingError",
+    "TrainingSettings",
+    "TrainingResult",
+    "train_autoencoder",
+    "fit",
+    "resolve_device",
+]
+
+logger = logging.getLogger(__name__)
+
+REGULARISATIONS = ("none", "dropout", "l1")
+DEVICES = ("auto", "cpu", "cuda")
+
+#: An epoch's training loss above this multiple of the first epoch's means training diverged.
+DIVERGENCE_FACTOR = 100.0
+
+HISTORY_COLUMNS = ["epoch", "train_loss", "validation_loss", "learning_rate", "samples_per_second", "seconds"]
+
+
+class TrainingError(RuntimeError):
+    """Training broke down (a non-finite or diverging loss); nothing should be saved."""
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainingSettings:
+    """How to train. ``regularisation`` names the one regulariser in use: ``"dropout"`` needs
+    a model built with ``dropout > 0`` (the rate is part of the architecture), ``"l1"`` an
+    ``l1_strength > 0`` (the weight of ``mean |z|`` in the loss), and the others none of
+    either. ``buffer_temperatures`` temperatures are read and shuffled together; more mixes
+    batches across temperatures better and costs ``L^2`` bytes per buffered sample."""
+
+    max_epochs: int = 200
+    batch_size: int = 256
+    learning_rate: float = 1e-3
+    weight_decay: float = 0.0
+    early_stopping_patience: int = 20
+    scheduler_patience: int = 5
+    scheduler_factor: float = 0.5
+    min_learning_rate: float = 1e-6
+    regularisation: str = "none"
+    l1_strength: float = 0.0
+    device: str = "auto"
+    buffer_temperatures: int = 8
+
+    def __post_init__(self):
+        for name, minimum in (
+            ("max_epochs", 1),
+            ("batch_size", 1),
+            ("early_stopping_patience", 1),
+            ("scheduler_patience", 0),
+            ("buffer_temperatures", 1),
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+                raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        for name in ("learning_rate", "weight_decay", "scheduler_factor", "min_learning_rate", "l1_strength"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise ValueError(f"{name} must be a finite number, got {value!r}")
+        if not self.learning_rate > 0:
+            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate!r}")
+        if not 0 <= self.min_learning_rate <= self.learning_rate:
+            raise ValueError(f"min_learning_rate must be in [0, learning_rate = {self.learning_rate}], got {self.min_learning_rate!r}")
+        if self.weight_decay < 0:
+            raise ValueError(f"weight_decay must be >= 0, got {self.weight_decay!r}")
+        if not 0 < self.scheduler_factor < 1:
+            raise ValueError(f"scheduler_factor must be in (0, 1), got {self.scheduler_factor!r}")
+        if self.regularisation not in REGULARISATIONS:
+            raise ValueError(f"regularisation must be one of {REGULARISATIONS}, got {self.regularisation!r}")
+        if self.regularisation == "l1" and not self.l1_strength > 0:
+            raise ValueError(f"l1_strength must be > 0 with regularisation 'l1', got {self.l1_strength!r}")
+        if self.regularisation != "l1" and self.l1_strength != 0:
+            raise ValueError(f"l1_strength must be 0 unless regularisation is 'l1', got {self.l1_strength!r}")
+        if self.device not in DEVICES:
+            raise ValueError(f"device must be one of {DEVICES}, got {self.device!r}")
+
+
+@dataclasses.dataclass
+class TrainingResult:
+    """What :func:`train_autoencoder` returns: the best weights (CPU copies), the per-epoch
+    ``history`` (:data:`HISTORY_COLUMNS`; ``samples_per_second`` and ``seconds`` are the
+    training pass and the whole epoch), and the losses of the best weights on each part."""
+
+    state_dict: dict
+    history: pd.DataFrame
+    best_epoch: int
+    epochs_run: int
+    train_loss: float
+    validation_loss: float
+    test_loss: float
+    samples_per_second: float
+    wall_seconds: float
+    device: str
+    torch_version: str
+    name: str
+    seed: int
+    replica: int
+    settings: TrainingSettings
+
+    def metadata(self) -> dict:
+        """Everything but the weights as plain Python values, for a checkpoint's metadata."""
+        summary = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+        del summary["state_dict"]
+        summary["history"] = {column: self.history[column].tolist() for column in HISTORY_COLUMNS}
+        summary["settings"] = dataclasses.asdict(self.settings)
+        summary["deeprenorm_version"] = __version__
+        return summary
+
+
+def resolve_device(device: str) -> torch.device:
+    """``"auto"``: CUDA where available, else the CPU; ``ValueError`` for unavailable CUDA."""
+    if device not in DEVICES:
+        raise ValueError(f"device must be one of {DEVICES}, got {device!r}")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' requested but torch finds no CUDA device")
+    return torch.device("cuda" if device == "cuda" or (device == "auto" and torch.cuda.is_available()) else "cpu")
+
+
+@contextlib.contextmanager
+def _deterministic(warn_only: bool):
+    """Deterministic torch algorithms inside the block; the caller's settings afterwards.
+
+    Deterministic mode also fills every new uninitialised tensor with NaN, so that a kernel that
+    read uninitialised memory would at least do so reproducibly. The layers used here never do,
+    and the fill cost the convolutional model a fifth of its training speed: it is off here.
+    """
+    enabled = torch.are_deterministic_algorithms_enabled()
+    warned = torch.is_deterministic_algorithms_warn_only_enabled()
+    filled = torch.utils.deterministic.fill_uninitialized_memory
+    torch.use_deterministic_algorithms(True, warn_only=warn_only)
+    torch.utils.deterministic.fill_uninitialized_memory = False
+    try:
+        yield
+    finally:
+        torch.utils.deterministic.fill_uninitialized_memory = filled
+        torch.use_deterministic_algorithms(enabled, warn_only=warned)
+
+
+def _to_device(spins: np.ndarray, device: torch.device) -> torch.Tensor:
+    # moved as int8 (a quarter of the bytes of float32), converted on the device
+    return torch.from_numpy(spins).to(device, non_blocking=True).to(torch.float32)
+
+
+def _training_batches(reader: SpinReader, train_index, batch_size: int, buffer_temperatures: int, rng) -> Iterator[np.ndarray]:
+    """One epoch of shuffled int8 training batches (see the module docstring). All batches are
+    full but the last: the remainder of a buffer is shuffled into the next one."""
+    order = rng.permutation(len(train_index))
+    leftover = np.empty((0, reader.L, reader.L), dtype=np.int8)
+    for start in range(0, order.size, buffer_temperatures):
+        chosen = order[start : start + buffer_temperatures]
+        buffer = np.concatenate([leftover, *(reader.read(int(t))[train_index[t]] for t in chosen)])
+        buffer = buffer[rng.permutation(len(buffer))]
+        stop = len(buffer) if start + buffer_temperatures >= order.size else len(buffer) - len(buffer) % batch_size
+        for begin in range(0, stop, batch_size):
+            yield buffer[begin : begin + batch_size]
+        leftover = buffer[stop:]
+
+
+def _train_epoch(model: Autoencoder, batches, optimizer, l1_strength: float, device: torch.device) -> tuple[float, int]:
+    """One pass of optimisation over ``batches``: (mean objective per sample, samples seen)."""
+    model.train()
+    total = torch.zeros((), dtype=torch.float64, device=device)
+    count = 0
+    for spins in batches:
+        x = _to_device(spins, device)
+        x_hat, z = model(x)
+        loss = F.mse_loss(x_hat, x)
+        if l1_strength:
+            loss = loss + l1_strength * z.abs().mean()
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        # summed on the device: reading the value every batch would wait for the GPU
+        total += loss.detach() * len(x)
+        count += len(x)
+    return total.item() / count, count
+
+
+@torch.no_grad()
+def _reconstruction_loss(model: Autoencoder, blocks, batch_size: int, device: torch.device) -> float:
+    """Mean squared error per spin, in eval mode, over the int8 arrays ``blocks``."""
+    model.eval()
+    total = torch.zeros((), dtype=torch.float64, device=device)
+    count = 0
+    for spins in blocks:
+        for begin in range(0, len(spins), batch_size):
+            x = _to_device(spins[begin : begin + batch_size], device)
+            total += F.mse_loss(model(x)[0], x, reduction="sum")
+            count += x.numel()
+    return total.item() / count
+
+
+def _part(reader: SpinReader, index) -> Iterator[np.ndarray]:
+    """The samples ``index[t]`` of every temperature t, one temperature at a time."""
+    for t, samples in enumerate(index):
+        yield reader.read(t)[samples]
+
+
+def _check_finite(name: str, epoch: int, losses: dict, first: float | None, learning_rate: float) -> None:
+    advice = f"(learning rate {learning_rate:.3g}); lower learning_rate and train again"
+    for kind, value in losses.items():
+        if not math.isfinite(value):
+            raise TrainingError(f"model {name}: the {kind} loss became {value} in epoch {epoch} {advice}")
+    if first is not None and losses["train"] > DIVERGENCE_FACTOR * first:
+        raise TrainingError(
+            f"model {name}: training diverged in epoch {epoch}: train loss {losses['train']:.4g} exceeds "
+            f"{DIVERGENCE_FACTOR:g} x the first epoch's {first:.4g} {advice}"
+        )
+
+
+def _reinitialise(model: Autoencoder) -> None:
+    for module in model.modules():
+        if module is not model and hasattr(module, "reset_parameters"):
+            module.reset_parameters()
+
+
+def train_autoencoder(
+    model: Autoencoder,
+    reader: SpinReader,
+    labels: np.ndarray,
+    settings: TrainingSettings,
+    seed: int,
+    *,
+    name: str = "model",
+    replica: int = 0,
+    log: logging.Logger = logger,
+) -> TrainingResult:
+    """Train ``model`` on the :data:`~.split.TRAIN` samples of ``reader`` (``labels`` from
+    :func:`~.split.make_split`), monitored on the :data:`~.split.VALIDATION` ones.
+
+    The model is re-initialised from ``seed`` and ``replica`` (independent networks of one
+    architecture differ in ``replica``), trained, and left on the training device in eval mode
+    holding the best weights, which the result also holds as CPU copies. ``name`` labels the
+    log lines and errors. Raises :class:`TrainingError` if the loss becomes non-finite or
+    diverges, ``ValueError`` for inconsistent arguments.
+    """
+    architecture = model.architecture
+    labels = np.asarray(labels)
+    if architecture["L"] != reader.L:
+        raise ValueError(f"model {name} is for L = {architecture['L']}, the dataset {reader.path} has L = {reader.L}")
+    if labels.shape != (reader.n_temperatures, reader.n_samples):
+        raise ValueError(f"labels have shape {labels.shape}, the dataset {reader.path} has {(reader.n_temperatures, reader.n_samples)}")
+    _check_labels(labels, "labels")
+    if (settings.regularisation == "dropout") != (architecture["dropout"] > 0):
+        raise ValueError(
+            f"regularisation {settings.regularisation!r} needs a model with "
+            f"{'dropout > 0' if settings.regularisation == 'dropout' else 'dropout = 0'}; model {name} has dropout {architecture['dropout']}"
+        )
+    device = resolve_device(settings.device)
+    train_index, validation_index, test_index = ([np.flatnonzero(row == code) for row in labels] for code in (TRAIN, VALIDATION, TEST))
+    n_train = sum(len(samples) for samples in train_index)
+    torch_sequence, shuffle_sequence = stream(seed, "training", reader.L, MODEL_KINDS.index(architecture["kind"]), architecture["latent"], replica).spawn(2)
+    rng = np.random.default_rng(shuffle_sequence)
+    forked = [device.index or 0] if device.type == "cuda" else []
+    started = time.perf_counter()
+    with _deterministic(warn_only=device.type != "cpu"), torch.random.fork_rng(devices=forked):
+        torch.manual_seed(int(torch_sequence.generate_state(1, np.uint64)[0]))
+        _reinitialise(model)
+        model.to(device)
+        optimizer = torch.optim.Adam(model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay)
+        scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            optimizer, mode="min", factor=settings.scheduler_factor, patience=settings.scheduler_patience, min_lr=settings.min_learning_rate
+        )
+        validation = list(_part(reader, validation_index))
+        log.info(
+            "model %s: %s, %d parameters, %d training samples in batches of %d, device %s",
+            name,
+            architecture,
+            sum(p.numel() for p in model.parameters()),
+            n_train,
+            settings.batch_size,
+            device,
+        )
+        rows, best_state, best_loss, best_epoch, first_loss, training_seconds = [], None, math.inf, 0, None, 0.0
+        for epoch in range(1, settings.max_epochs + 1):
+            epoch_start = time.perf_counter()
+            learning_rate = optimizer.param_groups[0]["lr"]
+            batches = _training_batches(reader, train_index, settings.batch_size, settings.buffer_temperatures, rng)
+            train_loss, seen = _train_epoch(model, batches, optimizer, settings.l1_strength, device)
+            train_seconds = time.perf_counter() - epoch_start
+            training_seconds += train_seconds
+            validation_loss = _reconstruction_loss(model, validation, settings.batch_size, device)
+            _check_finite(name, epoch, {"train": train_loss, "validation": validation_loss}, first_loss, learning_rate)
+            if first_loss is None:
+                first_loss = train_loss
+            scheduler.step(validation_loss)
+            if validation_loss < best_loss:
+                best_loss, best_epoch = validation_loss, epoch
+                best_state = {key: value.detach().to("cpu", copy=True) for key, value in model.state_dict().items()}
+            rows.append((epoch, train_loss, validation_loss, learning_rate, seen / train_seconds, time.perf_counter() - epoch_start))
+            log.info(
+                "model %s epoch %d: train loss %.6f, validation loss %.6f, lr %.3g, %.0f samples/s",
+                name,
+                epoch,
+                train_loss,
+                validation_loss,
+                learning_rate,
+                seen / train_seconds,
+            )
+            if epoch - best_epoch >= settings.early_stopping_patience:
+                log.info("model %s: no improvement for %d epochs, stopping at epoch %d", name, settings.early_stopping_patience, epoch)
+                break
+        model.load_state_dict(best_state)
+        losses = {
+            "train": _reconstruction_loss(model, _part(reader, train_index), settings.batch_size, device),
+            "validation": _reconstruction_loss(model, validation, settings.batch_size, device),
+            "test": _reconstruction_loss(model, _part(reader, test_index), settings.batch_size, device),
+        }
+    result = TrainingResult(
+        state_dict=best_state,
+        history=pd.DataFrame(rows, columns=HISTORY_COLUMNS),
+        best_epoch=best_epoch,
+        epochs_run=len(rows),
+        train_loss=losses["train"],
+        validation_loss=losses["validation"],
+        test_loss=losses["test"],
+        samples_per_second=n_train * len(rows) / training_seconds,
+        wall_seconds=time.perf_counter() - started,
+        device=str(device),
+        torch_version=str(torch.__version__),
+        name=name,
+        seed=int(seed),
+        replica=int(replica),
+        settings=settings,
+    )
+    log.info(
+        "model %s: best epoch %d of %d, losses train %.6f, validation %.6f, test %.6f, %.0f s",
+        name,
+        best_epoch,
+        result.epochs_run,
+        result.train_loss,
+        result.validation_loss,
+        result.test_loss,
+        result.wall_seconds,
+    )
+    return result
+
+
+def fit(
+    model: Autoencoder,
+    reader: SpinReader,
+    labels: np.ndarray,
+    settings: TrainingSettings,
+    seed: int,
+    checkpoint_path: str | os.PathLike,
+    *,
+    metadata: dict | None = None,
+    name: str = "model",
+    replica: int = 0,
+    log: logging.Logger = logger,
+) -> TrainingResult:
+    """:func:`train_autoencoder`, then :func:`~.checkpoint.save_checkpoint` to
+    ``checkpoint_path`` with the result's metadata, the dataset's ``dataset_sha256`` and
+    ``metadata`` (e.g. the split's hash). Nothing is written if training fails."""
+    result = train_autoencoder(model, reader, labels, settings, seed, name=name, replica=replica, log=log)
+    save_checkpoint(checkpoint_path, model, {**result.metadata(), "dataset_sha256": file_sha256(reader.path), **(metadata or {})})
+    return result

@@ -1,0 +1,33 @@
+"""Snakemake adapter: one autoencoder per (L, model, training seed) -> checkpoint, sidecar,
+per-epoch history and loss curves. Nothing is written if training fails."""
+
+from deeprenorm import pipeline
+from deeprenorm.data import SpinReader, write_json, write_table
+from deeprenorm.ml import build_model, file_sha256, fit, read_split, TrainingSettings
+from deeprenorm.plots.training import plot_loss_curves
+
+logger = pipeline.start(snakemake)
+params, inputs, outputs, wildcards = snakemake.params, snakemake.input, snakemake.output, snakemake.wildcards
+settings = dict(params.settings)
+dropout = settings.pop("_dropout")
+spec = params.spec
+dataset_sha256 = file_sha256(inputs.dataset)
+split = read_split(inputs.split, dataset_sha256)
+name = f"L{wildcards.L}/{wildcards.model}/seed{wildcards.seed}"
+with SpinReader(inputs.dataset) as reader:
+    model = build_model(spec["kind"], reader.L, spec.get("latent"), dropout=dropout, block=spec.get("block"))
+    result = fit(
+        model, reader, split.labels, TrainingSettings(**settings), params.seed, outputs.checkpoint,
+        metadata={"split_sha256": file_sha256(inputs.split), "model_name": wildcards.model}, name=name,
+        replica=int(wildcards.seed),
+    )
+write_table(result.history, outputs.history)
+sidecar = result.metadata() | {
+    "architecture": model.architecture,
+    "dataset": inputs.dataset,
+    "dataset_sha256": dataset_sha256,
+    "split_sha256": file_sha256(inputs.split),
+}
+del sidecar["history"]  # in the history CSV beside it
+write_json(sidecar, outputs.sidecar)
+plot_loss_curves(result.history, outputs.figure, f"{wildcards.model}, L = {wildcards.L}, seed {wildcards.seed}", result.best_epoch)
