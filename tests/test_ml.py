@@ -1,6 +1,7 @@
 """Autoencoders, split, training, checkpoints and encoding (deeprenorm.ml), on tiny L = 8 data."""
 
 import hashlib
+import logging
 
 import numpy as np
 import pandas as pd
@@ -44,6 +45,16 @@ SEED = 1
 # one small model of each kind, by (kind, latent, block)
 KINDS = [("alexandrou", 2, None), ("wide", 3, None), ("conv", None, 2)]
 FAST = dict(max_epochs=4, batch_size=32, learning_rate=3e-3, early_stopping_patience=10, device="cpu")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread():
+    """These tiny models train fastest on one thread; a second torch thread whose core is busy
+    with other jobs (a parallel test run, a workflow) slows training down tens of times."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")
@@ -287,9 +298,12 @@ def test_split_file_round_trip_and_checks(labels, dataset_path, tmp_path):
 # ----------------------------------------------------------------------------- training
 
 
-def test_training_lowers_the_validation_loss(reader, labels):
+def test_training_lowers_the_validation_loss(reader, labels, caplog):
     model = build_model("wide", L, 2)
-    result = train_autoencoder(model, reader, labels, TrainingSettings(**FAST), SEED, name="wide-2")
+    with caplog.at_level(logging.INFO, logger="deeprenorm.ml.train"):
+        result = train_autoencoder(model, reader, labels, TrainingSettings(**FAST), SEED, name="wide-2")
+    epochs = [record.getMessage() for record in caplog.records if "samples/s" in record.getMessage()]
+    assert len(epochs) == 4 and all(part in epochs[1] for part in ("wide-2 epoch 2:", "train loss", "validation loss", "lr ", "samples/s"))
     history = result.history
     assert list(history.columns) == ["epoch", "train_loss", "validation_loss", "learning_rate", "samples_per_second", "seconds"]
     assert history["epoch"].tolist() == [1, 2, 3, 4] and result.epochs_run == 4

@@ -27,13 +27,24 @@ pytestmark = pytest.mark.workflow
 
 TINY = yaml.safe_load((REPOSITORY / "tests/config/tiny.yaml").read_text())
 
-FIGURES = ["results/figures/thermodynamics.png", "results/figures/autocorrelation.png"]
+FIGURES = [
+    "results/figures/thermodynamics.png",
+    "results/figures/autocorrelation.png",
+    "results/figures/phase_identification.png",
+    "results/figures/tc_finite_size.png",
+    "results/figures/training/L6/alexandrou-k1-none/seed1.png",
+]
 TABLES = [
     "results/tables/thermodynamics.csv",
     "results/tables/tc_thermodynamic.csv",
     "results/tables/thermodynamics_reweighted.csv",
     "results/tables/autocorrelation.csv",
     "results/tables/dynamic_exponents.csv",
+    "results/tables/tc_latent.csv",
+    "results/tables/tc_latent_per_seed.csv",
+    "results/tables/latent_phase.csv",
+    "results/tables/latent_summary.csv",
+    "results/tables/latent_curves.csv",
 ]
 
 
@@ -104,6 +115,21 @@ def test_dry_run_of_the_slurm_profile(tmp_path):
     assert "simulate" in job_counts(result.stdout + result.stderr)
 
 
+def test_dry_run_of_the_slurm_profile_with_its_gpu_block(tmp_path):
+    profile = tmp_path / "gpu_profile"
+    profile.mkdir()
+    text = (REPOSITORY / "profiles/slurm/config.yaml").read_text()
+    block = re.search(r"  # train:\n((?:  #   .*\n)+)", text)
+    assert block, "no commented train: block in profiles/slurm/config.yaml"
+    uncommented = "  train:\n" + re.sub(r"(?m)^  #   ", "    ", block[1])
+    (profile / "config.yaml").write_text(text.replace(block[0], uncommented))
+    result = snakemake(tmp_path, "--dry-run", "--printshellcmds", config=TINY, profile=str(profile))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "train" in job_counts(result.stdout + result.stderr)
+    train = yaml.safe_load((profile / "config.yaml").read_text())["set-resources"]["train"]
+    assert train["gpu"] == 1 and train["slurm_partition"] == "gpu"
+
+
 def test_full_run_produces_valid_datasets_figures_and_tables(finished_run):
     workdir, _ = finished_run
     for size in TINY["lattice_sizes"]:
@@ -132,6 +158,33 @@ def test_full_run_produces_valid_datasets_figures_and_tables(finished_run):
         assert (workdir / log).stat().st_size > 0
 
 
+def test_models_codes_and_latent_tables(finished_run):
+    import json
+
+    import pandas as pd
+
+    from deeprenorm.ml import TEST, load_checkpoint
+
+    workdir, _ = finished_run
+    for size in TINY["lattice_sizes"]:
+        for model, width in (("alexandrou-k1-none", 1), ("wide-k2-l1", 2)):
+            for seed in TINY["autoencoder"]["seeds"]:
+                stem = workdir / f"results/models/L{size}/{model}/seed{seed}"
+                network, metadata = load_checkpoint(stem.with_suffix(".pt"), {"L": size, "latent": width, "model_name": model})
+                sidecar = json.loads(stem.with_suffix(".json").read_text())
+                assert sidecar["architecture"]["L"] == size and sidecar["epochs_run"] <= 3
+                assert len(pd.read_csv(stem.with_suffix(".csv"))) == sidecar["epochs_run"]
+                for key in ("dataset_sha256", "split_sha256", "best_epoch", "test_loss", "wall_seconds", "samples_per_second", "torch_version", "device"):
+                    assert key in sidecar, key
+                encoded = xr.open_dataset(workdir / f"results/latent/L{size}/{model}/seed{seed}.nc")
+                assert encoded["latent"].shape == (3, 40, width)
+                assert (encoded["split"] == TEST).sum() == 3 * 8  # 0.2 of 40 per temperature
+    tc = pd.read_csv(workdir / "results/tables/tc_latent.csv")
+    assert {"model", "reduction", "T_c", "T_c_err", "seed_spread", "n_seeds"} <= set(tc.columns)
+    assert set(tc["model"]) == {"alexandrou-k1-none", "wide-k2-l1"}
+    assert set(tc.loc[tc["model"] == "wide-k2-l1", "reduction"]) == {"mean", "pc1", "norm"}
+
+
 def test_report_bundles_the_figures(finished_run):
     workdir, _ = finished_run
     result = snakemake(workdir, "--report", "results/report.html")
@@ -157,6 +210,26 @@ def test_changing_one_temperature_reruns_only_its_jobs(finished_run):
     assert counts["simulate"] == len(TINY["lattice_sizes"])  # T = 2.7 for each L, nothing else
     assert "autocorrelation" not in counts
     assert "T2.7000" in result.stdout + result.stderr
+
+
+def test_changing_a_training_key_retrains_without_simulating(finished_run):
+    workdir, _ = finished_run
+    changed = dict(TINY, autoencoder=dict(TINY["autoencoder"], training={"max_epochs": 4, "batch_size": 16}))
+    result = snakemake(workdir, "--dry-run", config=changed)
+    (workdir / "config.yaml").write_text(yaml.safe_dump(TINY))
+    counts = job_counts(result.stdout + result.stderr)
+    counts.pop("all", None)
+    assert counts == {"train": 8, "encode": 8, "latent_analysis": 1, "latent_figures": 1}
+
+
+def test_changing_an_analysis_key_does_not_retrain(finished_run):
+    workdir, _ = finished_run
+    changed = dict(TINY, autoencoder=dict(TINY["autoencoder"], analysis={"reductions": ["pc1"]}))
+    result = snakemake(workdir, "--dry-run", config=changed)
+    (workdir / "config.yaml").write_text(yaml.safe_dump(TINY))
+    counts = job_counts(result.stdout + result.stderr)
+    counts.pop("all", None)
+    assert counts == {"latent_analysis": 1, "latent_figures": 1}
 
 
 def test_changing_samples_reruns_the_simulations_not_the_algorithm_comparison(finished_run):
@@ -193,11 +266,16 @@ def _workflow_with_bumped_version(destination: Path, stage: str) -> Path:
     return destination / "Snakefile"
 
 
+# What the tiny study runs downstream of a dataset: 2 splits, 2 models x 2 sizes x 2 seeds.
+LATENT = {"split": 2, "train": 8, "encode": 8, "latent_analysis": 1, "latent_figures": 1}
+THERMODYNAMICS = {"thermodynamics_table": 1, "thermodynamics_figure": 1}
 STAGE_RERUNS = {
-    "thermodynamics": {"thermodynamics_table": 1, "thermodynamics_figure": 1},
+    "thermodynamics": THERMODYNAMICS,
     "autocorrelation_figure": {"autocorrelation_figure": 1},
-    "dataset": {"dataset": 2, "thermodynamics_table": 1, "thermodynamics_figure": 1},
-    "simulate": {"simulate": 6, "dataset": 2, "thermodynamics_table": 1, "thermodynamics_figure": 1, "autocorrelation": 3, "autocorrelation_figure": 1},
+    "latent": {"latent_analysis": 1, "latent_figures": 1},
+    "train": {"train": 8, "encode": 8, "latent_analysis": 1, "latent_figures": 1},
+    "dataset": {"dataset": 2, **THERMODYNAMICS, **LATENT},
+    "simulate": {"simulate": 6, "dataset": 2, **THERMODYNAMICS, "autocorrelation": 3, "autocorrelation_figure": 1, **LATENT},
 }
 
 

@@ -316,7 +316,7 @@ def train_autoencoder(
     n_train = sum(len(samples) for samples in train_index)
     torch_sequence, shuffle_sequence = stream(seed, "training", reader.L, MODEL_KINDS.index(architecture["kind"]), architecture["latent"], replica).spawn(2)
     rng = np.random.default_rng(shuffle_sequence)
-    forked = [device.index or 0] if device.type == "cuda" else []
+    forked = [torch.cuda.current_device() if device.index is None else device.index] if device.type == "cuda" else []
     started = time.perf_counter()
     with _deterministic(warn_only=device.type != "cpu"), torch.random.fork_rng(devices=forked):
         torch.manual_seed(int(torch_sequence.generate_state(1, np.uint64)[0]))
@@ -417,6 +417,7 @@ def fit(
     """:func:`train_autoencoder`, then :func:`~.checkpoint.save_checkpoint` to
     ``checkpoint_path`` with the result's metadata, the dataset's ``dataset_sha256`` and
     ``metadata`` (e.g. the split's hash). Nothing is written if training fails."""
+    dataset_sha256 = file_sha256(reader.path)  # of the file trained on, hashed before reading it
     result = train_autoencoder(model, reader, labels, settings, seed, name=name, replica=replica, log=log)
-    save_checkpoint(checkpoint_path, model, {**result.metadata(), "dataset_sha256": file_sha256(reader.path), **(metadata or {})})
+    save_checkpoint(checkpoint_path, model, {**result.metadata(), "dataset_sha256": dataset_sha256, **(metadata or {})})
     return result

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from matplotlib.ticker import MaxNLocator
+
 from .style import new_figure, save, use_style
 
 __all__ = ["plot_loss_curves"]
@@ -26,5 +28,7 @@ def plot_loss_curves(history: pd.DataFrame, path, title: str, best_epoch: int) -
         rate_ax.set_xlabel("epoch")
         rate_ax.set_ylabel("learning rate")
         rate_ax.set_yscale("log")
+        for ax in axes[0]:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         fig.suptitle(title)
         save(fig, path)

@@ -48,7 +48,7 @@ TINY = yaml.safe_load((REPOSITORY / "tests/config/tiny.yaml").read_text())
 FAILING = dict(TINY, lattice_sizes=[64], temperatures=[2.27], algorithm="metropolis", sampling={"max_pilot_sweeps": 1000})
 FAILING_TARGET = "results/simulations/L64/T2.2700.nc"
 
-RUN_TIMEOUT = 480  # s; a run that has not finished by then counts as hung
+RUN_TIMEOUT = 900  # s; a run that has not finished by then counts as hung
 FAILURE_TIMEOUT = 300
 SQUEUE_FORMAT = "%i|%T|%k|%j|%C|%m|%l"
 TIMINGS: dict = {}
@@ -393,8 +393,10 @@ def test_outputs_are_identical_to_a_local_run(cluster_run, local_run):
     for name in tables:
         a = pd.read_csv(remote / name, dtype=str, keep_default_na=False)
         b = pd.read_csv(local / name, dtype=str, keep_default_na=False)
-        a = a.drop(columns=["seconds_per_sweep"], errors="ignore")
-        b = b.drop(columns=["seconds_per_sweep"], errors="ignore")
+        # CPU timings differ from run to run; everything else, trained models included, must not.
+        timings = ["seconds_per_sweep", "samples_per_second", "seconds"]
+        a = a.drop(columns=timings, errors="ignore")
+        b = b.drop(columns=timings, errors="ignore")
         pd.testing.assert_frame_equal(a, b, obj=str(name))
     TIMINGS["identical_outputs"] = f"{len(datasets)} datasets, {len(tables)} CSV tables"
 
