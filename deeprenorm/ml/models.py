@@ -26,6 +26,8 @@ import copy
 
 from torch import nn
 
+from ..ising.lattice import coarse_size_ok
+
 __all__ = [
     "MODEL_KINDS",
     "CONV_BLOCKS",
@@ -82,12 +84,9 @@ class Autoencoder(nn.Module):
 
 def conv_size_ok(L: int, block: int) -> bool:
     """Whether the convolutional model exists for lattice side ``L`` and block size ``block``:
-    b divides L and the code lattice L/b is even and at least 4, like every lattice the study
-    simulates, so that the code field can be analysed (and blocked again) as a lattice."""
-    if L % block:
-        return False
-    side = L // block
-    return side >= 4 and side % 2 == 0
+    the code lattice L/b must be one the study simulates (:func:`deeprenorm.ising.lattice.
+    coarse_size_ok`), so that the code field can be analysed (and blocked again) as a lattice."""
+    return coarse_size_ok(L, block)
 
 
 def _check_integer(name: str, value, minimum: int) -> int:

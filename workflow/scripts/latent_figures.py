@@ -13,6 +13,7 @@ tc = read_table(inputs.tc, ["model", "reduction", "method", "T_c", "T_c_err"])
 phase = read_table(inputs.phase, ["model", "reduction", "part", "training_seed"])
 summary = read_table(inputs.summary, ["model", "reduction", "part", "L", "training_seed"])
 curves = read_table(inputs.curves, ["model", "reduction", "training_seed"])
+tc[["L", "L2"]] = tc[["L", "L2"]].astype("Int64")  # read as float where the column has blanks
 
 
 def default(frame):
