@@ -4,7 +4,8 @@ Scripts stay a few lines: ``pipeline.start(snakemake)`` routes logging (and warn
 traceback) to the rule's log file and caps numba and torch at the rule's ``threads``; Snakemake
 sets ``OMP_NUM_THREADS`` but numba ignores it.
 
-A job that fails on bad input (a damaged file, an impossible setting: :data:`USER_ERRORS`) logs
+A job that fails on bad input (a damaged file, an impossible setting: :data:`USER_ERRORS`, and a
+training run that diverged) logs
 one line that says what is wrong and how to recover, without a traceback; any other exception
 is logged with its traceback. A job with a log file logs there only, and Snakemake shows the log
 of a failed job once (``show-failed-logs`` in the default profile); without one, to stderr.
@@ -50,8 +51,10 @@ def start(snakemake) -> logging.Logger:
     logger = logging.getLogger(f"deeprenorm.rule.{snakemake.rule}")
 
     def log_uncaught(kind, value, traceback):
-        if issubclass(kind, USER_ERRORS):
-            logger.error("job failed: %s", value)
+        # deeprenorm.ml imports torch, which the other stages should not pay for at start-up.
+        training = sys.modules.get("deeprenorm.ml.train")
+        if issubclass(kind, USER_ERRORS + ((training.TrainingError,) if training else ())):
+            logger.error("job failed: %s: %s", kind.__name__, value)
         else:
             logger.error("job failed", exc_info=(kind, value, traceback))
 

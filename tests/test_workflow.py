@@ -420,18 +420,17 @@ def test_damaged_dataset_fails_with_one_line_naming_the_file_and_the_recovery(fi
     shutil.copytree(workdir, copy, ignore=shutil.ignore_patterns("report.html"))
     dataset = copy / "results/datasets/L6.nc"
     dataset.write_bytes(dataset.read_bytes()[:2000])
-    # the damaged file is newer than its inputs, so only a forced rerun of its consumers reads it
+    # the damaged file is newer than the table, so Snakemake reruns the table, which reads it
     result = snakemake(
-        copy, "--cores", "1", "--forcerun", "thermodynamics_table", "results/tables/thermodynamics.csv",
-        profile=str(REPOSITORY / "profiles/default"),
+        copy, "--cores", "1", "results/tables/thermodynamics.csv", profile=str(REPOSITORY / "profiles/default")
     )
     assert result.returncode != 0
+    # The job's log, shown once by show-failed-logs, is one line that says what to do.
     message = result.stdout + result.stderr
-    log = (copy / "logs/thermodynamics_table.log").read_text()
-    assert "results/datasets/L6.nc: not a readable NetCDF file" in log
-    assert "delete results/datasets/L6.nc and run the workflow again" in log
-    assert "Traceback" not in log and "Traceback" not in message
-    assert message.count("not a readable NetCDF file") == 1, message[-3000:]  # the log, shown once
+    assert "job failed: SchemaError: results/datasets/L6.nc: not a readable NetCDF file" in message, message[-3000:]
+    assert "delete results/datasets/L6.nc and run the workflow again" in message
+    assert "Traceback" not in message
+    assert message.count("not a readable NetCDF file") == 1, message[-3000:]
     dataset.unlink()
     rebuilt = snakemake(copy, "--cores", "1", "results/tables/thermodynamics.csv")
     assert rebuilt.returncode == 0, rebuilt.stderr[-3000:]

@@ -127,8 +127,9 @@ MailProg=/bin/true
 AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/none
-# Finished jobs stay visible to squeue this long; the plugin needs >= 3 x its initial status delay.
-MinJobAge=300
+# Finished jobs stay visible to squeue this long; the plugin needs >= 3 x its initial status delay,
+# and the cluster test reads every job of its run (about 10 minutes) from squeue afterwards.
+MinJobAge=3600
 ReturnToService=2
 NodeName=localhost CPUs=$cpus RealMemory=$memory State=UNKNOWN
 PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP

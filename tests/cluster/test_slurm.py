@@ -114,7 +114,7 @@ def run_id_of(output: str) -> str:
 
 
 def squeue_records() -> list[dict]:
-    """Every job slurmctld still knows (finished ones stay MinJobAge = 300 s), one dict each."""
+    """Every job slurmctld still knows (finished ones stay MinJobAge = 3600 s), one dict each."""
     result = subprocess.run(
         ["squeue", "--states=all", "--noheader", "--array", "-o", SQUEUE_FORMAT],
         capture_output=True, text=True, timeout=60, check=True,
@@ -298,7 +298,7 @@ def cluster_run(cluster, tmp_path_factory):
     output = result.stdout + result.stderr
     (workdir / "snakemake.out").write_text(output)
     assert result.returncode == 0, output[-6000:]
-    # Right away: squeue forgets finished jobs MinJobAge (300 s) after they end.
+    # Right away: squeue forgets finished jobs MinJobAge (3600 s) after they end.
     records = squeue_records()
     (workdir / "squeue.json").write_text(json.dumps(records, indent=1))
     TIMINGS["cluster_run_s"] = round(wall, 1)
