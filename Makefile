@@ -28,6 +28,8 @@ run: $(STAMP)
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/mc.py
+	$(BIN)/python benchmarks/memory.py
+	$(BIN)/python benchmarks/train.py
 
 clean-results:
 	rm -rf results logs
