@@ -55,7 +55,7 @@ import xarray as xr
 from scipy.optimize import OptimizeWarning, curve_fit
 
 from .reweighting import MultiHistogram
-from .stats import find_crossings, locate_crossing, locate_peak
+from .stats import locate_peak
 from .thermo import (
     ESTIMATE_COLUMNS,
     _jackknife_error,
@@ -63,6 +63,7 @@ from .thermo import (
     _row,
     _weighted_line,
     derived_window,
+    pair_crossing,
     temperature_grid_between,
 )
 
@@ -531,13 +532,6 @@ def _peak(grid, values):
         return math.nan, math.nan
 
 
-def _roots(grid, y1, y2) -> np.ndarray:
-    try:
-        return find_crossings(grid, y1, y2).positions
-    except ValueError:  # NaN in a replica's curve (<z^2> = 0)
-        return np.empty(0)
-
-
 _EXTRAPOLATIONS = (("_extrapolation", 1.0), ("_extrapolation_free_nu", None))
 
 
@@ -756,31 +750,15 @@ def latent_critical_temperatures(
     crossing_rows = []
     located = [size for size in sizes if size in per_size]
     for small, large in zip(located, located[1:]):
-        grid_small, full_small, replicas_small, blocks = per_size[small]
-        grid_large, full_large, replicas_large, _ = per_size[large]
         pair = f"{label} L={small}, L2={large}"
-        low, high = max(grid_small[0], grid_large[0]), min(grid_small[-1], grid_large[-1])
-        if not low < high:
-            note = f"U_z crossing not located: the two sizes share no simulated temperature range in the {described}"
-            crossing_rows.append(_not_located(_latent_row(labels, "binder_z", "binder_z_crossing", L=small, L2=large, note=note), pair))
-            continue
-        grid = temperature_grid_between(low, high, grid_spacing)
-
-        def binders(curve_small, curve_large):
-            return np.interp(grid, grid_small, curve_small["binder_z"]), np.interp(grid, grid_large, curve_large["binder_z"])
-
-        try:
-            crossing = locate_crossing(grid, *binders(full_small, full_large), select="steepest")
-        except ValueError as reason:
-            note = f"U_z crossing not located for T in [{low:.6g}, {high:.6g}] ({described}): {reason}"
-            crossing_rows.append(_not_located(_latent_row(labels, "binder_z", "binder_z_crossing", L=small, L2=large, note=note), pair))
-            continue
-        n_roots = _roots(grid, *binders(full_small, full_large)).size
-        replica_roots = []
         # replicas pair up block by block: both sizes' jackknife blocks are numbered alike
-        for replica_small, replica_large in zip(replicas_small, replicas_large):
-            found = _roots(grid, *binders(replica_small, replica_large))
-            replica_roots.append(found[np.argmin(np.abs(found - crossing))] if found.size else math.nan)
+        crossing, replica_roots, n_roots, why = pair_crossing(
+            per_size[small][:3], per_size[large][:3], "binder_z", grid_spacing, described
+        )
+        if why:
+            note = f"U_z crossing not located{why}"
+            crossing_rows.append(_not_located(_latent_row(labels, "binder_z", "binder_z_crossing", L=small, L2=large, note=note), pair))
+            continue
         note = "zero of reweighted U_z(L) - U_z(L2); jackknife error"
         if n_roots > 1:
             note += f"; {n_roots} zeros, the steepest taken"
@@ -792,8 +770,8 @@ def latent_critical_temperatures(
                 L=small,
                 L2=large,
                 T_c=crossing,
-                T_c_err=_jackknife_error(np.array(replica_roots)),
-                n_bootstrap=min(len(replicas_small), len(replicas_large)),
+                T_c_err=_jackknife_error(replica_roots),
+                n_bootstrap=len(replica_roots),
                 note=note,
             )
         )

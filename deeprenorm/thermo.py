@@ -41,6 +41,7 @@ __all__ = [
     "THERMODYNAMIC_COLUMNS",
     "ESTIMATE_COLUMNS",
     "CURVE_COLUMNS",
+    "pair_crossing",
     "thermodynamic_table",
     "critical_temperature_estimates",
     "fit_dynamic_exponent",
@@ -421,6 +422,40 @@ def _not_located(row: dict, what: str) -> dict:
     return row
 
 
+def pair_crossing(small, large, column: str, grid_spacing: float, described: str):
+    """The zero of ``column(L) - column(L2)`` where the reweighted curves separate fastest, and
+    the jackknife replicas' zeros nearest to it.
+
+    ``small``, ``large``: ``(grid, full, replicas)`` of the two sizes (curves as dicts of
+    arrays, replicas block by block, the same blocks for both sizes). Returns ``(crossing,
+    replica_roots, n_roots, why)``: ``why`` is None when located, else the reason, worded to
+    follow "crossing not located", and ``crossing`` is NaN.
+    """
+    grid_small, full_small, replicas_small = small
+    grid_large, full_large, replicas_large = large
+    low, high = max(grid_small[0], grid_large[0]), min(grid_small[-1], grid_large[-1])
+    if not low < high:
+        return math.nan, None, 0, f": the two sizes share no simulated temperature range in the {described}"
+    grid = temperature_grid_between(low, high, grid_spacing)
+
+    def curves(curve_small, curve_large):
+        return np.interp(grid, grid_small, curve_small[column]), np.interp(grid, grid_large, curve_large[column])
+
+    try:
+        crossing = locate_crossing(grid, *curves(full_small, full_large), select="steepest")
+    except ValueError as reason:
+        return math.nan, None, 0, f" for T in [{low:.6g}, {high:.6g}] ({described}): {reason}"
+    n_roots = find_crossings(grid, *curves(full_small, full_large)).positions.size
+    replica_roots = []
+    for replica_small, replica_large in zip(replicas_small, replicas_large):
+        try:
+            found = find_crossings(grid, *curves(replica_small, replica_large)).positions
+        except ValueError:  # NaN in a replica's curve (a latent with <z^2> = 0 in that block)
+            found = np.empty(0)
+        replica_roots.append(found[np.argmin(np.abs(found - crossing))] if found.size else math.nan)
+    return crossing, np.array(replica_roots), n_roots, None
+
+
 def critical_temperature_estimates(
     datasets,
     *,
@@ -546,31 +581,11 @@ def critical_temperature_estimates(
     crossing_rows, crossing_replicas = [], []
     located = [size for size, result in per_size.items() if result is not None]
     for small, large in zip(located, located[1:]):
-        grid_small, full_small, replicas_small = per_size[small]
-        grid_large, full_large, replicas_large = per_size[large]
-        low, high = max(grid_small[0], grid_large[0]), min(grid_small[-1], grid_large[-1])
         pair = f"L={small}, L2={large}"
-        if not low < high:
-            note = f"U4 crossing not located: the two sizes share no simulated temperature range in the {described}"
-            crossing_rows.append(_not_located(_row("binder_crossing", L=small, L2=large, note=note), pair))
+        crossing, replica_roots, n_roots, why = pair_crossing(per_size[small], per_size[large], "binder", grid_spacing, described)
+        if why:
+            crossing_rows.append(_not_located(_row("binder_crossing", L=small, L2=large, note=f"U4 crossing not located{why}"), pair))
             continue
-        grid = temperature_grid_between(low, high, grid_spacing)
-
-        def binders(curve_small, curve_large):
-            return np.interp(grid, grid_small, curve_small["binder"]), np.interp(grid, grid_large, curve_large["binder"])
-
-        try:
-            crossing = locate_crossing(grid, *binders(full_small, full_large), select="steepest")
-        except ValueError as reason:
-            note = f"U4 crossing not located for T in [{low:.6g}, {high:.6g}] ({described}): {reason}"
-            crossing_rows.append(_not_located(_row("binder_crossing", L=small, L2=large, note=note), pair))
-            continue
-        n_roots = find_crossings(grid, *binders(full_small, full_large)).positions.size
-        replica_roots = []
-        for replica_small, replica_large in zip(replicas_small, replicas_large):
-            found = find_crossings(grid, *binders(replica_small, replica_large)).positions
-            replica_roots.append(found[np.argmin(np.abs(found - crossing))] if found.size else math.nan)
-        replica_roots = np.array(replica_roots)
         crossing_replicas.append(replica_roots)
         note = "zero of reweighted U4(L) - U4(L2); jackknife error"
         if n_roots > 1:
