@@ -29,3 +29,5 @@ rule all:
         LATENT_TABLES.values(),
         "results/figures/phase_identification.png",
         "results/figures/tc_finite_size.png",
+        SWEEP_TABLES.values(),
+        "results/figures/latent_width_sweep.png",

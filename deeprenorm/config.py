@@ -19,6 +19,7 @@ from the shell.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import shutil
 import sys
@@ -29,11 +30,15 @@ import numpy as np
 import yaml
 from jsonschema.exceptions import best_match
 
+from .ising.lattice import coarse_size_ok
+
 __all__ = [
     "ConfigError",
     "load_config_file",
     "load_schema",
     "model_name",
+    "ModelPlan",
+    "model_plans",
     "study_size_bytes",
     "check_study_fits",
     "validate_config",
@@ -246,7 +251,7 @@ def validate_config(config: dict, schema: dict | str | Path) -> dict:
     ):
         if window is not None and not window[0] < window[1]:
             problems.append(f"{key}: {window} is not [low, high] with low < high (allowed: low < high)")
-    problems += _autoencoder_problems(config["autoencoder"])
+    problems += _autoencoder_problems(config["autoencoder"], config["lattice_sizes"])
     for key, sizes in (("lattice_sizes", config["lattice_sizes"]), ("autocorrelation.lattice_sizes", config["autocorrelation"]["lattice_sizes"])):
         if len(set(sizes)) != len(sizes):
             problems.append(f"{key}: {sizes} repeats a size (allowed: distinct even integers)")
@@ -260,7 +265,9 @@ def validate_config(config: dict, schema: dict | str | Path) -> dict:
     return config
 
 
-def _autoencoder_problems(autoencoder: dict) -> list[str]:
+def _autoencoder_problems(autoencoder: dict, lattice_sizes: list[int]) -> list[str]:
+    # A model's own lattice_sizes may name sizes the study does not simulate: they restrict
+    # where it trains (model_plans), so that changing the study's sizes needs no edit of models.
     problems = []
     fractions = autoencoder["split"]
     if not math.isclose(sum(fractions.values()), 1.0, abs_tol=1e-9):
@@ -275,7 +282,20 @@ def _autoencoder_problems(autoencoder: dict) -> list[str]:
                 problems.append(f"{where}: a conv model takes block (2 or 3) and no latent (allowed: {{kind: conv, block: 2}})")
         elif "latent" not in model or "block" in model:
             problems.append(f"{where}: a {model['kind']} model takes latent (>= 1) and no block (allowed: {{kind: {model['kind']}, latent: 1}})")
+        if model["kind"] == "conv" and "block" in model:
+            invalid = [L for L in model.get("lattice_sizes", []) if not coarse_size_ok(L, model["block"])]
+            if invalid:
+                problems.append(
+                    f"{where}.lattice_sizes: {invalid} give no block lattice for block {model['block']} "
+                    "(allowed: sizes with L/block an even integer >= 4)"
+                )
         names.append(model_name(model))
+    first = autoencoder["models"][0]
+    if first.get("system") == "antiferromagnet" or set(first.get("lattice_sizes", lattice_sizes)) != set(lattice_sizes):
+        problems.append(
+            "autoencoder.models[0]: the headline model must be a ferromagnet trained for every lattice size "
+            "(allowed: no system: antiferromagnet and no lattice_sizes subset in the first model)"
+        )
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         problems.append(f"autoencoder.models: {', '.join(repeated)} listed twice (allowed: distinct models)")
@@ -289,11 +309,59 @@ def _autoencoder_problems(autoencoder: dict) -> list[str]:
 
 
 def model_name(model: dict) -> str:
-    """The name of a model spec in file names: ``alexandrou-k1-none``, ``conv-b2-dropout``."""
+    """The name of a model spec in file names: ``alexandrou-k1-none``, ``conv-b2-dropout``, and
+    ``alexandrou-k1-none-afm`` for a model of the antiferromagnet."""
     regularisation = model.get("regularisation", "none")
     if model["kind"] == "conv":
-        return f"conv-b{model.get('block')}-{regularisation}"
-    return f"{model['kind']}-k{model.get('latent')}-{regularisation}"
+        name = f"conv-b{model.get('block')}-{regularisation}"
+    else:
+        name = f"{model['kind']}-k{model.get('latent')}-{regularisation}"
+    return name + ("-afm" if model.get("system") == "antiferromagnet" else "")
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelPlan:
+    """What the workflow trains of one model spec: the sizes and the training seeds. Sizes the
+    model asks for but does not get: ``not_simulated`` (not among the study's lattice_sizes) and
+    ``no_block_lattice`` (a conv model's L where L/b is not an even integer >= 4). Both are
+    skipped and reported, not errors."""
+
+    spec: dict
+    lattice_sizes: list
+    seeds: list
+    not_simulated: list
+    no_block_lattice: list
+
+    def skipped_message(self, name: str) -> str | None:
+        """One line saying which sizes are skipped and why, or None."""
+        reasons = []
+        if self.no_block_lattice:
+            reasons.append(f"L = {self.no_block_lattice}: L/b must be an even integer >= 4")
+        if self.not_simulated:
+            reasons.append(f"L = {self.not_simulated}: not in the study's lattice_sizes")
+        if not reasons:
+            return None
+        return f"deeprenorm: {name} is not trained for " + "; ".join(reasons) + ("" if self.lattice_sizes else " (so not at all)")
+
+
+def model_plans(config: dict) -> dict[str, ModelPlan]:
+    """Every model of a validated config, by :func:`model_name`, in config order: it trains for
+    the study's lattice sizes, or for those of its own ``lattice_sizes`` that the study
+    simulates, except where a conv model has no block lattice."""
+    autoencoder, study = config["autoencoder"], config["lattice_sizes"]
+    plans = {}
+    for spec in autoencoder["models"]:
+        requested = spec.get("lattice_sizes", study)
+        simulated = [L for L in requested if L in study]
+        sizes = [L for L in simulated if spec["kind"] != "conv" or coarse_size_ok(L, spec["block"])]
+        plans[model_name(spec)] = ModelPlan(
+            spec=spec,
+            lattice_sizes=sorted(sizes),
+            seeds=list(spec.get("seeds", autoencoder["seeds"])),
+            not_simulated=sorted(set(requested) - set(study)),
+            no_block_lattice=sorted(set(simulated) - set(sizes)),
+        )
+    return plans
 
 
 def temperature_grid(spec) -> list[float]:

@@ -65,6 +65,7 @@ import xarray as xr
 
 from . import __version__
 from .config import temperature_label
+from .ising.lattice import staggered_sign
 from .ising.sampler import SampleSet
 
 __all__ = [
@@ -405,13 +406,19 @@ class SpinReader:
     reproduced), so what the caller gets is never corrupt. Memory: the block returned, plus
     at most one temperature's spins while a batch is cut from it.
 
+    With ``staggered=True`` every block is returned through the exact staggered map
+    :func:`deeprenorm.ising.lattice.staggered` (after the check): the antiferromagnet's
+    configurations, of the same energies, whose staggered magnetisation is the dataset's
+    ``magnetization``.
+
     >>> with SpinReader("results/datasets/L16.nc") as reader:       # doctest: +SKIP
     ...     spins = reader.read(0)                                     # (n_samples, L, L) int8
     ...     for batch, t, s in reader.batches(pairs, batch_size=256): ...
     """
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike, *, staggered: bool = False):
         self.path = Path(path)
+        self.staggered = bool(staggered)
         with open_dataset(self.path) as dataset:
             self.L = int(dataset.attrs["L"])
             self.temperatures = dataset["temperature"].values.astype(float)
@@ -423,6 +430,7 @@ class SpinReader:
         self._spins = self._file["spins"]
         self._spins.set_auto_maskandscale(False)
         self.samples_per_chunk = self._spins.chunking()[1]
+        self._sign = staggered_sign(self.L) if self.staggered else None
 
     def __enter__(self) -> "SpinReader":
         return self
@@ -450,6 +458,8 @@ class SpinReader:
             _check_spin_block(spins, self._energy[index, selection], self._magnetization[index, selection], self._where(index))
         except SchemaError as error:
             raise SchemaError(f"{error}{_recovery(self.path)}") from None
+        if self._sign is not None:
+            spins *= self._sign
         return spins
 
     def batches(self, temperature_index, sample_index, batch_size: int):

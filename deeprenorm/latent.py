@@ -540,6 +540,8 @@ def _extrapolation_rows(labels: dict, peak_rows: list, label: str) -> list:
     rows = []
     for observable in _PEAK_OBSERVABLES:
         peaks = [r for r in peak_rows if r["observable"] == observable]
+        if len(peaks) < 2:  # a model trained at one size: there is nothing to extrapolate
+            continue
         sizes = np.array([r["L"] for r in peaks], dtype=float)
         T = np.array([r["T_c"] for r in peaks], dtype=float)
         errors = np.array([r["T_c_err"] for r in peaks], dtype=float)
@@ -643,7 +645,8 @@ def latent_critical_temperatures(
         the zero of U_z(L) - U_z(L2) where the curves separate fastest (``select="steepest"``);
         each jackknife replica takes its zero nearest to it.
     ``chi_z_peak_extrapolation``, ``chi_m_peak_extrapolation``
-        :func:`fit_finite_size` with nu = 1 over the located peaks; ``slope`` = a.
+        :func:`fit_finite_size` with nu = 1 over the located peaks; ``slope`` = a. Only for a
+        model analysed at two or more sizes (one size has nothing to extrapolate: no row).
     ``chi_z_peak_extrapolation_free_nu``, ``chi_m_peak_extrapolation_free_nu``
         the same with nu free (>= 4 sizes); ``nu``, ``nu_err`` its exponent.
 

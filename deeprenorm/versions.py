@@ -37,10 +37,12 @@ STAGE_VERSIONS = {
     "autocorrelation": 1,
     "autocorrelation_figure": 1,
     "split": 1,
-    "train": 1,
-    "encode": 1,
-    "latent": 1,
-    "latent_figures": 1,
+    "train": 2,
+    "encode": 2,
+    "latent": 2,
+    "latent_figures": 2,
+    "width_sweep": 1,
+    "width_sweep_figure": 1,
 }
 
 

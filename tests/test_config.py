@@ -12,6 +12,7 @@ from deeprenorm.config import (
     load_config_file,
     load_schema,
     main,
+    model_plans,
     study_size_bytes,
     temperature_grid,
     temperature_label,
@@ -57,6 +58,20 @@ def test_defaults_are_filled_in():
         ({"seed": -1}, "seed: -1 is less than the minimum of 0"),
         ({"sampling": {"spacing_factor": 1}}, "sampling.spacing_factor: 1 is less than the minimum of 2"),
         ({"autocorrelation": {"lattice_sizes": [16]}}, "autocorrelation.lattice_sizes"),
+        (
+            {"autoencoder": {"models": [{"kind": "alexandrou", "latent": 1}, {"kind": "conv", "block": 3, "lattice_sizes": [16]}]}},
+            "autoencoder.models[1].lattice_sizes: [16] give no block lattice for block 3",
+        ),
+        (
+            {"autoencoder": {"models": [{"kind": "alexandrou", "latent": 1, "system": "antiferromagnet"}]}},
+            "autoencoder.models[0]: the headline model must be a ferromagnet trained for every lattice size",
+        ),
+        (
+            {"autoencoder": {"models": [{"kind": "alexandrou", "latent": 1, "lattice_sizes": [16]}]}},
+            "autoencoder.models[0]: the headline model must be a ferromagnet",
+        ),
+        ({"autoencoder": {"models": [{"kind": "alexandrou", "latent": 1, "system": "spin glass"}]}}, "autoencoder.models[0].system"),
+        ({"autoencoder": {"models": [{"kind": "alexandrou", "latent": 1, "seeds": [3, 3]}]}}, "autoencoder.models[0].seeds"),
     ],
 )
 def test_bad_values_are_rejected_with_key_and_allowed_range(change, expected):
@@ -64,6 +79,32 @@ def test_bad_values_are_rejected_with_key_and_allowed_range(change, expected):
         validate_config(GOOD | change, SCHEMA)
     assert expected in str(error.value)
     assert "allowed" in str(error.value)
+
+
+def test_model_plans_give_each_model_its_sizes_seeds_and_name():
+    models = [
+        {"kind": "alexandrou", "latent": 1},
+        {"kind": "alexandrou", "latent": 1, "system": "antiferromagnet", "seeds": [5]},
+        {"kind": "conv", "block": 3},
+        {"kind": "wide", "latent": 8, "regularisation": "dropout", "lattice_sizes": [24, 48]},
+        {"kind": "wide", "latent": 4, "lattice_sizes": [32]},
+    ]
+    config = validate_config(GOOD | {"autoencoder": {"models": models, "seeds": [0, 1]}}, SCHEMA)
+    plans = model_plans(config)
+    assert list(plans) == ["alexandrou-k1-none", "alexandrou-k1-none-afm", "conv-b3-none", "wide-k8-dropout", "wide-k4-none"]
+    assert [(plan.lattice_sizes, plan.seeds, plan.not_simulated, plan.no_block_lattice) for plan in plans.values()] == [
+        ([16, 24], [0, 1], [], []),
+        ([16, 24], [5], [], []),
+        ([24], [0, 1], [], [16]),  # 16 / 3 is no lattice: skipped, not an error
+        ([24], [0, 1], [48], []),  # a size the study does not simulate: skipped
+        ([], [0, 1], [32], []),
+    ]
+    assert plans["alexandrou-k1-none-afm"].spec["system"] == "antiferromagnet"
+    assert plans["alexandrou-k1-none"].skipped_message("alexandrou-k1-none") is None
+    assert plans["conv-b3-none"].skipped_message("conv-b3-none") == (
+        "deeprenorm: conv-b3-none is not trained for L = [16]: L/b must be an even integer >= 4"
+    )
+    assert plans["wide-k4-none"].skipped_message("wide-k4-none").endswith("L = [32]: not in the study's lattice_sizes (so not at all)")
 
 
 def test_temperature_grid_merges_the_dense_range():

@@ -2,6 +2,7 @@
 
 import hashlib
 import logging
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,7 @@ from torch import nn
 
 from deeprenorm.data import SchemaError, SpinReader, write_dataset, write_simulation
 from deeprenorm.ising import sample
+from deeprenorm.ising.lattice import energy_magnetization, staggered, staggered_sign
 from deeprenorm.ml import (
     TEST,
     TRAIN,
@@ -395,6 +397,43 @@ def test_regularisation_must_match_the_model(reader, labels):
         train_autoencoder(build_model("wide", L, 2, dropout=0.1), reader, labels, TrainingSettings(), SEED)
     with pytest.raises(ValueError, match="is for L = 16"):
         train_autoencoder(build_model("wide", 16, 2), reader, labels, TrainingSettings(), SEED)
+
+
+# ----------------------------------------------------------------------------- antiferromagnet
+
+
+def test_staggered_map_sends_the_ferromagnet_to_the_antiferromagnet(reader):
+    """Exact on the even-L torus: every bond joins the sublattices, so E_AFM(s') = E_FM(s) with
+    E_AFM = + sum s_i s_j, and the staggered magnetisation of s' is the magnetisation of s."""
+    spins = reader.read(1)
+    mapped = staggered(spins)
+    sign = staggered_sign(L)
+    for s, t in zip(spins, mapped):
+        energy, magnetization = energy_magnetization(s)
+        mapped_energy, _ = energy_magnetization(t)
+        assert mapped_energy == -energy  # the ferromagnetic energy function of s' is -E(s): J -> -J
+        assert int(np.sum(sign * t)) == magnetization
+    np.testing.assert_array_equal(staggered(mapped), spins)
+    with pytest.raises(ValueError, match="even L"):
+        staggered_sign(5)
+
+
+def test_staggered_reader_feeds_the_antiferromagnet_and_encodes_its_order_parameter(reader, dataset_path, labels, tmp_path):
+    model = model_of("alexandrou", 1, None)
+    ferro = encode_dataset(model, reader, labels)
+    plain_spins = reader.read(3), reader.read(0)[[4, 7]]
+    # a copy: the module's reader holds the file open, and HDF5 shares one handle between opens
+    copy = tmp_path / dataset_path.name
+    shutil.copy(dataset_path, copy)
+    with SpinReader(copy, staggered=True) as mapped:
+        np.testing.assert_array_equal(mapped.read(3), staggered(plain_spins[0]))
+        batch, _, _ = next(mapped.batches([0, 0], [4, 7], batch_size=2))
+        np.testing.assert_array_equal(batch, staggered(plain_spins[1]))
+        encoded = encode_dataset(model, mapped, labels)
+    assert encoded.attrs["system"] == "antiferromagnet" and ferro.attrs["system"] == "ferromagnet"
+    assert encoded["magnetization"].attrs["long_name"] == "staggered magnetisation per spin"
+    np.testing.assert_array_equal(encoded["magnetization"].values, ferro["magnetization"].values)
+    assert not np.array_equal(encoded["latent"].values, ferro["latent"].values)
 
 
 # ----------------------------------------------------------------------------- encoding

@@ -1,7 +1,7 @@
 """The Snakemake workflow end to end, through the real CLI, in temporary directories.
 
 Every run uses ``--workflow-profile none`` so that a developer's profiles cannot change the result,
-and a tiny config (L = 4 and 6, three temperatures, 40 samples) so the whole DAG runs in seconds.
+and a tiny config (L = 4 and 8, three temperatures, 40 samples) so the whole DAG runs in seconds.
 """
 
 import os
@@ -32,7 +32,9 @@ FIGURES = [
     "results/figures/autocorrelation.png",
     "results/figures/phase_identification.png",
     "results/figures/tc_finite_size.png",
-    "results/figures/training/L6/alexandrou-k1-none/seed1.png",
+    "results/figures/training/L8/alexandrou-k1-none/seed1.png",
+    "results/figures/training/L8/conv-b2-none/seed0.png",
+    "results/figures/latent_width_sweep.png",
 ]
 TABLES = [
     "results/tables/thermodynamics.csv",
@@ -45,6 +47,9 @@ TABLES = [
     "results/tables/latent_phase.csv",
     "results/tables/latent_summary.csv",
     "results/tables/latent_curves.csv",
+    "results/tables/latent_width_sweep.csv",
+    "results/tables/latent_unit_correlations.csv",
+    "results/tables/latent_reconstruction.csv",
 ]
 
 
@@ -154,8 +159,18 @@ def test_full_run_produces_valid_datasets_figures_and_tables(finished_run):
         assert_png(workdir / figure)
     for table in TABLES:
         assert (workdir / table).stat().st_size > 0
-    for log in ("logs/simulate/L4/T2.3000.log", "logs/dataset/L6.log"):
+    for log in ("logs/simulate/L4/T2.3000.log", "logs/dataset/L8.log"):
         assert (workdir / log).stat().st_size > 0
+
+
+# (model, code units, sizes, seeds) of the tiny config: conv needs L/2 even and >= 4
+TINY_MODELS = [
+    ("alexandrou-k1-none", 1, (4, 8), (0, 1)),
+    ("wide-k2-l1", 2, (4, 8), (0,)),
+    ("alexandrou-k1-none-afm", 1, (4, 8), (0,)),
+    ("conv-b2-none", 1, (8,), (0,)),
+]
+N_TRAININGS = sum(len(sizes) * len(seeds) for _, _, sizes, seeds in TINY_MODELS)
 
 
 def test_models_codes_and_latent_tables(finished_run):
@@ -165,12 +180,15 @@ def test_models_codes_and_latent_tables(finished_run):
 
     from deeprenorm.ml import TEST, load_checkpoint
 
-    workdir, _ = finished_run
-    for size in TINY["lattice_sizes"]:
-        for model, width in (("alexandrou-k1-none", 1), ("wide-k2-l1", 2)):
-            for seed in TINY["autoencoder"]["seeds"]:
+    workdir, result = finished_run
+    assert "conv-b2-none is not trained for L = [4]" in result.stderr
+    assert not (workdir / "results/models/L4/conv-b2-none").exists()
+    for model, width, sizes, seeds in TINY_MODELS:
+        for size in sizes:
+            for seed in seeds:
                 stem = workdir / f"results/models/L{size}/{model}/seed{seed}"
-                network, metadata = load_checkpoint(stem.with_suffix(".pt"), {"L": size, "latent": width, "model_name": model})
+                latent = (size // 2) ** 2 if model.startswith("conv") else width
+                network, metadata = load_checkpoint(stem.with_suffix(".pt"), {"L": size, "latent": latent, "model_name": model})
                 sidecar = json.loads(stem.with_suffix(".json").read_text())
                 assert sidecar["architecture"]["L"] == size and sidecar["epochs_run"] <= 3
                 assert len(pd.read_csv(stem.with_suffix(".csv"))) == sidecar["epochs_run"]
@@ -179,10 +197,25 @@ def test_models_codes_and_latent_tables(finished_run):
                 encoded = xr.open_dataset(workdir / f"results/latent/L{size}/{model}/seed{seed}.nc")
                 assert encoded["latent"].shape == (3, 40, width)
                 assert (encoded["split"] == TEST).sum() == 3 * 8  # 0.2 of 40 per temperature
+                assert encoded.attrs["system"] == ("antiferromagnet" if model.endswith("-afm") else "ferromagnet")
+                if model.startswith("conv"):
+                    assert encoded["code"].shape == (3, 40, size // 2, size // 2)
+    with xr.open_dataset(workdir / "results/latent/L8/alexandrou-k1-none/seed0.nc") as ferro, xr.open_dataset(
+        workdir / "results/latent/L8/alexandrou-k1-none-afm/seed0.nc"
+    ) as antiferro:
+        # the staggered magnetisation of the mapped configurations is the magnetisation of the originals
+        np.testing.assert_array_equal(antiferro["magnetization"].values, ferro["magnetization"].values)
+        assert antiferro["magnetization"].attrs["long_name"] == "staggered magnetisation per spin"
     tc = pd.read_csv(workdir / "results/tables/tc_latent.csv")
     assert {"model", "reduction", "T_c", "T_c_err", "seed_spread", "n_seeds"} <= set(tc.columns)
-    assert set(tc["model"]) == {"alexandrou-k1-none", "wide-k2-l1"}
+    assert set(tc["model"]) == {model for model, *_ in TINY_MODELS}
     assert set(tc.loc[tc["model"] == "wide-k2-l1", "reduction"]) == {"mean", "pc1", "norm"}
+    assert not tc.loc[tc["model"] == "conv-b2-none", "method"].str.contains("extrapolation").any()  # one size
+    sweep = pd.read_csv(workdir / "results/tables/latent_width_sweep.csv")
+    assert sweep["reference"].notna().sum() == 8  # Broomberg & Rabinovich's rows, each kept
+    assert set(sweep["model"].dropna()) == {"alexandrou-k1-none", "wide-k2-l1"}  # the dense ferromagnets
+    units = pd.read_csv(workdir / "results/tables/latent_unit_correlations.csv")
+    assert len(units) == 2 * 2 * 1 + 2 * 1 * 2  # alexandrou: 2 L x 2 seeds x 1 unit; wide: 2 L x 1 seed x 2 units
 
 
 def test_report_bundles_the_figures(finished_run):
@@ -219,7 +252,7 @@ def test_changing_a_training_key_retrains_without_simulating(finished_run):
     (workdir / "config.yaml").write_text(yaml.safe_dump(TINY))
     counts = job_counts(result.stdout + result.stderr)
     counts.pop("all", None)
-    assert counts == {"train": 8, "encode": 8, "latent_analysis": 1, "latent_figures": 1}
+    assert counts == {"train": N_TRAININGS, "encode": N_TRAININGS, **LATENT_ANALYSIS}
 
 
 def test_changing_an_analysis_key_does_not_retrain(finished_run):
@@ -229,7 +262,7 @@ def test_changing_an_analysis_key_does_not_retrain(finished_run):
     (workdir / "config.yaml").write_text(yaml.safe_dump(TINY))
     counts = job_counts(result.stdout + result.stderr)
     counts.pop("all", None)
-    assert counts == {"latent_analysis": 1, "latent_figures": 1}
+    assert counts == LATENT_ANALYSIS
 
 
 def test_changing_samples_reruns_the_simulations_not_the_algorithm_comparison(finished_run):
@@ -244,7 +277,7 @@ def test_single_target_builds_only_its_ancestors(tmp_path):
     result = snakemake(tmp_path, "--cores", "2", "results/datasets/L4.nc", config=TINY)
     assert result.returncode == 0, result.stderr[-3000:]
     assert job_counts(result.stdout + result.stderr) == {"simulate": 3, "dataset": 1}
-    assert not (tmp_path / "results/simulations/L6").exists()
+    assert not (tmp_path / "results/simulations/L8").exists()
     assert not (tmp_path / "results/autocorrelation").exists()
     figure = snakemake(tmp_path, "--dry-run", "results/figures/autocorrelation.png")
     assert job_counts(figure.stdout + figure.stderr) == {"autocorrelation": 3, "autocorrelation_figure": 1}
@@ -266,14 +299,16 @@ def _workflow_with_bumped_version(destination: Path, stage: str) -> Path:
     return destination / "Snakefile"
 
 
-# What the tiny study runs downstream of a dataset: 2 splits, 2 models x 2 sizes x 2 seeds.
-LATENT = {"split": 2, "train": 8, "encode": 8, "latent_analysis": 1, "latent_figures": 1}
+# What the tiny study runs downstream of a dataset: 2 splits, then every model of TINY_MODELS.
+LATENT_ANALYSIS = {"latent_analysis": 1, "latent_figures": 1, "width_sweep": 1, "width_sweep_figure": 1}
+LATENT = {"split": 2, "train": N_TRAININGS, "encode": N_TRAININGS, **LATENT_ANALYSIS}
 THERMODYNAMICS = {"thermodynamics_table": 1, "thermodynamics_figure": 1}
 STAGE_RERUNS = {
     "thermodynamics": THERMODYNAMICS,
     "autocorrelation_figure": {"autocorrelation_figure": 1},
-    "latent": {"latent_analysis": 1, "latent_figures": 1},
-    "train": {"train": 8, "encode": 8, "latent_analysis": 1, "latent_figures": 1},
+    "width_sweep": {"width_sweep": 1, "width_sweep_figure": 1},
+    "latent": LATENT_ANALYSIS,
+    "train": {"train": N_TRAININGS, "encode": N_TRAININGS, **LATENT_ANALYSIS},
     "dataset": {"dataset": 2, **THERMODYNAMICS, **LATENT},
     "simulate": {"simulate": 6, "dataset": 2, **THERMODYNAMICS, "autocorrelation": 3, "autocorrelation_figure": 1, **LATENT},
 }
@@ -385,7 +420,7 @@ def test_integral_floats_are_the_same_study(finished_run):
     """One rule everywhere: 7.0 (or 4e1 from --config) where an integer is asked for is that integer,
     with the same params, so nothing reruns."""
     workdir, _ = finished_run
-    floats = dict(TINY, seed=7.0, lattice_sizes=[4.0, 6.0], samples_per_temperature=40.0)
+    floats = dict(TINY, seed=7.0, lattice_sizes=[4.0, 8.0], samples_per_temperature=40.0)
     result = snakemake(workdir, "--dry-run", "--config", "samples_per_temperature=4e1", config=floats)
     (workdir / "config.yaml").write_text(yaml.safe_dump(TINY))
     assert result.returncode == 0, result.stderr[-3000:]
@@ -418,7 +453,7 @@ def test_damaged_dataset_fails_with_one_line_naming_the_file_and_the_recovery(fi
     workdir, _ = finished_run
     copy = tmp_path / "work"
     shutil.copytree(workdir, copy, ignore=shutil.ignore_patterns("report.html"))
-    dataset = copy / "results/datasets/L6.nc"
+    dataset = copy / "results/datasets/L8.nc"
     dataset.write_bytes(dataset.read_bytes()[:2000])
     # the damaged file is newer than the table, so Snakemake reruns the table, which reads it
     result = snakemake(
@@ -427,8 +462,8 @@ def test_damaged_dataset_fails_with_one_line_naming_the_file_and_the_recovery(fi
     assert result.returncode != 0
     # The job's log, shown once by show-failed-logs, is one line that says what to do.
     message = result.stdout + result.stderr
-    assert "job failed: SchemaError: results/datasets/L6.nc: not a readable NetCDF file" in message, message[-3000:]
-    assert "delete results/datasets/L6.nc and run the workflow again" in message
+    assert "job failed: SchemaError: results/datasets/L8.nc: not a readable NetCDF file" in message, message[-3000:]
+    assert "delete results/datasets/L8.nc and run the workflow again" in message
     assert "Traceback" not in message
     assert message.count("not a readable NetCDF file") == 1, message[-3000:]
     dataset.unlink()

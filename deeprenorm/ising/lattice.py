@@ -7,7 +7,7 @@ import numpy as np
 
 from .rng import probability_threshold
 
-__all__ = ["energy_magnetization", "bond_threshold", "random_lattice", "coarse_size_ok"]
+__all__ = ["energy_magnetization", "bond_threshold", "random_lattice", "coarse_size_ok", "staggered_sign", "staggered"]
 
 
 @nb.njit(cache=True)
@@ -45,3 +45,21 @@ def coarse_size_ok(L: int, block: int) -> bool:
     and compare with: L divisible by ``block`` and L / block an even integer >= 4 (the
     checkerboard needs even sizes, and the samplers need L >= 4)."""
     return L % block == 0 and (L // block) % 2 == 0 and L // block >= 4
+
+
+def staggered_sign(L: int) -> np.ndarray:
+    """The checkerboard ``(-1)^(x+y)`` of an L x L torus as int8 (L even: odd L has no
+    consistent checkerboard on the torus, one seam of bonds keeps its sign)."""
+    if L % 2:
+        raise ValueError(f"the staggered map needs an even L on the torus, got L = {L}")
+    y, x = np.indices((L, L))
+    return (1 - 2 * ((x + y) % 2)).astype(np.int8)
+
+
+def staggered(spins: np.ndarray) -> np.ndarray:
+    """The exact ferromagnet -> antiferromagnet map ``s -> (-1)^(x+y) s`` of int8 configurations
+    ``(..., L, L)`` on the even-L torus. Every bond joins the two sublattices, so
+    ``s_i s_j -> -s_i s_j``: a ferromagnetic (J = 1) configuration of energy E becomes an
+    antiferromagnetic (J = -1) one of the same energy, and its magnetisation becomes the
+    antiferromagnet's order parameter, the staggered magnetisation. The map is an involution."""
+    return spins * staggered_sign(spins.shape[-1])

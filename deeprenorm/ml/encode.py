@@ -12,10 +12,14 @@ codes of increasing width with block-spin coarse-graining.
 * ``reconstruction_error(temperature, sample)`` float32: mean squared error per spin;
 * ``split(temperature, sample)`` int8: TRAIN 0, VALIDATION 1, TEST 2, the split of training;
 * ``energy``, ``magnetization`` ``(temperature, sample)`` float64: per spin, from the dataset;
+  for a reader with ``staggered=True`` (the antiferromagnet) these are the antiferromagnet's
+  energy and staggered magnetisation, which the exact staggered map makes equal to the
+  ferromagnet's energy and magnetisation;
 * coordinate ``temperature`` in J/k_B.
 
 Attributes: the model's architecture (``kind``, ``L``, ``latent``, ``dropout``, ``widths``,
-``block`` for conv), the dataset's file name, versions, and whatever the caller adds.
+``block`` for conv), ``system`` (``"ferromagnet"`` or ``"antiferromagnet"``), the dataset's
+file name, versions, and whatever the caller adds.
 """
 
 from __future__ import annotations
@@ -89,6 +93,8 @@ def encode_dataset(
     with open_dataset(reader.path) as dataset:
         for name in ("energy", "magnetization"):
             data_vars[name] = (dims, dataset[name].values, dict(dataset[name].attrs))
+    if reader.staggered:
+        data_vars["magnetization"][2]["long_name"] = "staggered magnetisation per spin"
     coords = {
         "temperature": ("temperature", reader.temperatures, TEMPERATURE_ATTRS),
         "sample": ("sample", np.arange(reader.n_samples)),
@@ -102,6 +108,7 @@ def encode_dataset(
     info.update(
         title=f"autoencoder codes of {reader.path.name}",
         dataset=reader.path.name,
+        system="antiferromagnet" if reader.staggered else "ferromagnet",
         torch_version=str(torch.__version__),
         deeprenorm_version=__version__,
         **(attrs or {}),

@@ -45,7 +45,7 @@ MODEL_KINDS = ("alexandrou", "wide", "conv")
 CONV_BLOCKS = (2, 3)
 
 #: Feature channels of the convolutional model's hidden layers.
-CONV_CHANNELS = 16
+CONV_CHANNELS = 8
 
 #: Hidden widths of the Alexandrou et al. encoder, in order from the input.
 ALEXANDROU_HIDDEN = (625, 256, 64)

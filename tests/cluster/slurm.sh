@@ -2,7 +2,7 @@
 # A one-node SLURM cluster on this machine, to test profiles/slurm against a real scheduler.
 #
 #   sudo tests/cluster/slurm.sh up     # install (Debian/Ubuntu packages) and start; waits for an idle node
-#   sudo tests/cluster/slurm.sh down   # stop exactly the daemons `up` started
+#   sudo tests/cluster/slurm.sh down   # stop exactly the daemons `up` started, remove the config it wrote
 #
 # `up` installs slurmctld, slurmd, slurm-client and munge with --no-install-recommends (skipped when
 # present), writes /etc/slurm/slurm.conf for this machine (refusing to overwrite one it did not write),
@@ -236,6 +236,11 @@ up() {
 
 down() {
     stop_all
+    # A config left behind makes every later `scontrol` (which Snakemake's SLURM plugin runs at
+    # start-up) retry the stopped controller for 10 s; remove only the one `up` wrote.
+    if [[ -f $CONF ]] && head -n 1 "$CONF" | grep -qF "$MARKER"; then
+        rm -f "$CONF"
+    fi
     local name left=""
     for name in slurmctld slurmd; do
         left+=$(pids_named "$name" | tr '\n' ' ')

@@ -1,33 +1,30 @@
 # Autoencoders per (L, model, training seed): the split of each dataset, training, the codes of
 # every sample, and what the latent variables say about the phase transition.
-from deeprenorm.config import model_name
-from deeprenorm.ising.lattice import coarse_size_ok
+from deeprenorm.config import model_plans
 
 AUTOENCODER = config["autoencoder"]
-MODEL_SPECS = {model_name(spec): spec for spec in AUTOENCODER["models"]}
-DEFAULT_MODEL = model_name(AUTOENCODER["models"][0])
-TRAINING_SEEDS = AUTOENCODER["seeds"]
+MODEL_PLANS = model_plans(config)
+MODEL_SPECS = {name: plan.spec for name, plan in MODEL_PLANS.items()}
+DEFAULT_MODEL = next(iter(MODEL_PLANS))
+DEFAULT_SEED = MODEL_PLANS[DEFAULT_MODEL].seeds[0]
+ALL_SEEDS = sorted({seed for plan in MODEL_PLANS.values() for seed in plan.seeds})
+
+for _name, _plan in MODEL_PLANS.items():
+    if _plan.skipped_message(_name):
+        print(_plan.skipped_message(_name), file=sys.stderr)
 
 
 def model_sizes(name):
-    """The lattice sizes a model is trained for: all, except where a conv model's block lattice
-    L/b is not an even integer >= 4 (skipped and reported, not an error)."""
-    spec = MODEL_SPECS[name]
-    if spec["kind"] != "conv":
-        return LATTICE_SIZES
-    return [L for L in LATTICE_SIZES if coarse_size_ok(L, spec["block"])]
+    return MODEL_PLANS[name].lattice_sizes
 
 
-for _name in MODEL_SPECS:
-    _skipped = sorted(set(LATTICE_SIZES) - set(model_sizes(_name)))
-    if _skipped:
-        print(f"deeprenorm: {_name} is not trained for L = {_skipped} (L/b must be an even integer >= 4)", file=sys.stderr)
+def encoding_paths(name):
+    plan = MODEL_PLANS[name]
+    return expand("results/latent/L{L}/{model}/seed{seed}.nc", L=plan.lattice_sizes, model=name, seed=plan.seeds)
 
 
-def encoding_paths(name, sizes=None):
-    return expand(
-        "results/latent/L{L}/{model}/seed{seed}.nc", L=sizes or model_sizes(name), model=name, seed=TRAINING_SEEDS
-    )
+def staggered(wildcards):
+    return MODEL_SPECS[wildcards.model]["system"] == "antiferromagnet"
 
 
 def training_settings(wildcards):
@@ -51,7 +48,7 @@ def training_mem_mb(wildcards):
 
 wildcard_constraints:
     model="|".join(re.escape(name) for name in MODEL_SPECS),
-    seed="|".join(str(seed) for seed in TRAINING_SEEDS),
+    seed="|".join(str(seed) for seed in ALL_SEEDS),
 
 
 rule split:
@@ -96,6 +93,7 @@ rule train:
         runtime=lambda wildcards: 30 + int(spin_mb(wildcards.L, len(TEMPERATURES)) * AUTOENCODER["training"]["max_epochs"] / 20),
     params:
         spec=lambda wildcards: MODEL_SPECS[wildcards.model],
+        staggered=staggered,
         settings=training_settings,
         seed=config["seed"],
         stage_versions=stage_versions("train"),
@@ -122,6 +120,7 @@ rule encode:
         runtime=30,
     params:
         device=AUTOENCODER["device"],
+        staggered=staggered,
         stage_versions=stage_versions("encode"),
     message:
         "Encode {wildcards.model}: L={wildcards.L}, seed {wildcards.seed}"
@@ -138,9 +137,12 @@ LATENT_TABLES = {
 }
 
 
+ALL_ENCODINGS = [path for name in MODEL_PLANS for path in encoding_paths(name)]
+
+
 rule latent_analysis:
     input:
-        [encoding_paths(name) for name in MODEL_SPECS],
+        ALL_ENCODINGS,
     output:
         **LATENT_TABLES,
     log:
@@ -149,7 +151,7 @@ rule latent_analysis:
         "results/benchmarks/latent_analysis.tsv"
     threads: 1
     resources:
-        mem_mb=BASE_MEM_MB + 600 + int(3 * 16 * len(MODEL_SPECS) * len(TRAINING_SEEDS) * len(LATTICE_SIZES) * len(TEMPERATURES) * N_SAMPLES / 1e6),
+        mem_mb=BASE_MEM_MB + 600 + int(3 * 16 * len(ALL_ENCODINGS) * len(TEMPERATURES) * N_SAMPLES / 1e6),
         runtime=60,
     params:
         reductions=AUTOENCODER["analysis"]["reductions"],
@@ -164,7 +166,7 @@ rule latent_analysis:
 rule latent_figures:
     input:
         **LATENT_TABLES,
-        encoding=f"results/latent/L{max(model_sizes(DEFAULT_MODEL))}/{DEFAULT_MODEL}/seed{TRAINING_SEEDS[0]}.nc",
+        encoding=f"results/latent/L{max(model_sizes(DEFAULT_MODEL))}/{DEFAULT_MODEL}/seed{DEFAULT_SEED}.nc",
     output:
         phase=report(
             "results/figures/phase_identification.png",
@@ -184,9 +186,65 @@ rule latent_figures:
         runtime=10,
     params:
         model=DEFAULT_MODEL,
-        seed=TRAINING_SEEDS[0],
+        seed=DEFAULT_SEED,
         stage_versions=stage_versions("latent_figures"),
     message:
         "Figures: phase identification and T_c finite-size scaling"
     script:
         "../scripts/latent_figures.py"
+
+
+# The width and regularisation sweep: every dense model of the ferromagnet.
+SWEEP_MODELS = [name for name, spec in MODEL_SPECS.items() if spec["kind"] != "conv" and spec["system"] == "ferromagnet"]
+SWEEP_TABLES = {
+    "sweep": "results/tables/latent_width_sweep.csv",
+    "units": "results/tables/latent_unit_correlations.csv",
+    "reconstruction": "results/tables/latent_reconstruction.csv",
+}
+
+
+rule width_sweep:
+    input:
+        encodings=[path for name in SWEEP_MODELS for path in encoding_paths(name)],
+        tc=LATENT_TABLES["tc"],
+        summary=LATENT_TABLES["summary"],
+    output:
+        **SWEEP_TABLES,
+    log:
+        "logs/width_sweep.log",
+    benchmark:
+        "results/benchmarks/width_sweep.tsv"
+    threads: 1
+    resources:
+        mem_mb=BASE_MEM_MB + 600 + int(3 * 16 * max(int(spec.get("latent", 1)) for spec in MODEL_SPECS.values()) * len(TEMPERATURES) * N_SAMPLES / 1e6),
+        runtime=30,
+    params:
+        specs={name: MODEL_SPECS[name] for name in SWEEP_MODELS},
+        stage_versions=stage_versions("width_sweep"),
+    message:
+        "Width and regularisation sweep: test loss, unit correlations, T_c(L) beside Broomberg & Rabinovich's table"
+    script:
+        "../scripts/width_sweep.py"
+
+
+rule width_sweep_figure:
+    input:
+        **SWEEP_TABLES,
+    output:
+        report(
+            "results/figures/latent_width_sweep.png",
+            caption="../report/latent_width_sweep.rst",
+            category="Autoencoders",
+        ),
+    log:
+        "logs/width_sweep_figure.log",
+    threads: 1
+    resources:
+        mem_mb=1500,
+        runtime=10,
+    params:
+        stage_versions=stage_versions("width_sweep_figure"),
+    message:
+        "Figure: latent width and regularisation sweep"
+    script:
+        "../scripts/width_sweep_figure.py"

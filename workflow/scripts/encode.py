@@ -11,7 +11,7 @@ split = read_split(inputs.split, dataset_sha256)
 model, metadata = load_checkpoint(
     inputs.checkpoint, {"L": int(wildcards.L), "model_name": wildcards.model, "dataset_sha256": dataset_sha256}
 )
-with SpinReader(inputs.dataset) as reader:
+with SpinReader(inputs.dataset, staggered=snakemake.params.staggered) as reader:
     encoded = encode_dataset(
         model, reader, split.labels, device=snakemake.params.device,
         attrs={"model": wildcards.model, "training_seed": int(wildcards.seed), "best_epoch": int(metadata["best_epoch"])},

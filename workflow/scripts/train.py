@@ -14,11 +14,11 @@ spec = params.spec
 dataset_sha256 = file_sha256(inputs.dataset)
 split = read_split(inputs.split, dataset_sha256)
 name = f"L{wildcards.L}/{wildcards.model}/seed{wildcards.seed}"
-with SpinReader(inputs.dataset) as reader:
+with SpinReader(inputs.dataset, staggered=params.staggered) as reader:
     model = build_model(spec["kind"], reader.L, spec.get("latent"), dropout=dropout, block=spec.get("block"))
     result = fit(
         model, reader, split.labels, TrainingSettings(**settings), params.seed, outputs.checkpoint,
-        metadata={"split_sha256": file_sha256(inputs.split), "model_name": wildcards.model}, name=name,
+        metadata={"split_sha256": file_sha256(inputs.split), "model_name": wildcards.model, "system": spec["system"]}, name=name,
         replica=int(wildcards.seed),
     )
 write_table(result.history, outputs.history)
