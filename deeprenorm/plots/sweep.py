@@ -103,10 +103,16 @@ def _tc_panel(ax, sweep):
     ours = matched["T_c_mean"].notna()
     ax.errorbar(matched.loc[ours, "T_c_mean"], y[ours], xerr=matched.loc[ours, "T_c_err_mean"], color="#0072B2", marker="o",
                 linestyle="none", markersize=6, capsize=3, label="this study: χ_z peak T*(L), mean reduction (reweighted, test split)")
+    pc1 = matched["T_c_pc1"].notna()
+    ax.errorbar(matched.loc[pc1, "T_c_pc1"], y[pc1] - 0.12, xerr=matched.loc[pc1, "T_c_err_pc1"], color="#CC79A7", marker="^",
+                linestyle="none", markersize=6, capsize=3, label="this study: χ_z peak T*(L), first principal component")
+    for index in np.flatnonzero(matched["model"].notna() & matched["T_c_mean"].isna()):
+        ax.annotate("mean of units: no χ_z peak", (0.01, y[index]), xycoords=("axes fraction", "data"), fontsize=7, color="#0072B2",
+                    va="center")
     magnetic = matched["T_c_magnetic"].notna()
-    ax.errorbar(matched.loc[magnetic, "T_c_magnetic"], y[magnetic] - 0.18, xerr=matched.loc[magnetic, "T_c_magnetic_err"], color=EXACT_COLOR,
+    ax.errorbar(matched.loc[magnetic, "T_c_magnetic"], y[magnetic] - 0.26, xerr=matched.loc[magnetic, "T_c_magnetic_err"], color=EXACT_COLOR,
                 marker="s", linestyle="none", markersize=5, capsize=3, label="this study: χ_m peak T*(L), same samples")
-    ax.plot(matched["reference_T_peak"], y + 0.18, linestyle="none", marker="*", markersize=11, color=_REFERENCE_COLOR,
+    ax.plot(matched["reference_T_peak"], y + 0.14, linestyle="none", marker="*", markersize=11, color=_REFERENCE_COLOR,
             label="Broomberg & Rabinovich 2019 (grid maximum, no error)")
     ax.axvline(T_C, color="0.35", linestyle=":", linewidth=1.3, label=f"Onsager T_c = {T_C:.4f}")
     labels = []

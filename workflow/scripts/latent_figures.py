@@ -28,4 +28,9 @@ plot_phase_identification(
     phase[phase["part"] == "test"], phase[phase["part"] == "train"], default(tc), snakemake.output.phase,
     samples=samples, curves=curves, summary=largest,
 )
-plot_tc_finite_size(tc[tc["part"] == "test"], snakemake.output.finite_size)
+# T_c(L) against 1/L only for models trained at two sizes or more (the sweep's one-size models
+# are in the width-sweep figure)
+peaks = tc[tc["method"] == "chi_z_peak"]
+scaled = peaks.groupby("model")["L"].nunique()
+test = tc[(tc["part"] == "test") & tc["model"].isin(scaled[scaled >= 2].index)]
+plot_tc_finite_size(test, snakemake.output.finite_size)
