@@ -16,7 +16,7 @@ and their ratio (the target is ours >= 0.9 x plain), and the samples per second 
 epoch for ``--rounds`` rounds and each reports its best epoch after the first (which warms up),
 so that other processes on the cores slow both alike. The data are random +-1 spins (throughput
 does not depend on them): 20 temperatures x 1000 samples (``alexandrou``) or x 250 (``conv``,
-about 6 times costlier per sample), 80 % of them for training. The load average is printed: with
+about 4 times costlier per sample), 80 % of them for training. The load average is printed: with
 other processes on the cores, the 2-thread rows mostly measure the contention.
 
 Run: ``python benchmarks/train.py [--rounds 4]``; about 2 minutes on 2 idle cores.
@@ -39,7 +39,7 @@ from deeprenorm.ml.train import _deterministic, _train_epoch, _training_batches
 L = 32
 BATCH_SIZE = 256
 # model -> (build_model arguments, samples per temperature): the convolutional model costs about
-# 6x more per sample (16 hidden channels at full resolution), so it gets a quarter of the data
+# 4x more per sample (its hidden channels are at full resolution), so it gets a quarter of the data
 MODELS = {
     "alexandrou": (dict(kind="alexandrou", latent=1), 1000),
     "conv": (dict(kind="conv", latent=None, block=2), 250),
