@@ -14,6 +14,7 @@ include: "workflow/rules/simulate.smk"
 include: "workflow/rules/thermodynamics.smk"
 include: "workflow/rules/autocorrelation.smk"
 include: "workflow/rules/autoencoder.smk"
+include: "workflow/rules/rg.smk"
 
 
 rule all:
@@ -31,3 +32,6 @@ rule all:
         "results/figures/tc_finite_size.png",
         SWEEP_TABLES.values(),
         "results/figures/latent_width_sweep.png",
+        RG_TABLES.values(),
+        "results/figures/rg_flow.png",
+        "results/figures/block_spins.png",

@@ -25,10 +25,8 @@ import shutil
 import sys
 from pathlib import Path
 
-import jsonschema
 import numpy as np
 import yaml
-from jsonschema.exceptions import best_match
 
 from .ising.lattice import coarse_size_ok
 
@@ -39,6 +37,9 @@ __all__ = [
     "model_name",
     "ModelPlan",
     "model_plans",
+    "rg_pairs",
+    "rg_unblocked_message",
+    "simulated_sizes",
     "study_size_bytes",
     "check_study_fits",
     "validate_config",
@@ -116,7 +117,9 @@ def _key_path(parts) -> str:
     return text or "(top level)"
 
 
-def _describe(error: jsonschema.ValidationError) -> str:
+def _describe(error) -> str:
+    from jsonschema.exceptions import best_match
+
     if error.validator in ("oneOf", "anyOf") and error.context:
         # The branch whose type matches the value explains the problem; type mismatches do not.
         relevant = [sub for sub in error.context if sub.validator != "type" or sub.relative_path] or error.context
@@ -126,7 +129,7 @@ def _describe(error: jsonschema.ValidationError) -> str:
     return _describe_at(list(error.absolute_path), error)
 
 
-def _describe_at(path, error: jsonschema.ValidationError) -> str:
+def _describe_at(path, error) -> str:
     if error.validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         unexpected = sorted(set(error.instance) - set(allowed))
@@ -233,6 +236,9 @@ def validate_config(config: dict, schema: dict | str | Path) -> dict:
     config = _normalise_numbers(config, schema, schema, [], problems)
     if problems:
         raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
+    # jsonschema is imported here, not at the top: every job imports this module, few validate.
+    import jsonschema
+
     validator = jsonschema.Draft202012Validator(schema)
     problems = sorted({_describe(error) for error in validator.iter_errors(config)})
     if problems:
@@ -248,9 +254,11 @@ def validate_config(config: dict, schema: dict | str | Path) -> dict:
     for key, window in (
         ("thermodynamics.tc_window", config["thermodynamics"]["tc_window"]),
         ("autoencoder.analysis.tc_window", config["autoencoder"]["analysis"]["tc_window"]),
+        ("rg.window", config["rg"]["window"]),
     ):
         if window is not None and not window[0] < window[1]:
             problems.append(f"{key}: {window} is not [low, high] with low < high (allowed: low < high)")
+    problems += _rg_window_problems(config["rg"]["window"], temperature_grid(temperatures))
     problems += _autoencoder_problems(config["autoencoder"], config["lattice_sizes"])
     for key, sizes in (("lattice_sizes", config["lattice_sizes"]), ("autocorrelation.lattice_sizes", config["autocorrelation"]["lattice_sizes"])):
         if len(set(sizes)) != len(sizes):
@@ -263,6 +271,20 @@ def validate_config(config: dict, schema: dict | str | Path) -> dict:
     if problems:
         raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
     return config
+
+
+def _rg_window_problems(window, grid: list[float]) -> list[str]:
+    # The flow matches curves over the window's simulated temperatures: fewer than two make no
+    # curve, and the job would fail after the simulations instead of before them.
+    if window is None or not window[0] < window[1]:
+        return []
+    inside = [T for T in grid if window[0] <= T <= window[1]]
+    if len(inside) >= 2:
+        return []
+    return [
+        f"rg.window: {window} holds {len(inside)} of the simulated temperatures "
+        "(allowed: a [low, high] that holds at least 2 temperatures of the grid)"
+    ]
 
 
 def _autoencoder_problems(autoencoder: dict, lattice_sizes: list[int]) -> list[str]:
@@ -364,6 +386,35 @@ def model_plans(config: dict) -> dict[str, ModelPlan]:
     return plans
 
 
+def rg_pairs(config: dict) -> list[tuple[int, int]]:
+    """The (L, b) of the block-spin RG flow of a validated config: every L of ``lattice_sizes``
+    and b of ``rg.block_factors`` whose block lattice L/b is an even integer >= 4 (the sizes a
+    direct simulation of L/b can have), sorted by L, then b."""
+    return sorted(
+        (L, b) for L in config["lattice_sizes"] for b in config["rg"]["block_factors"] if coarse_size_ok(L, b)
+    )
+
+
+def rg_unblocked_message(config: dict) -> str | None:
+    """One line naming the sizes of ``lattice_sizes`` that no factor of ``rg.block_factors``
+    blocks (skipped by the RG flow, not an error), or None."""
+    blocked = {L for L, _ in rg_pairs(config)}
+    unblocked = sorted(set(config["lattice_sizes"]) - blocked)
+    if not unblocked:
+        return None
+    return (
+        f"deeprenorm: the RG flow does not block L = {unblocked}: "
+        f"L/b must be an even integer >= 4 for some b of {config['rg']['block_factors']}"
+    )
+
+
+def simulated_sizes(config: dict) -> list[int]:
+    """Every L the study simulates, sorted: ``lattice_sizes`` and the block lattices L/b of
+    :func:`rg_pairs`, whose direct ensembles the flow is matched with (L = 16, 24, 32 with b = 2,
+    3: also 8 and 12)."""
+    return sorted(set(config["lattice_sizes"]) | {L // b for L, b in rg_pairs(config)})
+
+
 def temperature_grid(spec) -> list[float]:
     """The sorted, de-duplicated temperatures of a config entry, rounded to 4 decimals.
 
@@ -389,14 +440,15 @@ _SCALAR_BYTES_PER_SAMPLE = 16
 
 
 def study_size_bytes(config: dict) -> dict[int, int]:
-    """Upper bound of the disk bytes of a validated study, per lattice size.
+    """Upper bound of the disk bytes of a validated study, per simulated lattice size
+    (:func:`simulated_sizes`: the block lattices of the RG flow included).
 
     Each sample is stored twice (its simulation file and the per-L dataset), uncompressed in the
     worst case: ``2 * n_T * n_samples * (L^2 + 16)`` bytes per L.
     """
     n_temperatures = len(temperature_grid(config["temperatures"]))
     n_samples = config["samples_per_temperature"]
-    return {L: 2 * n_temperatures * n_samples * (L * L + _SCALAR_BYTES_PER_SAMPLE) for L in config["lattice_sizes"]}
+    return {L: 2 * n_temperatures * n_samples * (L * L + _SCALAR_BYTES_PER_SAMPLE) for L in simulated_sizes(config)}
 
 
 def _gigabytes(n_bytes: float) -> str:
@@ -420,8 +472,8 @@ def check_study_fits(config: dict, workdir: str | Path = ".", existing_bytes: in
         raise ConfigError(
             f"invalid config:\n  the study needs up to {_gigabytes(needed)} of disk (simulations and datasets, "
             f"uncompressed; L = {largest} alone {_gigabytes(sizes[largest])}) but {folder} has "
-            f"{_gigabytes(free)} free (allowed: lattice_sizes, temperatures and samples_per_temperature "
-            "whose data fit on the disk)"
+            f"{_gigabytes(free)} free (allowed: lattice_sizes, rg.block_factors, temperatures and "
+            "samples_per_temperature whose data fit on the disk)"
         )
 
 

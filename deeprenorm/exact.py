@@ -27,7 +27,6 @@ from functools import lru_cache
 from numbers import Integral
 
 import numpy as np
-from scipy import integrate, special
 
 __all__ = [
     "T_C",
@@ -173,6 +172,10 @@ def _onsager_brackets(K):
     q = (2.0 * tanh2k * sech) ** 2
     crit = (kp == 0.0) | (K == K_C)
 
+    # scipy is imported where it is used: the Monte Carlo jobs import this module for T_C alone,
+    # and scipy would add half a second to each of them.
+    from scipy import special
+
     p = kp * kp
     with np.errstate(divide="ignore", invalid="ignore"):
         f = (2.0 / np.pi) * special.ellipkm1(p)
@@ -241,6 +244,8 @@ def _onsager_log_partition(K):
         # 1 - kappa^2 sin^2 th written as cos^2 th + k'^2 sin^2 th stays
         # accurate where kappa -> 1 (near T_c)
         return math.log(0.5 * (1.0 + math.sqrt(math.cos(th) ** 2 + kp2 * math.sin(th) ** 2)))
+
+    from scipy import integrate
 
     integral, _ = integrate.quad(integrand, 0.0, 0.5 * math.pi, epsabs=1e-14, epsrel=1e-13, limit=200)
     log_2cosh = s2k + math.log1p(math.exp(-2.0 * s2k))

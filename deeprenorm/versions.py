@@ -24,6 +24,11 @@ encode                    the codes of every sample (``deeprenorm.ml.encode``)
 latent                    the latent analysis: phase tables, T_c, finite-size scaling
                           (``deeprenorm.latent``)
 latent_figures            ``deeprenorm.plots.latent``
+width_sweep               the latent-width and regularisation sweep (``deeprenorm.sweep``)
+width_sweep_figure        ``deeprenorm.plots.sweep``
+rg_flow                   block-spin maps, their flows and the block-spin tables
+                          (``deeprenorm.rg``: ``blocking``, ``observables``, ``flow``, ``study``)
+rg_figures                ``deeprenorm.plots.rg``
 ========================  ===================================================================
 """
 
@@ -43,6 +48,8 @@ STAGE_VERSIONS = {
     "latent_figures": 2,
     "width_sweep": 1,
     "width_sweep_figure": 1,
+    "rg_flow": 1,
+    "rg_figures": 1,
 }
 
 

@@ -13,6 +13,9 @@ from deeprenorm.config import (
     load_schema,
     main,
     model_plans,
+    rg_pairs,
+    rg_unblocked_message,
+    simulated_sizes,
     study_size_bytes,
     temperature_grid,
     temperature_label,
@@ -72,6 +75,15 @@ def test_defaults_are_filled_in():
         ),
         ({"autoencoder": {"models": [{"kind": "alexandrou", "latent": 1, "system": "spin glass"}]}}, "autoencoder.models[0].system"),
         ({"autoencoder": {"models": [{"kind": "alexandrou", "latent": 1, "seeds": [3, 3]}]}}, "autoencoder.models[0].seeds"),
+        ({"rg": {"block_factors": [4]}}, "rg.block_factors[0]: 4 is not one of [2, 3]"),
+        ({"rg": {"block_factors": []}}, "rg.block_factors: [] should be non-empty"),
+        ({"rg": {"block_factors": [2, 2]}}, "rg.block_factors: [2, 2] has non-unique elements"),
+        ({"rg": {"maps": ["average"]}}, "rg.maps[0]: 'average' is not one of ['majority', 'decimation']"),
+        ({"rg": {"observables": ["energy"]}}, "rg.observables[0]: 'energy' is not one of ['binder', 'abs_m', 'nn']"),
+        ({"rg": {"window": [2.5, 2.1]}}, "rg.window: [2.5, 2.1] is not [low, high] with low < high"),
+        ({"rg": {"window": [2.1, 2.4]}}, "rg.window: [2.1, 2.4] holds 0 of the simulated temperatures"),
+        ({"rg": {"window": [2.0]}}, "rg.window"),
+        ({"rg": {"windows": None}}, "rg: unknown key(s) 'windows'"),
     ],
 )
 def test_bad_values_are_rejected_with_key_and_allowed_range(change, expected):
@@ -105,6 +117,20 @@ def test_model_plans_give_each_model_its_sizes_seeds_and_name():
         "deeprenorm: conv-b3-none is not trained for L = [16]: L/b must be an even integer >= 4"
     )
     assert plans["wide-k4-none"].skipped_message("wide-k4-none").endswith("L = [32]: not in the study's lattice_sizes (so not at all)")
+
+
+def test_rg_pairs_and_the_simulated_block_lattices():
+    config = validate_config(GOOD, SCHEMA)
+    assert config["rg"] == {"block_factors": [2, 3], "maps": ["majority", "decimation"], "observables": ["binder", "abs_m"], "window": None}
+    assert rg_pairs(config) == [(16, 2), (24, 2), (24, 3)]
+    assert simulated_sizes(config) == [8, 12, 16, 24]  # the block lattices 8 and 12 are simulated too
+    assert rg_unblocked_message(config) is None
+    only_b2 = validate_config(GOOD | {"lattice_sizes": [4, 6, 16], "rg": {"block_factors": [2]}}, SCHEMA)
+    assert rg_pairs(only_b2) == [(16, 2)] and simulated_sizes(only_b2) == [4, 6, 8, 16]
+    assert rg_unblocked_message(only_b2) == (
+        "deeprenorm: the RG flow does not block L = [4, 6]: L/b must be an even integer >= 4 for some b of [2]"
+    )
+    assert validate_config(GOOD | {"rg": {"window": [2.0, 2.5]}}, SCHEMA)["rg"]["window"] == [2.0, 2.5]
 
 
 def test_temperature_grid_merges_the_dense_range():
@@ -188,10 +214,12 @@ def test_config_files_are_read_strictly(tmp_path):
 
 def test_study_size_and_the_disk_check(tmp_path):
     config = validate_config(GOOD, SCHEMA)
-    assert study_size_bytes(config) == {16: 2 * 2 * 20 * (256 + 16), 24: 2 * 2 * 20 * (576 + 16)}
+    # the block lattices of the RG flow (8 and 12) are simulated and stored too
+    assert study_size_bytes(config) == {L: 2 * 2 * 20 * (L * L + 16) for L in (8, 12, 16, 24)}
     check_study_fits(config, tmp_path)
     huge = validate_config(GOOD | {"lattice_sizes": [1024], "samples_per_temperature": 1_000_000}, SCHEMA)
-    with pytest.raises(ConfigError, match=r"the study needs up to 4.19e\+03 GB of disk .* L = 1024 alone 4.19e\+03 GB"):
+    # L = 1024 and its block lattice 512: 4.19e3 GB + 1.05e3 GB
+    with pytest.raises(ConfigError, match=r"the study needs up to 5.24e\+03 GB of disk .* L = 1024 alone 4.19e\+03 GB"):
         check_study_fits(huge, tmp_path / "not" / "yet" / "made")
 
 

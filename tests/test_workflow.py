@@ -18,7 +18,7 @@ import pytest
 import xarray as xr
 import yaml
 
-from deeprenorm.config import temperature_grid
+from deeprenorm.config import load_schema, simulated_sizes, temperature_grid, validate_config
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 SNAKEFILE = REPOSITORY / "Snakefile"
@@ -35,6 +35,8 @@ FIGURES = [
     "results/figures/training/L8/alexandrou-k1-none/seed1.png",
     "results/figures/training/L8/conv-b2-none/seed0.png",
     "results/figures/latent_width_sweep.png",
+    "results/figures/rg_flow.png",
+    "results/figures/block_spins.png",
 ]
 TABLES = [
     "results/tables/thermodynamics.csv",
@@ -50,6 +52,9 @@ TABLES = [
     "results/tables/latent_width_sweep.csv",
     "results/tables/latent_unit_correlations.csv",
     "results/tables/latent_reconstruction.csv",
+    "results/tables/rg_flow.csv",
+    "results/tables/rg_flow_curves.csv",
+    "results/tables/block_spins.csv",
 ]
 
 
@@ -107,11 +112,15 @@ def test_dry_run_of_the_default_config(tmp_path):
     result = snakemake(tmp_path, "--dry-run")
     assert result.returncode == 0, result.stderr[-3000:]
     counts = job_counts(result.stdout + result.stderr)
-    default = yaml.safe_load((REPOSITORY / "config.yaml").read_text())
+    schema = load_schema(REPOSITORY / "workflow/schemas/config.schema.yaml")
+    default = validate_config(yaml.safe_load((REPOSITORY / "config.yaml").read_text()), schema)
     n_temperatures = len(temperature_grid(default["temperatures"]))
     assert n_temperatures >= 40
-    assert counts["simulate"] == len(default["lattice_sizes"]) * n_temperatures
-    assert counts["dataset"] == len(default["lattice_sizes"]) and counts["autocorrelation"] == 3
+    # L = 16, 24, 32 and the block lattices 8 and 12 of the RG flow
+    assert simulated_sizes(default) == [8, 12, 16, 24, 32]
+    assert counts["simulate"] == 5 * n_temperatures
+    assert counts["dataset"] == 5 and counts["autocorrelation"] == 3
+    assert counts["split"] == 3 and counts["rg_flow"] == 1 and counts["rg_figures"] == 1
 
 
 def test_dry_run_of_the_slurm_profile(tmp_path):
@@ -218,6 +227,50 @@ def test_models_codes_and_latent_tables(finished_run):
     assert len(units) == 2 * 2 * 1 + 2 * 1 * 2  # alexandrou: 2 L x 2 seeds x 1 unit; wide: 2 L x 1 seed x 2 units
 
 
+def test_rg_flow_and_block_spin_tables(finished_run):
+    import pandas as pd
+
+    workdir, result = finished_run
+    assert "the RG flow does not block L = [4]" in result.stderr  # 4 / 2 = 2 is no lattice
+    flow = pd.read_csv(workdir / "results/tables/rg_flow.csv")
+    pairs = {(name, observable) for name in ("majority", "decimation") for observable in ("binder", "abs_m")}
+    assert set(zip(flow["map"], flow["observable"])) == pairs and len(flow) == 4
+    assert set(flow["L"]) == {8} and set(flow["L_coarse"]) == {4} and set(flow["b"]) == {2}
+    assert (flow["window_low"] == 2.0).all() and (flow["window_high"] == 2.6).all()  # the whole tiny grid
+    curves = pd.read_csv(workdir / "results/tables/rg_flow_curves.csv")
+    assert set(zip(curves["map"], curves["observable"])) == pairs
+    block_spins = pd.read_csv(workdir / "results/tables/block_spins.csv")
+    comparison = block_spins[block_spins["part"] == "comparison"]
+    assert len(comparison) == 2 * 3 and set(comparison["temperature"]) == {2.3}  # 2 maps x 3 observables
+    assert comparison["direct_err"].gt(0).all() and comparison["blocked_err"].gt(0).all()
+    repeated = block_spins[block_spins["part"] == "repeated"]
+    assert len(repeated) == 3 * 2 * 3  # temperatures x levels (L = 8, 4) x observables
+    assert set(repeated["L_coarse"]) == {8, 4} and repeated.loc[repeated["level"] == 1, "direct"].notna().all()
+
+
+def test_block_lattices_outside_lattice_sizes_are_simulated_for_the_rg_flow_only(tmp_path):
+    result = snakemake(tmp_path, "--dry-run", config=dict(TINY, lattice_sizes=[8]))
+    assert result.returncode == 0, result.stderr[-3000:]
+    output = result.stdout + result.stderr
+    counts = job_counts(output)
+    assert counts["simulate"] == 2 * 3 and counts["dataset"] == 2  # L = 8 and its block lattice 4
+    assert counts["split"] == 1 and counts["rg_flow"] == 1
+    assert "results/datasets/L4.nc" in output and "results/splits/L4.nc" not in output
+    refused = snakemake(tmp_path, "--dry-run", "results/splits/L4.nc")
+    assert refused.returncode != 0
+    assert "No rule to produce results/splits/L4.nc" in refused.stdout + refused.stderr
+
+
+def test_changing_an_rg_key_reruns_only_the_rg_stage(finished_run):
+    workdir, _ = finished_run
+    result = snakemake(workdir, "--dry-run", config=dict(TINY, rg={"observables": ["binder", "nn"]}))
+    (workdir / "config.yaml").write_text(yaml.safe_dump(TINY))
+    assert result.returncode == 0, result.stderr[-3000:]
+    counts = job_counts(result.stdout + result.stderr)
+    counts.pop("all", None)
+    assert counts == RG
+
+
 def test_report_bundles_the_figures(finished_run):
     workdir, _ = finished_run
     result = snakemake(workdir, "--report", "results/report.html")
@@ -303,14 +356,17 @@ def _workflow_with_bumped_version(destination: Path, stage: str) -> Path:
 LATENT_ANALYSIS = {"latent_analysis": 1, "latent_figures": 1, "width_sweep": 1, "width_sweep_figure": 1}
 LATENT = {"split": 2, "train": N_TRAININGS, "encode": N_TRAININGS, **LATENT_ANALYSIS}
 THERMODYNAMICS = {"thermodynamics_table": 1, "thermodynamics_figure": 1}
+RG = {"rg_flow": 1, "rg_figures": 1}
 STAGE_RERUNS = {
-    "thermodynamics": THERMODYNAMICS,
+    # the RG flow reweights with the thermodynamics stage's code
+    "thermodynamics": {**THERMODYNAMICS, **RG},
     "autocorrelation_figure": {"autocorrelation_figure": 1},
     "width_sweep": {"width_sweep": 1, "width_sweep_figure": 1},
     "latent": LATENT_ANALYSIS,
     "train": {"train": N_TRAININGS, "encode": N_TRAININGS, **LATENT_ANALYSIS},
-    "dataset": {"dataset": 2, **THERMODYNAMICS, **LATENT},
-    "simulate": {"simulate": 6, "dataset": 2, **THERMODYNAMICS, "autocorrelation": 3, "autocorrelation_figure": 1, **LATENT},
+    "rg_flow": RG,
+    "dataset": {"dataset": 2, **THERMODYNAMICS, **LATENT, **RG},
+    "simulate": {"simulate": 6, "dataset": 2, **THERMODYNAMICS, "autocorrelation": 3, "autocorrelation_figure": 1, **LATENT, **RG},
 }
 
 
@@ -349,8 +405,11 @@ BAD_CONFIGS = [
     (dict(TINY, seed=2**64), "seed: 18446744073709551616 is greater than the maximum"),
     (dict(TINY, samples_per_temperature=1), "samples_per_temperature: 1 is less than the minimum of 20"),
     (dict(TINY, thermodynamics={"tc_window": [2.5, 2.1]}), "thermodynamics.tc_window"),
-    # 1024^2 spins x 1e6 samples x 3 temperatures: petabytes, refused with the size it needs
-    (dict(TINY, lattice_sizes=[1024], samples_per_temperature=1_000_000), "the study needs up to 6.29e+03 GB of disk"),
+    (dict(TINY, rg={"block_factors": [4]}), "rg.block_factors[0]"),
+    (dict(TINY, rg={"window": [2.1, 2.2]}), "rg.window: [2.1, 2.2] holds 0 of the simulated temperatures"),
+    # 1024^2 spins x 1e6 samples x 3 temperatures, and the 512^2 block lattice of the RG flow:
+    # petabytes, refused with the size it needs
+    (dict(TINY, lattice_sizes=[1024], samples_per_temperature=1_000_000), "the study needs up to 7.86e+03 GB of disk"),
 ]
 
 
@@ -413,7 +472,7 @@ def test_empty_config_file_means_the_default_study(tmp_path):
     (tmp_path / "config.yaml").write_text((REPOSITORY / "config.yaml").read_text())
     shipped = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert job_counts(empty.stdout + empty.stderr) == job_counts(shipped.stdout + shipped.stderr)
-    assert job_counts(empty.stdout + empty.stderr)["simulate"] == 3 * 48
+    assert job_counts(empty.stdout + empty.stderr)["simulate"] == 5 * 48  # L = 16, 24, 32 and the block lattices 8, 12
 
 
 def test_integral_floats_are_the_same_study(finished_run):

@@ -3,7 +3,9 @@
 * :mod:`.blocking` -- block-spin maps (majority rule, decimation) and their iteration;
 * :mod:`.observables` -- per-configuration and ensemble observables of fine or blocked lattices;
 * :mod:`.flow` -- phenomenological renormalisation of a coarse-graining map: the flow T -> T',
-  its fixed point T* and the exponent nu.
+  its fixed point T* and the exponent nu;
+* :mod:`.study` -- the workflow's RG stage: every (L -> L/b) pair of a study blocked, its flows
+  and the blocked-against-direct tables (imported as ``deeprenorm.rg.study``: it reads datasets).
 """
 
 from .blocking import MAPS, decimation, iterate, majority, tie_breaking_rng

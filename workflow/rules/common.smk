@@ -10,6 +10,8 @@ from deeprenorm.config import (
     ConfigError,
     check_study_fits,
     load_config_file,
+    rg_pairs,
+    simulated_sizes,
     temperature_grid,
     temperature_label,
     validate_config,
@@ -36,8 +38,9 @@ def _load_study_config():
 
 def _existing_study_bytes(validated):
     labels = [temperature_label(t) for t in temperature_grid(validated["temperatures"])]
-    paths = [Path(f"results/datasets/L{L}.nc") for L in validated["lattice_sizes"]]
-    paths += [Path(f"results/simulations/L{L}/T{T}.nc") for L in validated["lattice_sizes"] for T in labels]
+    sizes = simulated_sizes(validated)
+    paths = [Path(f"results/datasets/L{L}.nc") for L in sizes]
+    paths += [Path(f"results/simulations/L{L}/T{T}.nc") for L in sizes for T in labels]
     return sum(path.stat().st_size for path in paths if path.is_file())
 
 
@@ -49,7 +52,12 @@ except ConfigError as error:
 config.clear()
 config.update(_validated)
 
+# LATTICE_SIZES: the config's sizes, those of the thermodynamics and the autoencoders.
+# SIMULATED_SIZES adds the block lattices L/b of the RG flow's pairs (RG_PAIRS), which are
+# simulated and assembled for the flow only.
 LATTICE_SIZES = config["lattice_sizes"]
+RG_PAIRS = rg_pairs(config)
+SIMULATED_SIZES = simulated_sizes(config)
 TEMPERATURES = temperature_grid(config["temperatures"])
 TEMPERATURE_LABELS = [temperature_label(t) for t in TEMPERATURES]
 AUTOCORRELATION = config["autocorrelation"]
@@ -57,7 +65,11 @@ N_SAMPLES = config["samples_per_temperature"]
 
 
 # Only the study's own sizes and temperatures match, so a file name cannot ask for a size or a
-# temperature that validation never saw (an odd L, L = 2, T = nan).
+# temperature that validation never saw (an odd L, L = 2, T = nan). The simulate and dataset
+# rules match SIMULATED_SIZE_PATTERN instead (a rule's own constraint wins over this one).
+SIMULATED_SIZE_PATTERN = "|".join(str(size) for size in SIMULATED_SIZES)
+
+
 wildcard_constraints:
     L="|".join(str(size) for size in LATTICE_SIZES),
     T="|".join(re.escape(label) for label in TEMPERATURE_LABELS),

@@ -1,7 +1,10 @@
-# Monte Carlo per (L, T), then one NetCDF dataset per L.
+# Monte Carlo per (L, T), then one NetCDF dataset per L: for every L of SIMULATED_SIZES, the
+# config's lattice sizes and the block lattices of the RG flow.
 
 
 rule simulate:
+    wildcard_constraints:
+        L=SIMULATED_SIZE_PATTERN,
     output:
         "results/simulations/L{L}/T{T}.nc",
     log:
@@ -27,6 +30,8 @@ rule simulate:
 
 
 rule dataset:
+    wildcard_constraints:
+        L=SIMULATED_SIZE_PATTERN,
     input:
         simulation_paths,
     output:
