@@ -35,3 +35,5 @@ rule all:
         RG_TABLES.values(),
         "results/figures/rg_flow.png",
         "results/figures/block_spins.png",
+        # the networks' part of the RG comparison, where some L has a b = 2 or conv flow pair
+        (list(RG_NETWORK_TABLES.values()) + RG_NETWORK_FIGURES) if NETWORK_L else [],

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from .exact import T_C
 from .ising.lattice import coarse_size_ok
 
 __all__ = [
@@ -38,6 +39,8 @@ __all__ = [
     "ModelPlan",
     "model_plans",
     "rg_pairs",
+    "NetworkRGPlan",
+    "network_rg_plan",
     "rg_unblocked_message",
     "simulated_sizes",
     "study_size_bytes",
@@ -259,6 +262,9 @@ def validate_config(config: dict, schema: dict | str | Path) -> dict:
         if window is not None and not window[0] < window[1]:
             problems.append(f"{key}: {window} is not [low, high] with low < high (allowed: low < high)")
     problems += _rg_window_problems(config["rg"]["window"], temperature_grid(temperatures))
+    network_size = config["rg"]["networks"]["lattice_size"]
+    if network_size is not None and network_size not in config["lattice_sizes"]:
+        problems.append(f"rg.networks.lattice_size: {network_size} is not simulated (allowed: one of lattice_sizes {config['lattice_sizes']}, or null)")
     problems += _autoencoder_problems(config["autoencoder"], config["lattice_sizes"])
     for key, sizes in (("lattice_sizes", config["lattice_sizes"]), ("autocorrelation.lattice_sizes", config["autocorrelation"]["lattice_sizes"])):
         if len(set(sizes)) != len(sizes):
@@ -406,6 +412,81 @@ def rg_unblocked_message(config: dict) -> str | None:
         f"deeprenorm: the RG flow does not block L = {unblocked}: "
         f"L/b must be an even integer >= 4 for some b of {config['rg']['block_factors']}"
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkRGPlan:
+    """What the RG stage measures of the trained networks (:func:`network_rg_plan`).
+
+    ``lattice_size``: the L of every network measurement; ``learned``: model name -> (training
+    seed, b) of each ferromagnet model trained at that L whose (L, b) is a flow pair (dense
+    models are blocked with b = 2, conv models with their own block); ``flow_models``: the
+    models of the network flow (the headline model, the widest dense model, the conv models);
+    ``skipped``: model name -> why it is not measured; ``far_control``: whether the grid has
+    temperatures on both sides of T_c beyond ``rg.networks.far_from_tc``, to train the flow's
+    control network on.
+    """
+
+    lattice_size: int | None
+    learned: dict
+    flow_models: list
+    skipped: dict
+    far_control: bool = True
+
+    def skipped_message(self) -> str | None:
+        """One line naming what the RG stage does not measure, and why, or None."""
+        if self.lattice_size is None:
+            return "deeprenorm: no lattice size has a b = 2 or conv flow pair: the RG stage measures no network"
+        lines = []
+        if self.skipped:
+            reasons = "; ".join(f"{name} ({why})" for name, why in self.skipped.items())
+            lines.append(f"deeprenorm: the RG stage at L = {self.lattice_size} does not measure {reasons}")
+        if not self.far_control:
+            lines.append(
+                "deeprenorm: no network is trained far from T_c (rg.networks.far_from_tc leaves no simulated "
+                "temperature on one side of T_c): the network flow has the untrained control only"
+            )
+        return "\n".join(lines) or None
+
+
+def network_rg_plan(config: dict) -> NetworkRGPlan:
+    """The networks the RG stage measures, from a validated config: at ``rg.networks.lattice_size``
+    (null: the size at which the most models train, the larger on a tie), every ferromagnet
+    model trained there with its first training seed; the network flow of the first model
+    (the headline model), the widest dense model and every conv model among them."""
+    plans = model_plans(config)
+    pairs = set(rg_pairs(config))
+    size = config["rg"]["networks"]["lattice_size"]
+    if size is None:
+        counts = {L: sum(L in plan.lattice_sizes for plan in plans.values()) for L in config["lattice_sizes"]}
+        usable = [L for L in counts if (L, 2) in pairs or any(
+            plan.spec["kind"] == "conv" and (L, plan.spec["block"]) in pairs and L in plan.lattice_sizes for plan in plans.values())]
+        if not usable:
+            return NetworkRGPlan(None, {}, [], {})
+        size = max(usable, key=lambda L: (counts[L], L))
+    learned, skipped = {}, {}
+    for name, plan in plans.items():
+        if size not in plan.lattice_sizes:
+            continue
+        b = plan.spec["block"] if plan.spec["kind"] == "conv" else 2
+        if plan.spec["system"] == "antiferromagnet":
+            skipped[name] = "an antiferromagnet: the block-spin maps are those of the ferromagnet"
+        elif (size, b) not in pairs:
+            skipped[name] = f"L/b = {size}/{b} is not a flow pair of rg.block_factors"
+        else:
+            learned[name] = (plan.seeds[0], b)
+    dense = [name for name in learned if plans[name].spec["kind"] != "conv"]
+    flow_models = []
+    if dense:
+        flow_models.append(dense[0])
+        widest = max(dense, key=lambda name: plans[name].spec["latent"])
+        if widest not in flow_models:
+            flow_models.append(widest)
+    flow_models += [name for name in learned if plans[name].spec["kind"] == "conv"]
+    far = config["rg"]["networks"]["far_from_tc"]
+    grid = temperature_grid(config["temperatures"])
+    far_control = any(T < T_C - far for T in grid) and any(T > T_C + far for T in grid)
+    return NetworkRGPlan(size, learned, flow_models, skipped, far_control)
 
 
 def simulated_sizes(config: dict) -> list[int]:

@@ -29,6 +29,11 @@ width_sweep_figure        ``deeprenorm.plots.sweep``
 rg_flow                   block-spin maps, their flows and the block-spin tables
                           (``deeprenorm.rg``: ``blocking``, ``observables``, ``flow``, ``study``)
 rg_figures                ``deeprenorm.plots.rg``
+rg_learned                the learned maps through the flow, the agreement (``deeprenorm.rg.learned``)
+network_flow              encode -> decode iterated, its thermometers (``deeprenorm.rg.network_flow``)
+rg_information            the information bound of block variables (``deeprenorm.rg.information``)
+rg_verdict                the verdict table and the collected tables (``deeprenorm.rg.verdict``)
+rg_network_figures        ``deeprenorm.plots.rg_networks``
 ========================  ===================================================================
 """
 
@@ -50,6 +55,11 @@ STAGE_VERSIONS = {
     "width_sweep_figure": 1,
     "rg_flow": 1,
     "rg_figures": 1,
+    "rg_learned": 1,
+    "network_flow": 1,
+    "rg_information": 1,
+    "rg_verdict": 1,
+    "rg_network_figures": 1,
 }
 
 

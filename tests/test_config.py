@@ -13,6 +13,7 @@ from deeprenorm.config import (
     load_schema,
     main,
     model_plans,
+    network_rg_plan,
     rg_pairs,
     rg_unblocked_message,
     simulated_sizes,
@@ -121,7 +122,10 @@ def test_model_plans_give_each_model_its_sizes_seeds_and_name():
 
 def test_rg_pairs_and_the_simulated_block_lattices():
     config = validate_config(GOOD, SCHEMA)
-    assert config["rg"] == {"block_factors": [2, 3], "maps": ["majority", "decimation"], "observables": ["binder", "abs_m"], "window": None}
+    assert {key: config["rg"][key] for key in ("block_factors", "maps", "observables", "window")} == {
+        "block_factors": [2, 3], "maps": ["majority", "decimation"], "observables": ["binder", "abs_m"], "window": None
+    }
+    assert config["rg"]["networks"] == {"lattice_size": None, "flow_steps": 5, "flow_samples": 50, "far_from_tc": 0.4}
     assert rg_pairs(config) == [(16, 2), (24, 2), (24, 3)]
     assert simulated_sizes(config) == [8, 12, 16, 24]  # the block lattices 8 and 12 are simulated too
     assert rg_unblocked_message(config) is None
@@ -131,6 +135,29 @@ def test_rg_pairs_and_the_simulated_block_lattices():
         "deeprenorm: the RG flow does not block L = [4, 6]: L/b must be an even integer >= 4 for some b of [2]"
     )
     assert validate_config(GOOD | {"rg": {"window": [2.0, 2.5]}}, SCHEMA)["rg"]["window"] == [2.0, 2.5]
+
+
+def test_network_rg_plan_picks_the_size_with_most_models():
+    models = [
+        {"kind": "alexandrou", "latent": 1},
+        {"kind": "alexandrou", "latent": 1, "system": "antiferromagnet"},
+        {"kind": "wide", "latent": 8, "lattice_sizes": [24]},
+        {"kind": "wide", "latent": 4, "lattice_sizes": [24]},
+        {"kind": "conv", "block": 2, "lattice_sizes": [16, 24], "seeds": [3]},
+    ]
+    config = validate_config(GOOD | {"temperatures": [1.5, 2.27, 3.0], "autoencoder": {"models": models}}, SCHEMA)
+    plan = network_rg_plan(config)
+    assert plan.lattice_size == 24 and plan.far_control
+    assert plan.learned == {"alexandrou-k1-none": (0, 2), "wide-k8-none": (0, 2), "wide-k4-none": (0, 2), "conv-b2-none": (3, 2)}
+    # the headline model, the widest dense one and the conv model
+    assert plan.flow_models == ["alexandrou-k1-none", "wide-k8-none", "conv-b2-none"]
+    assert "alexandrou-k1-none-afm (an antiferromagnet" in plan.skipped_message()
+    at_16 = network_rg_plan(validate_config(GOOD | {"autoencoder": {"models": models}, "rg": {"networks": {"lattice_size": 16}}}, SCHEMA))
+    assert at_16.lattice_size == 16 and set(at_16.learned) == {"alexandrou-k1-none", "conv-b2-none"}
+    # GOOD's grid, 2.0 and 2.5, has no temperature 0.4 from T_c: no far-trained control, said so
+    assert not at_16.far_control and "no network is trained far from T_c" in at_16.skipped_message()
+    with pytest.raises(ConfigError, match=r"rg.networks.lattice_size: 20 is not simulated"):
+        validate_config(GOOD | {"rg": {"networks": {"lattice_size": 20}}}, SCHEMA)
 
 
 def test_temperature_grid_merges_the_dense_range():

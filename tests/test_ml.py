@@ -27,6 +27,7 @@ from deeprenorm.ml import (
     encode_dataset,
     file_sha256,
     fit,
+    initial_weights,
     load_checkpoint,
     make_split,
     model_from_architecture,
@@ -334,6 +335,38 @@ def test_training_is_bitwise_reproducible(reader, labels):
     assert not torch.equal(first["encoder.1.weight"], replica["encoder.1.weight"])
     assert torch.are_deterministic_algorithms_enabled() == deterministic  # restored
     assert torch.utils.deterministic.fill_uninitialized_memory == filled
+
+
+def test_initial_weights_are_where_training_starts(reader, labels):
+    # with a learning rate of 1e-12 one epoch of Adam moves no weight by more than ~1e-11: the
+    # trained weights are then the initial ones, which initial_weights must reproduce
+    settings = TrainingSettings(**{**FAST, "max_epochs": 1, "learning_rate": 1e-12, "min_learning_rate": 0.0})
+    trained = train_autoencoder(build_model("alexandrou", L, 2), reader, labels, settings, SEED, replica=3).state_dict
+    model = build_model("alexandrou", L, 2)
+    rng_state = torch.get_rng_state()
+    start = initial_weights(model, SEED, 3)
+    assert torch.equal(torch.get_rng_state(), rng_state) and not start.training
+    for key, value in start.state_dict().items():
+        assert torch.allclose(value, trained[key], atol=1e-8, rtol=0)
+    other = initial_weights(build_model("alexandrou", L, 2), SEED, 4).state_dict()
+    assert not torch.equal(other["encoder.1.weight"], start.state_dict()["encoder.1.weight"])
+
+
+def test_training_on_some_temperatures_reads_only_those(reader, labels, monkeypatch):
+    used = np.zeros(len(TEMPERATURES), dtype=bool)
+    used[[0, -1]] = True
+    read = []
+    original = SpinReader.read
+    monkeypatch.setattr(SpinReader, "read", lambda self, t: read.append(int(t)) or original(self, t))
+    settings = TrainingSettings(**{**FAST, "max_epochs": 1})
+    result = train_autoencoder(build_model("wide", L, 2), reader, labels, settings, SEED, temperatures=used)
+    training_reads = read[: len(read) - len(TEMPERATURES) - 2]  # the final losses read the used train samples and every test one
+    assert set(training_reads) == {0, len(TEMPERATURES) - 1}
+    n_train = int(((labels == TRAIN) & used[:, None]).sum())
+    assert result.samples_per_second > 0 and np.isfinite(result.test_loss)
+    assert result.history["epoch"].tolist() == [1] and n_train < (labels == TRAIN).sum()
+    with pytest.raises(ValueError, match="boolean mask"):
+        train_autoencoder(build_model("wide", L, 2), reader, labels, settings, SEED, temperatures=np.zeros(len(TEMPERATURES), bool))
 
 
 def test_conv_and_l1_training(reader, labels):

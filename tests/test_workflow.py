@@ -37,6 +37,9 @@ FIGURES = [
     "results/figures/latent_width_sweep.png",
     "results/figures/rg_flow.png",
     "results/figures/block_spins.png",
+    "results/figures/information.png",
+    "results/figures/network_flow.png",
+    "results/figures/rg_verdict.png",
 ]
 TABLES = [
     "results/tables/thermodynamics.csv",
@@ -55,6 +58,13 @@ TABLES = [
     "results/tables/rg_flow.csv",
     "results/tables/rg_flow_curves.csv",
     "results/tables/block_spins.csv",
+    "results/tables/rg_information.csv",
+    "results/tables/rg_verdict.csv",
+    "results/tables/rg_learned_flow.csv",
+    "results/tables/rg_agreement.csv",
+    "results/tables/network_flow.csv",
+    "results/tables/network_flow_fixed_points.csv",
+    "results/tables/network_flow_directions.csv",
 ]
 
 

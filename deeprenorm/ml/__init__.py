@@ -17,7 +17,7 @@ from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .encode import encode_dataset, write_encoding
 from .models import MODEL_KINDS, Autoencoder, build_model, conv_size_ok, model_from_architecture
 from .split import TEST, TRAIN, VALIDATION, Split, file_sha256, make_split, part_sizes, read_split, write_split
-from .train import TrainingError, TrainingResult, TrainingSettings, fit, train_autoencoder
+from .train import TrainingError, TrainingResult, TrainingSettings, fit, initial_weights, train_autoencoder
 
 __all__ = [
     "MODEL_KINDS",
@@ -41,6 +41,7 @@ __all__ = [
     "TrainingResult",
     "TrainingSettings",
     "train_autoencoder",
+    "initial_weights",
     "fit",
     "encode_dataset",
     "write_encoding",

@@ -67,6 +67,7 @@ __all__ = [
     "TrainingSettings",
     "TrainingResult",
     "train_autoencoder",
+    "initial_weights",
     "fit",
     "resolve_device",
 ]
@@ -213,7 +214,7 @@ def _training_batches(reader: SpinReader, train_index, batch_size: int, buffer_t
     leftover = np.empty((0, reader.L, reader.L), dtype=np.int8)
     for start in range(0, order.size, buffer_temperatures):
         chosen = order[start : start + buffer_temperatures]
-        buffer = np.concatenate([leftover, *(reader.read(int(t))[train_index[t]] for t in chosen)])
+        buffer = np.concatenate([leftover, *(reader.read(int(t))[train_index[t]] for t in chosen if len(train_index[t]))])
         buffer = buffer[rng.permutation(len(buffer))]
         stop = len(buffer) if start + buffer_temperatures >= order.size else len(buffer) - len(buffer) % batch_size
         for begin in range(0, stop, batch_size):
@@ -258,7 +259,8 @@ def _reconstruction_loss(model: Autoencoder, blocks, batch_size: int, device: to
 def _part(reader: SpinReader, index) -> Iterator[np.ndarray]:
     """The samples ``index[t]`` of every temperature t, one temperature at a time."""
     for t, samples in enumerate(index):
-        yield reader.read(t)[samples]
+        if len(samples):
+            yield reader.read(t)[samples]
 
 
 def _check_finite(name: str, epoch: int, losses: dict, first: float | None, learning_rate: float) -> None:
@@ -279,6 +281,22 @@ def _reinitialise(model: Autoencoder) -> None:
             module.reset_parameters()
 
 
+def _training_streams(seed: int, architecture: dict, replica: int):
+    """The (torch initialisation, shuffle) streams of one training run."""
+    return stream(seed, "training", architecture["L"], MODEL_KINDS.index(architecture["kind"]), architecture["latent"], replica).spawn(2)
+
+
+def initial_weights(model: Autoencoder, seed: int, replica: int = 0) -> Autoencoder:
+    """``model`` re-initialised exactly as :func:`train_autoencoder` initialises it before the
+    first epoch, in eval mode: the untrained control of a trained network, the same weights it
+    started from. The global torch random state is left as it was."""
+    torch_sequence, _ = _training_streams(seed, model.architecture, replica)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(torch_sequence.generate_state(1, np.uint64)[0]))
+        _reinitialise(model)
+    return model.eval()
+
+
 def train_autoencoder(
     model: Autoencoder,
     reader: SpinReader,
@@ -288,10 +306,16 @@ def train_autoencoder(
     *,
     name: str = "model",
     replica: int = 0,
+    temperatures=None,
     log: logging.Logger = logger,
 ) -> TrainingResult:
     """Train ``model`` on the :data:`~.split.TRAIN` samples of ``reader`` (``labels`` from
     :func:`~.split.make_split`), monitored on the :data:`~.split.VALIDATION` ones.
+
+    ``temperatures``: None (all), or a boolean mask over the dataset's temperatures: only the
+    training and validation samples of those enter (the RG stage's control network trained
+    far from T_c); the final losses of the result are then those of the used temperatures,
+    the test loss of all.
 
     The model is re-initialised from ``seed`` and ``replica`` (independent networks of one
     architecture differ in ``replica``), trained, and left on the training device in eval mode
@@ -313,8 +337,14 @@ def train_autoencoder(
         )
     device = resolve_device(settings.device)
     train_index, validation_index, test_index = ([np.flatnonzero(row == code) for row in labels] for code in (TRAIN, VALIDATION, TEST))
+    if temperatures is not None:
+        temperatures = np.asarray(temperatures, dtype=bool)
+        if temperatures.shape != (reader.n_temperatures,) or not temperatures.any():
+            raise ValueError(f"temperatures must be a boolean mask of the {reader.n_temperatures} temperatures with at least one True, got shape {temperatures.shape}")
+        train_index = [index if used else index[:0] for index, used in zip(train_index, temperatures)]
+        validation_index = [index if used else index[:0] for index, used in zip(validation_index, temperatures)]
     n_train = sum(len(samples) for samples in train_index)
-    torch_sequence, shuffle_sequence = stream(seed, "training", reader.L, MODEL_KINDS.index(architecture["kind"]), architecture["latent"], replica).spawn(2)
+    torch_sequence, shuffle_sequence = _training_streams(seed, architecture, replica)
     rng = np.random.default_rng(shuffle_sequence)
     forked = [torch.cuda.current_device() if device.index is None else device.index] if device.type == "cuda" else []
     started = time.perf_counter()
@@ -412,12 +442,13 @@ def fit(
     metadata: dict | None = None,
     name: str = "model",
     replica: int = 0,
+    temperatures=None,
     log: logging.Logger = logger,
 ) -> TrainingResult:
     """:func:`train_autoencoder`, then :func:`~.checkpoint.save_checkpoint` to
     ``checkpoint_path`` with the result's metadata, the dataset's ``dataset_sha256`` and
     ``metadata`` (e.g. the split's hash). Nothing is written if training fails."""
     dataset_sha256 = file_sha256(reader.path)  # of the file trained on, hashed before reading it
-    result = train_autoencoder(model, reader, labels, settings, seed, name=name, replica=replica, log=log)
+    result = train_autoencoder(model, reader, labels, settings, seed, name=name, replica=replica, temperatures=temperatures, log=log)
     save_checkpoint(checkpoint_path, model, {**result.metadata(), "dataset_sha256": dataset_sha256, **(metadata or {})})
     return result

@@ -96,6 +96,8 @@ rule train:
         staggered=staggered,
         settings=training_settings,
         seed=config["seed"],
+        temperatures=None,
+        trained_on="all temperatures",
         stage_versions=stage_versions("train"),
     message:
         "Train {wildcards.model}: L={wildcards.L}, seed {wildcards.seed}"

@@ -1,5 +1,6 @@
 """Snakemake adapter: one autoencoder per (L, model, training seed) -> checkpoint, sidecar,
-per-epoch history and loss curves. Nothing is written if training fails."""
+per-epoch history and loss curves (rules train, and train_far for the RG stage's control trained
+on the temperatures far from T_c only). Nothing is written if training fails."""
 
 from deeprenorm import pipeline
 from deeprenorm.data import SpinReader, write_json, write_table
@@ -18,8 +19,8 @@ with SpinReader(inputs.dataset, staggered=params.staggered) as reader:
     model = build_model(spec["kind"], reader.L, spec.get("latent"), dropout=dropout, block=spec.get("block"))
     result = fit(
         model, reader, split.labels, TrainingSettings(**settings), params.seed, outputs.checkpoint,
-        metadata={"split_sha256": file_sha256(inputs.split), "model_name": wildcards.model, "system": spec["system"]}, name=name,
-        replica=int(wildcards.seed),
+        metadata={"split_sha256": file_sha256(inputs.split), "model_name": wildcards.model, "system": spec["system"], "trained_on": params.trained_on},
+        name=name, replica=int(wildcards.seed), temperatures=params.temperatures,
     )
 write_table(result.history, outputs.history)
 sidecar = result.metadata() | {

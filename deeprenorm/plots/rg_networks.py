@@ -1,0 +1,201 @@
+"""Figures of the networks' part of the RG comparison (:mod:`deeprenorm.rg.learned`,
+:mod:`deeprenorm.rg.verdict`).
+
+* :func:`plot_information` -- the information a block variable keeps about its environment
+  (RSMI lower bound) per map and temperature, and the per-site agreement of the learned block
+  spins with the majority rule against T, trained beside untrained, decimation as the baseline;
+* :func:`plot_network_flow` -- the one-step map T_n -> T_{n+1} of the network flow per model and
+  weights, beside the diagonal, with its fixed points;
+* :func:`plot_verdict` -- every map's T*, nu, agreement and information at T_c with the
+  thresholds of the verdict, and whether each criterion passed.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+import numpy as np
+import pandas as pd
+
+from ..exact import T_C
+from ..rg.verdict import NU_TOLERANCE, T_STAR_TOLERANCE, conclusion
+from .style import empty_panel, mark_critical_temperature, new_figure, save, use_style
+
+__all__ = ["WEIGHTS_COLORS", "plot_information", "plot_network_flow", "plot_verdict"]
+
+#: Okabe & Ito's colour-blind-safe colours, one per kind of weights.
+WEIGHTS_COLORS = {"exact": "#0072B2", "trained": "#D55E00", "untrained": "#7F7F7F", "far": "#CC79A7"}
+_TEMPERATURE_MARKERS = ["v", "o", "^", "s", "D", "P", "X", "*"]
+_VARIANT_STYLES = {"sign": "-", "continuous": "--"}
+
+
+def _map_label(row) -> str:
+    model = row["model"] if isinstance(row["model"], str) and row["model"] else ""
+    if not model:
+        return f"{row['map']} b={int(row['b'])}"
+    return f"{model} {row['map']} ({row['weights']})"
+
+
+def _information_panel(ax, information: pd.DataFrame) -> None:
+    if information.empty:
+        empty_panel(ax, "no information bound measured")
+        return
+    information = information.fillna({"model": ""})
+    labels = list(dict.fromkeys(_map_label(row) for _, row in information.iterrows()))
+    temperatures = sorted(information["temperature"].unique())
+    offsets = np.linspace(-0.25, 0.25, len(temperatures)) if len(temperatures) > 1 else [0.0]
+    for k, temperature in enumerate(temperatures):
+        rows = information[information["temperature"] == temperature]
+        for _, row in rows.iterrows():
+            y = labels.index(_map_label(row)) + offsets[k]
+            ax.errorbar(row["bits"], y, xerr=row["bits_err"], fmt=_TEMPERATURE_MARKERS[k % len(_TEMPERATURE_MARKERS)],
+                        color=WEIGHTS_COLORS.get(row["weights"], "0.4"), markersize=6, capsize=2)
+    ax.set_yticks(range(len(labels)), labels)
+    ax.invert_yaxis()
+    ax.axvline(0.0, color="0.6", linewidth=0.8)
+    ax.set_xlabel("lower bound on I(block variable : environment) (bits)")
+    ax.set_title("Information kept about the environment beyond a buffer (RSMI)")
+    handles = [ax.plot([], [], _TEMPERATURE_MARKERS[k % len(_TEMPERATURE_MARKERS)], color="0.3", linestyle="none")[0] for k in range(len(temperatures))]
+    ax.legend(handles, [f"T = {T:.3f} J/k_B" for T in temperatures], loc="lower right", fontsize=8)
+
+
+def _agreement_panel(ax, agreement: pd.DataFrame) -> None:
+    if agreement.empty:
+        empty_panel(ax, "no learned block spins measured")
+        return
+    mark_critical_temperature(ax, label=f"Onsager T_c = {T_C:.4f}")
+    ax.axhline(0.5, color="0.6", linewidth=0.8, linestyle=":")
+    labelled_controls = False
+    dense = [model for model in dict.fromkeys(agreement.loc[agreement["map"] == "reconstruction", "model"])]
+    shades = dict(zip(dense, np.linspace(0.35, 1.0, len(dense)))) if dense else {}
+    for (model, map_name, weights), rows in agreement.groupby(["model", "map", "weights"], sort=False):
+        if map_name == "code":
+            continue
+        rows = rows.sort_values("temperature")
+        if weights == "untrained":
+            # the controls all sit at chance: one grey label for all of them
+            label = None if labelled_controls else "untrained controls (every model)"
+            labelled_controls = True
+            ax.plot(rows["temperature"], rows["agreement"], color=WEIGHTS_COLORS["untrained"], linewidth=0.8, alpha=0.6, label=label)
+            continue
+        if model == "decimation":
+            color, style, width, label = WEIGHTS_COLORS["exact"], "-", 2.2, "decimation (baseline)"
+        elif map_name == "reconstruction":
+            color, style, width, label = (0.84, 0.37, 0.0, shades[model]), "--", 1.1, f"{model}: blocked reconstruction"
+        else:
+            color, style, width, label = "#000000", "-", 1.8, f"{model}: sign of the code"
+        ax.errorbar(rows["temperature"], rows["agreement"], yerr=rows["agreement_err"], color=color, linestyle=style,
+                    linewidth=width, label=label, capsize=0)
+    ax.set_xlabel("temperature T (J/k_B)")
+    ax.set_ylabel("fraction of block sites equal to the majority rule")
+    ax.set_ylim(0.4, 1.02)
+    ax.set_title("Learned block spins against the majority rule (one global sign)")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+
+
+def plot_information(information: pd.DataFrame, agreement: pd.DataFrame, path):
+    """Information bounds (left) and per-site agreement with the majority rule (right)."""
+    with use_style():
+        fig, axes = new_figure(1, 2, figsize=(17, 6.5))
+        _information_panel(axes[0, 0], information)
+        _agreement_panel(axes[0, 1], agreement)
+        fig.suptitle("What a block variable keeps: information about its environment, agreement with Kadanoff's majority rule", fontsize=11)
+        return save(fig, path)
+
+
+def plot_network_flow(flow: pd.DataFrame, fixed_points: pd.DataFrame, path):
+    """T_1 against T_0 (exact-energy thermometer) per model (rows) and weights (columns), the
+    sign and the continuous flow, the diagonal, T_c and the fixed points."""
+    with use_style():
+        if flow.empty:
+            fig, axes = new_figure(1, 1, figsize=(6, 4))
+            empty_panel(axes[0, 0], "no network flow in this study")
+            return save(fig, path)
+        models = list(dict.fromkeys(flow["model"]))
+        weights = [name for name in ("trained", "untrained", "far") if name in set(flow["weights"])]
+        fig, axes = new_figure(len(models), len(weights), figsize=(4.3 * len(weights), 4.0 * len(models) + 0.8))
+        limits = (0.0, 5.0)
+        for i, model in enumerate(models):
+            for j, name in enumerate(weights):
+                ax = axes[i, j]
+                ax.plot(limits, limits, color="0.6", linestyle="--", linewidth=1.0, label="T₁ = T₀")
+                mark_critical_temperature(ax)
+                mark_critical_temperature(ax, orientation="horizontal")
+                for variant, style in _VARIANT_STYLES.items():
+                    rows = flow[(flow["model"] == model) & (flow["weights"] == name) & (flow["variant"] == variant)]
+                    before = rows[rows["step"] == 0].set_index("temperature")["T_energy"]
+                    after = rows[rows["step"] == 1].set_index("temperature")
+                    T1 = np.clip(after["T_energy"].to_numpy(dtype=float), None, limits[1])
+                    ax.errorbar(before.to_numpy(dtype=float), T1, yerr=after["T_energy_err"].to_numpy(dtype=float),
+                                color=WEIGHTS_COLORS[name], linestyle=style, marker="o" if variant == "sign" else None,
+                                markersize=3, label=f"{variant} step", capsize=0)
+                    points = fixed_points[(fixed_points["model"] == model) & (fixed_points["weights"] == name)
+                                          & (fixed_points["variant"] == variant) & (fixed_points["thermometer"] == "energy")]
+                    for point in points.itertuples():
+                        filled = point.stability == "stable"
+                        ax.plot(point.T_fixed, point.T_fixed, "o", markersize=9, markerfacecolor=WEIGHTS_COLORS[name] if filled else "white",
+                                markeredgecolor="black", zorder=5)
+                        ax.annotate(f"{point.T_fixed:.2f} {point.stability}", (point.T_fixed, point.T_fixed), textcoords="offset points",
+                                    xytext=(6, -12 if variant == "sign" else 8), fontsize=7)
+                ax.set_xlim(*limits)
+                ax.set_ylim(*limits)
+                ax.set_aspect("equal", adjustable="box")
+                ax.set_title(f"{model}, {name} weights", fontsize=9)
+                ax.set_xlabel("T₀ of the input (J/k_B, exact-energy thermometer)")
+                ax.set_ylabel("T₁ after one encode → decode (J/k_B)")
+                if i == 0 and j == 0:
+                    ax.legend(fontsize=7, loc="upper left")
+        fig.suptitle("Network flow: one encode → decode step, T read from the exact energy of the L × L torus (Kaufman)\n"
+                     "filled circles: stable (attracting) fixed points; open: unstable (repelling, as T_c is for RG); T₁ = 0: a ground state; off-scale T₁ drawn at 5",
+                     fontsize=10)
+        return save(fig, path)
+
+
+def plot_verdict(verdict: pd.DataFrame, path):
+    """One row per map: T*, nu, agreement and information at T_c with errors and thresholds,
+    and the criteria passed."""
+    with use_style():
+        if verdict.empty:
+            fig, axes = new_figure(1, 1, figsize=(6, 4))
+            empty_panel(axes[0, 0], "no map in the verdict")
+            return save(fig, path)
+        verdict = verdict.fillna({"model": ""}).reset_index(drop=True)
+        labels = [_map_label(row) if row["map"] != "network flow only" else f"{row['model']} ({row['weights']}), flow only"
+                  for _, row in verdict.iterrows()]
+        fig, axes = new_figure(1, 5, figsize=(19, 0.42 * len(verdict) + 2.2), sharey=True)
+        y = np.arange(len(verdict))
+        colors = [WEIGHTS_COLORS.get(weights, "0.4") for weights in verdict["weights"]]
+        panels = [
+            ("T_star", "T_star_err", "fixed point T* (J/k_B)", (T_C * (1 - T_STAR_TOLERANCE), T_C * (1 + T_STAR_TOLERANCE)), T_C),
+            ("nu", "nu_err", "ν from the slope at T*", (1 - NU_TOLERANCE, 1 + NU_TOLERANCE), 1.0),
+            ("agreement_tc", "agreement_tc_err", "agreement with majority at T_c", None, None),
+            ("information_tc_bits", "information_tc_bits_err", "information bound at T_c (bits)", None, None),
+        ]
+        for ax, (value, error, label, band, exact) in zip(axes[0], panels):
+            if band:
+                ax.axvspan(*band, color="#009E73", alpha=0.15, linewidth=0, label="threshold")
+            if exact is not None:
+                ax.axvline(exact, color="0.3", linestyle=":", linewidth=1.0)
+            values = verdict[value].to_numpy(dtype=float)
+            errors = verdict[error].to_numpy(dtype=float)
+            for k in range(len(verdict)):
+                if math.isfinite(values[k]):
+                    ax.errorbar(values[k], y[k], xerr=errors[k] if math.isfinite(errors[k]) else None, fmt="o", color=colors[k], capsize=2)
+            ax.set_xlabel(label)
+            ax.grid(axis="x", alpha=0.3)
+        axes[0, 0].set_yticks(y, labels, fontsize=8)
+        axes[0, 0].set_ylim(len(verdict) - 0.4, -0.6)
+        summary = axes[0, 4]
+        summary.set_xlim(0, 1)
+        summary.set_xticks([])
+        criteria = ["fixed_point", "nu", "agreement", "information", "flow_direction"]
+        for k, (_, row) in enumerate(verdict.iterrows()):
+            marks = " ".join({"yes": "✓", "no": "✗"}.get(str(row[f"{name}_ok"]), "·") for name in criteria)
+            summary.text(0.02, y[k], f"{marks}   {row['criteria_passed']}/{row['criteria_measured']}", va="center", fontsize=9,
+                         family="DejaVu Sans Mono", color=colors[k])
+        summary.set_xlabel("T*  ν  agr  info  flow (✓ pass, ✗ fail, · n/a)")
+        fig.suptitle("RG verdict at L = " + str(int(verdict["L"].iloc[0])) + ": each map against the block-spin criteria "
+                     "(blue: exact maps, orange: trained, grey: untrained control, pink: trained far from T_c)", fontsize=10)
+        fig.supxlabel(textwrap.fill(conclusion(verdict), 250), fontsize=8, ha="center")
+        return save(fig, path)

@@ -1,0 +1,410 @@
+"""Learned coarse-grainings through the block-spin measurement: what a trained network does to a
+configuration, held against the majority rule and against the same network untrained.
+
+A trained autoencoder defines a coarse-graining map C from L x L configurations to
+(L/b) x (L/b) spins in two ways:
+
+* a ``conv`` model (:mod:`deeprenorm.ml.models`) has a code field on the block lattice itself:
+  ``"code_sign"`` takes its sign as the block spin (Broomberg & Rabinovich 2019 read its code
+  this way), ``"code"`` keeps the continuous value (only U_4, a ratio of moments, is free of the
+  code's arbitrary scale, so only the ``binder`` flow is measured for it);
+* a dense model has no block lattice: ``"reconstruction"`` is the majority rule applied to the
+  sign of its reconstruction, so that the network's output is read at the scale of a block spin
+  and compared, site by site, with the majority rule applied to its input.
+
+For each map, at every temperature of the dataset, on the held-out test split:
+
+* the *per-site agreement* with the majority-rule block spins of the same configuration, up to
+  one global sign per network (a code may learn either sign of the order parameter: the sign is
+  fixed once, from all samples, so that a per-configuration choice cannot inflate chance
+  agreement above 1/2);
+* the *flow* of :func:`.flow.phenomenological_renormalization` against the direct L/b ensemble:
+  T*, the slope and nu, exactly as the block-spin maps are measured in :mod:`.study`.
+
+Every number is measured for the trained network and for the *control* that differs from it only
+in training: the same architecture with the weights training started from
+(:func:`deeprenorm.ml.initial_weights`). The decimation map gives the baseline of the agreement
+(a block spin that keeps one site of b^2).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..data import SpinReader, open_dataset
+from ..ml import TEST, Autoencoder
+from ..seeding import stream, temperature_key
+from .blocking import decimation, majority, tie_breaking_rng
+from .flow import OBSERVABLES, phenomenological_renormalization
+from .information import block_environment, information_bound
+from .network_flow import ENSEMBLE_COLUMNS, FIXED_POINT_COLUMNS, ensemble_temperatures, flow_direction, flow_map_fixed_points, iterate_flow
+from .observables import magnetization, nearest_neighbour_correlation
+from .study import FLOW_COLUMNS, FLOW_CURVE_COLUMNS, _flow_row, default_window
+
+__all__ = [
+    "LEARNED_MAPS",
+    "AGREEMENT_COLUMNS",
+    "learned_coarse_variables",
+    "site_agreement",
+    "learned_rg_study",
+    "INFORMATION_COLUMNS",
+    "information_study",
+    "FLOW_VARIANTS",
+    "NETWORK_FLOW_COLUMNS",
+    "NETWORK_FIXED_POINT_COLUMNS",
+    "NETWORK_DIRECTION_COLUMNS",
+    "monotone_prefix",
+    "network_flow_study",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Map name -> what it is, per model kind (see the module docstring).
+LEARNED_MAPS = {
+    "code_sign": "sign of the conv code field, one block spin per b x b block",
+    "code": "continuous conv code field (U_4 matching only: its scale is arbitrary)",
+    "reconstruction": "majority rule applied to the sign of a dense model's reconstruction",
+}
+
+#: Columns of the agreement table: per (map, weights, temperature), the fraction of block sites
+#: where the map's block spin equals the majority rule's (``sign``: the global sign applied).
+AGREEMENT_COLUMNS = ["L", "b", "model", "map", "weights", "temperature", "agreement", "agreement_err", "sign", "n_samples"]
+
+_BATCH = 512
+
+
+@torch.no_grad()
+def learned_coarse_variables(model: Autoencoder, spins: np.ndarray, b: int, rng: np.random.Generator | None = None) -> dict[str, np.ndarray]:
+    """The learned coarse variables of int8 ``spins`` ``(n, L, L)``: ``{"code_sign", "code"}``
+    (float32 ``(n, L/b, L/b)``; the sign as +-1, 0 mapped to +1) for a conv model of block b,
+    ``{"reconstruction"}`` (int8 block spins) for a dense one, whose reconstruction's sign
+    (0 mapped to +1) is blocked by :func:`.blocking.majority` with ties from ``rng``."""
+    architecture = model.architecture
+    model.eval()
+    outputs = []
+    for begin in range(0, len(spins), _BATCH):
+        x = torch.from_numpy(np.asarray(spins[begin : begin + _BATCH], dtype=np.float32))
+        outputs.append((model.encode(x) if architecture["kind"] == "conv" else model(x)[0]).numpy())
+    values = np.concatenate(outputs) if outputs else np.empty((0,) + spins.shape[1:], dtype=np.float32)
+    if architecture["kind"] == "conv":
+        if architecture["block"] != b:
+            raise ValueError(f"the conv model has block {architecture['block']}, asked for b = {b}")
+        return {"code_sign": np.where(values >= 0, 1, -1).astype(np.int8), "code": values}
+    signs = np.where(values >= 0, 1, -1).astype(np.int8)
+    return {"reconstruction": majority(signs, b, rng)}
+
+
+def site_agreement(blocks: Sequence[np.ndarray], reference: Sequence[np.ndarray], *, n_blocks: int = 20) -> tuple[int, np.ndarray, np.ndarray]:
+    """Per-site agreement of block spins with reference block spins, one global sign.
+
+    ``blocks`` and ``reference``: per temperature, arrays ``(n, l, l)`` of +-1. Returns
+    ``(sign, agreement, error)``: the global sign (+1 or -1, whichever agrees on more sites over
+    all temperatures) and per temperature the fraction of sites where ``sign * blocks`` equals
+    ``reference`` with a blocked-jackknife error over ``n_blocks`` blocks of configurations.
+    """
+    if len(blocks) != len(reference):
+        raise ValueError(f"blocks has {len(blocks)} temperatures, reference {len(reference)}")
+    per_sample = []
+    for mine, theirs in zip(blocks, reference):
+        mine, theirs = np.asarray(mine), np.asarray(theirs)
+        if mine.shape != theirs.shape:
+            raise ValueError(f"block spins of shape {mine.shape} against reference of shape {theirs.shape}")
+        per_sample.append((np.sign(mine) == np.sign(theirs)).mean(axis=(1, 2)))
+    overall = np.concatenate(per_sample).mean() if per_sample else 1.0
+    sign = 1 if overall >= 0.5 else -1
+    agreement, errors = [], []
+    for fractions in per_sample:
+        fractions = fractions if sign == 1 else 1.0 - fractions
+        agreement.append(fractions.mean())
+        errors.append(_jackknife_mean_error(fractions, n_blocks))
+    return sign, np.array(agreement), np.array(errors)
+
+
+def _jackknife_mean_error(values: np.ndarray, n_blocks: int) -> float:
+    blocks = np.array_split(values, min(n_blocks, len(values)))
+    if len(blocks) < 2:
+        return math.nan
+    total, count = values.sum(), len(values)
+    means = np.array([(total - block.sum()) / (count - len(block)) for block in blocks])
+    return float(np.sqrt((len(blocks) - 1) * np.mean((means - means.mean()) ** 2)))
+
+
+def _test_samples(labels: np.ndarray) -> list[np.ndarray]:
+    index = [np.flatnonzero(row == TEST) for row in labels]
+    if len({len(samples) for samples in index}) != 1:
+        raise ValueError("the test split has different sizes at different temperatures: the flow needs one size")
+    return index
+
+
+def learned_rg_study(
+    networks: dict[str, Autoencoder],
+    dataset: str,
+    labels: np.ndarray,
+    direct_dataset: str,
+    b: int,
+    seed: int,
+    *,
+    model_name: str,
+    observables: Sequence[str] = ("binder", "abs_m"),
+    window: tuple[float, float] | None = None,
+    n_blocks: int = 20,
+    grid_spacing: float = 1 / 300,
+) -> dict[str, pd.DataFrame]:
+    """The flow and agreement tables of the learned maps of one model on the test split.
+
+    ``networks``: weights label -> model (``{"trained": ..., "untrained": ...}``), all of one
+    architecture; ``dataset``: the L x L dataset they were trained on, ``labels`` its split;
+    ``direct_dataset``: the L/b dataset, on the same temperature grid; ``seed``: the study's root
+    seed (the majority rule's tie breaks, :func:`.blocking.tie_breaking_rng`). ``observables``
+    and ``window`` as in :func:`.study.rg_study` (``code`` is matched by ``binder`` only).
+
+    Returns ``{"flow"}`` (:data:`.study.FLOW_COLUMNS` plus ``model`` and ``weights``; ``map`` is
+    a name of :data:`LEARNED_MAPS`), ``{"curves"}`` (:data:`.study.FLOW_CURVE_COLUMNS` plus
+    ``model``, ``weights``) and ``{"agreement"}`` (:data:`AGREEMENT_COLUMNS`; the decimation
+    baseline has ``model = "decimation"``, ``weights = "exact"``).
+    """
+    unknown = [name for name in observables if name not in OBSERVABLES or name == "nn"]
+    if unknown:
+        raise ValueError(f"observables must be among ('binder', 'abs_m'), got {list(observables)}")
+    with open_dataset(direct_dataset) as direct:
+        direct_T = direct["temperature"].values.astype(float)
+        direct_E = direct["energy"].values
+        direct_M = direct["magnetization"].values
+    test = _test_samples(np.asarray(labels))
+    # a jackknife block needs a sample: small test splits get fewer blocks
+    n_blocks = min(n_blocks, len(test[0]))
+    with open_dataset(dataset) as fine:
+        grid = fine["temperature"].values.astype(float)
+        energy = np.stack([fine["energy"].values[t, index] for t, index in enumerate(test)])
+    if not np.array_equal(grid, direct_T):
+        raise ValueError(f"{dataset} and {direct_dataset} have different temperature grids")
+    window = tuple(window) if window is not None else default_window(grid)
+
+    coarse = {}  # (weights, map) -> per temperature block variables
+    reference, decimated = [], []
+    with SpinReader(dataset) as reader:
+        L = reader.L
+        if L % b or (L // b) % 2:
+            raise ValueError(f"L = {L} and b = {b}: L/b must be an even integer")
+        L_direct = L // b
+        for t, temperature in enumerate(reader.temperatures):
+            spins = reader.read(t)[test[t]]
+            reference.append(majority(spins, b, tie_breaking_rng(seed, L, b, temperature)))
+            decimated.append(decimation(spins, b))
+            for weights, network in networks.items():
+                rng = np.random.default_rng(stream(seed, "learned_blocking", L, b, temperature_key(temperature)))
+                for name, values in learned_coarse_variables(network, spins, b, rng).items():
+                    coarse.setdefault((weights, name), []).append(values)
+
+    agreement = []
+
+    def agreement_rows(model, name, weights, blocks):
+        sign, fractions, errors = site_agreement(blocks, reference, n_blocks=n_blocks)
+        for temperature, value, error in zip(grid, fractions, errors):
+            agreement.append({"L": L, "b": b, "model": model, "map": name, "weights": weights, "temperature": temperature,
+                              "agreement": value, "agreement_err": error, "sign": sign, "n_samples": len(test[0])})
+        return sign
+
+    agreement_rows("decimation", "decimation", "exact", decimated)
+    flows, curves = [], []
+    for (weights, name), per_temperature in coarse.items():
+        sign = agreement_rows(model_name, name, weights, per_temperature)
+        per_temperature = np.stack(per_temperature)
+        m = per_temperature.reshape(per_temperature.shape[:2] + (-1,)).mean(axis=2, dtype=np.float64)
+        for observable in ("binder",) if name == "code" else observables:
+            flow = phenomenological_renormalization(
+                grid, sign * m, direct_T, direct_E, direct_M, L_direct, b,
+                coarse_energy=energy, observable=observable, window=window, n_blocks=n_blocks, grid_spacing=grid_spacing,
+            )
+            logger.info("%s (%s) L = %d -> %d, %s, %s: T* = %.4f(%.4f), nu = %.3f(%.3f) %s",
+                        model_name, weights, L, L_direct, name, observable, flow.T_star, flow.T_star_err, flow.nu, flow.nu_err, flow.note)
+            flows.append(_flow_row(L, b, name, observable, window, flow) | {"model": model_name, "weights": weights})
+            curves.append(flow.table.assign(L=L, L_coarse=L_direct, b=b, map=name, observable=observable, model=model_name, weights=weights))
+    return {
+        "flow": pd.DataFrame(flows, columns=["model", "weights", *FLOW_COLUMNS]),
+        "curves": pd.concat(curves, ignore_index=True)[["model", "weights", *FLOW_CURVE_COLUMNS]],
+        "agreement": pd.DataFrame(agreement, columns=AGREEMENT_COLUMNS),
+    }
+
+
+#: Columns of the information table (:func:`information_study`); ``bits``: the lower bound on
+#: I(block variable : environment) in bits, ``entropy_bits``: H of the block variable.
+INFORMATION_COLUMNS = ["L", "b", "map", "model", "weights", "temperature", "bits", "bits_err", "entropy_bits",
+                       "cross_entropy_bits", "n_train", "n_eval", "shell"]
+#: ``rank`` (1: the most bits at that temperature) follows these columns in the table.
+
+
+def information_study(
+    dataset: str,
+    labels: np.ndarray,
+    conv_networks: dict[str, dict[str, Autoencoder]],
+    block_factors: Sequence[int],
+    temperatures: Sequence[float],
+    seed: int,
+    *,
+    shell: int = 2,
+    n_bootstrap: int = 200,
+) -> pd.DataFrame:
+    """The information bound (:func:`.information.information_bound`) of every map that gives
+    one variable per block, on the test split of ``dataset`` at the simulated temperatures
+    nearest ``temperatures``: the majority rule and decimation for each b of ``block_factors``
+    (``model = ""``, ``weights = "exact"``), and the sign of the code of each conv model
+    (``conv_networks``: model name -> weights label -> model). The environment lies beyond a
+    buffer of width b around the block, ``shell`` sites wide; an (L, b) whose window b + 2 (b +
+    shell) exceeds L is skipped with a log line. Rows: :data:`INFORMATION_COLUMNS` and ``rank``."""
+    test = _test_samples(np.asarray(labels))
+    rows = []
+    with SpinReader(dataset) as reader:
+        L = reader.L
+        grid = np.asarray(reader.temperatures, dtype=float)
+        chosen = sorted({int(np.argmin(np.abs(grid - target))) for target in temperatures})
+        for t in chosen:
+            temperature = float(grid[t])
+            spins = reader.read(t)[test[t]]
+            variables = []
+            for b in block_factors:
+                if b + 2 * (b + shell) > L:
+                    logger.info("information: L = %d, b = %d skipped: the window %d exceeds L", L, b, b + 2 * (b + shell))
+                    continue
+                variables.append((b, "majority", "", "exact", majority(spins, b, tie_breaking_rng(seed, L, b, temperature))))
+                variables.append((b, "decimation", "", "exact", decimation(spins, b)))
+            for model, networks in conv_networks.items():
+                for weights, network in networks.items():
+                    b = network.architecture["block"]
+                    if b + 2 * (b + shell) > L:
+                        continue
+                    code = learned_coarse_variables(network, spins, b)["code_sign"].astype(np.int8)
+                    variables.append((b, "code_sign", model, weights, code))
+            for b, name, model, weights, blocks in variables:
+                h, environment, groups = block_environment(spins, blocks, b, shell=shell)
+                bound = information_bound(
+                    h, environment, groups, n_bootstrap=n_bootstrap,
+                    seed=stream(seed, "information", L, b, temperature_key(temperature)),
+                )
+                logger.info("information L = %d, b = %d, %s %s (%s), T = %.4f: %.4f(%.4f) bits of H = %.4f",
+                            L, b, name, model, weights, temperature, bound.bits, bound.bits_err, bound.entropy_bits)
+                rows.append({"L": L, "b": b, "map": name, "model": model, "weights": weights, "temperature": temperature,
+                             "bits": bound.bits, "bits_err": bound.bits_err, "entropy_bits": bound.entropy_bits,
+                             "cross_entropy_bits": bound.cross_entropy_bits, "n_train": bound.n_train, "n_eval": bound.n_eval,
+                             "shell": shell})
+    table = pd.DataFrame(rows, columns=INFORMATION_COLUMNS)
+    # the ranking of the maps: 1 keeps the most information, per temperature
+    table["rank"] = table.groupby("temperature")["bits"].rank(ascending=False, method="min").astype(int) if len(table) else []
+    return table
+
+
+#: Variant of the network flow -> what one step does to a configuration x.
+FLOW_VARIANTS = {
+    "sign": "x -> sign(decode(encode(x))): the reconstruction read as Ising spins",
+    "continuous": "x -> decode(encode(x)): the reconstruction fed back as it is",
+}
+_FLOW_KEYS = ["model", "weights", "variant"]
+#: Top of the thermometers' range (:func:`.network_flow.ensemble_temperatures`' default t_max).
+THERMOMETER_T_MAX = 50.0
+#: Columns of the network-flow table: per (weights, variant, starting temperature), one row per step.
+NETWORK_FLOW_COLUMNS = [*_FLOW_KEYS, "temperature", *ENSEMBLE_COLUMNS]
+#: Columns of the fixed points of the one-step maps T_n -> T_{n+1} (per thermometer).
+NETWORK_FIXED_POINT_COLUMNS = [*_FLOW_KEYS, "thermometer", *FIXED_POINT_COLUMNS]
+#: Columns of the flow directions (:func:`.network_flow.flow_direction` of the one-step map).
+NETWORK_DIRECTION_COLUMNS = [*_FLOW_KEYS, "thermometer", "fraction_towards", "fraction_away", "direction", "n_used"]
+
+
+def monotone_prefix(temperatures, curve) -> tuple[np.ndarray, np.ndarray]:
+    """The longest run of ``(temperatures, curve)`` from the lowest temperature on which the
+    curve is strictly decreasing: the part of a measured <|m|>(T) a thermometer can invert (deep
+    in the disordered phase <|m|> ~ 1/L flattens and its statistical noise can reverse it)."""
+    temperatures, curve = np.asarray(temperatures, dtype=float), np.asarray(curve, dtype=float)
+    steps = np.diff(curve) < 0
+    stop = len(curve) if steps.all() else int(np.argmin(steps)) + 1
+    return temperatures[:stop], curve[:stop]
+
+
+def _flow_step(network: Autoencoder, variant: str):
+    @torch.no_grad()
+    def step(x: np.ndarray) -> np.ndarray:
+        reconstruction = network(torch.from_numpy(np.asarray(x, dtype=np.float32)))[0].numpy().astype(np.float64)
+        return np.where(reconstruction >= 0, 1.0, -1.0) if variant == "sign" else reconstruction
+    return step
+
+
+def network_flow_study(
+    networks: dict[str, Autoencoder],
+    dataset: str,
+    labels: np.ndarray,
+    seed: int,
+    *,
+    model_name: str,
+    steps: int,
+    samples: int,
+    n_bootstrap: int = 100,
+) -> dict[str, pd.DataFrame]:
+    """The network flow of each of ``networks`` (weights label -> model of one architecture),
+    :data:`FLOW_VARIANTS` both, from the first ``samples`` test configurations of ``dataset`` at
+    every temperature, ``steps`` steps.
+
+    Each ensemble is read by the exact-energy thermometer and by the <|m|> thermometer of the
+    dataset's own <|m|>(T) (:func:`monotone_prefix` of it) with bootstrap errors
+    (:func:`.network_flow.ensemble_temperatures`, seeded by ``seeding.stream(seed,
+    "network_flow", L, temperature)``). The one-step map is read off steps 0 -> 1: the input's
+    reading T_0 (sorted) against T_1; its fixed points and their stability
+    (:func:`.network_flow.flow_map_fixed_points`) and its direction relative to T_c
+    (:func:`.network_flow.flow_direction`) per weights, variant and thermometer.
+
+    Returns ``{"flow", "fixed_points", "directions"}`` with :data:`NETWORK_FLOW_COLUMNS`,
+    :data:`NETWORK_FIXED_POINT_COLUMNS`, :data:`NETWORK_DIRECTION_COLUMNS`.
+    """
+    test = _test_samples(np.asarray(labels))
+    with open_dataset(dataset) as data:
+        grid = data["temperature"].values.astype(float)
+        abs_m_curve = monotone_prefix(grid, np.abs(data["magnetization"].values).mean(axis=1))
+    rows = []
+    with SpinReader(dataset) as reader:
+        L = reader.L
+        for t, temperature in enumerate(grid):
+            spins = reader.read(t)[test[t][:samples]]
+            for weights, network in networks.items():
+                network.eval()
+                for variant in FLOW_VARIANTS:
+                    ensembles = iterate_flow(_flow_step(network, variant), spins, steps)
+                    table = ensemble_temperatures(
+                        ensembles, abs_m_curve=abs_m_curve, n_bootstrap=n_bootstrap,
+                        seed=stream(seed, "network_flow", L, temperature_key(temperature)),
+                    )
+                    rows.append(table.assign(model=model_name, weights=weights, variant=variant, temperature=temperature))
+    flow = pd.concat(rows, ignore_index=True)[NETWORK_FLOW_COLUMNS]
+    fixed_points, directions = [], []
+    for (weights, variant), group in flow.groupby(["weights", "variant"], sort=False):
+        for thermometer in ("energy", "abs_m"):
+            before = group[group["step"] == 0].set_index("temperature")[f"T_{thermometer}"]
+            after = group[group["step"] == 1].set_index("temperature")[[f"T_{thermometer}", f"T_{thermometer}_err"]]
+            pairs = pd.DataFrame({"T_n": before, "T_next": after.iloc[:, 0], "T_next_err": after.iloc[:, 1]})
+            pairs = pairs[np.isfinite(pairs["T_n"])].sort_values("T_n").drop_duplicates("T_n")
+            # a reading off the hot end is hotter than the thermometer's top: there it locates a
+            # crossing of the diagonal (an unstable fixed point where T_1 jumps to infinity)
+            hot = np.isinf(pairs["T_next"])
+            pairs.loc[hot, "T_next"], pairs.loc[hot, "T_next_err"] = THERMOMETER_T_MAX, np.nan
+            keys = {"model": model_name, "weights": weights, "variant": variant, "thermometer": thermometer}
+            errors = pairs["T_next_err"].to_numpy()
+            points = flow_map_fixed_points(
+                pairs["T_n"].to_numpy(), pairs["T_next"].to_numpy(),
+                errors if np.isfinite(errors).all() and (errors > 0).all() else None,
+            )
+            pairs.loc[hot, "T_next"] = np.inf
+            fixed_points += [keys | row for row in points.to_dict("records")]
+            direction = flow_direction(pairs["T_n"].to_numpy(), pairs["T_next"].to_numpy())
+            directions.append(keys | direction._asdict() | {"direction": direction.word})
+            logger.info("network flow %s (%s, %s, %s thermometer): fixed points %s; %s (of %d: %.2f towards T_c, %.2f away)",
+                        model_name, weights, variant, thermometer,
+                        ", ".join(f"{row['T_fixed']:.3f} {row['stability']}" for row in points.to_dict("records")) or "none",
+                        direction.word, direction.n_used, direction.fraction_towards, direction.fraction_away)
+    return {
+        "flow": flow,
+        "fixed_points": pd.DataFrame(fixed_points, columns=NETWORK_FIXED_POINT_COLUMNS),
+        "directions": pd.DataFrame(directions, columns=NETWORK_DIRECTION_COLUMNS),
+    }

@@ -1,0 +1,252 @@
+"""The verdict of the RG comparison: every coarse-graining map held to the same block-spin criteria.
+
+One row per map at the study's network lattice size: the exact block-spin maps (majority rule for
+b = 2 and 3, decimation), each learned map of each trained network (the conv code, its sign, the
+majority-blocked reconstruction of a dense model) and, beside every learned map, the same
+architecture with the untrained weights it started from (the control). Each criterion is a
+number with an error and a threshold written in the table, so that the conclusion is read off
+numbers, not pictures:
+
+* ``fixed_point`` -- the flow's fixed point T* within :data:`T_STAR_TOLERANCE` of Onsager's T_c
+  (the tolerance the majority rule meets on the default study's lattices);
+* ``nu`` -- the exponent from the slope at T*, within :data:`NU_TOLERANCE` of the exact nu = 1;
+* ``agreement`` -- the per-site agreement with the majority-rule block spins at T_c at least the
+  decimation map's (a block spin that keeps one site of b^2 and knows nothing else);
+* ``information`` -- the lower bound on the information a block variable keeps about its
+  environment at T_c (RSMI) at least the decimation map's, within two combined errors;
+* ``flow_direction`` -- the network flow (encode -> decode iterated; the sign of the
+  reconstruction, for the continuous code the reconstruction itself) runs *away* from T_c on
+  both sides, as an RG flow does from its critical fixed point (Iso et al. 2018 found trained
+  networks flow towards it), read with the exact-energy thermometer.
+
+A criterion that cannot be measured for a map (no information bound for a dense model, no
+network flow for a block-spin rule, the baseline criteria for decimation itself) is empty,
+never counted as passed or failed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from ..exact import T_C
+
+__all__ = ["T_STAR_TOLERANCE", "NU_TOLERANCE", "CRITERIA", "VERDICT_COLUMNS", "verdict_table", "conclusion"]
+
+#: |T* - T_c| / T_c at most this for the ``fixed_point`` criterion.
+T_STAR_TOLERANCE = 0.02
+
+#: |nu - 1| at most this for the ``nu`` criterion.
+NU_TOLERANCE = 0.15
+
+#: Criterion -> its threshold, as written in the table.
+CRITERIA = {
+    "fixed_point": f"|T* - T_c| <= {100 * T_STAR_TOLERANCE:g} % of T_c",
+    "nu": f"|nu - 1| <= {NU_TOLERANCE:g}",
+    "agreement": "agreement with majority at T_c >= decimation's",
+    "information": "information bound at T_c >= decimation's - 2 combined errors",
+    "flow_direction": "network flow runs away from T_c (as RG does)",
+}
+
+VERDICT_COLUMNS = [
+    "map",
+    "model",
+    "weights",
+    "b",
+    "L",
+    "T_star",
+    "T_star_err",
+    "nu",
+    "nu_err",
+    "agreement_tc",
+    "agreement_tc_err",
+    "information_tc_bits",
+    "information_tc_bits_err",
+    "flow_fixed_points",
+    "flow_direction",
+    *(f"{name}_ok" for name in CRITERIA),
+    *(f"{name}_threshold" for name in CRITERIA),
+    "criteria_passed",
+    "criteria_measured",
+    "conclusion",
+]
+
+
+def _nearest(values: pd.Series, target: float):
+    return values.iloc[int(np.argmin(np.abs(values.to_numpy(dtype=float) - target)))]
+
+
+def _at_tc(frame: pd.DataFrame, value: str, error: str) -> tuple[float, float]:
+    if frame.empty:
+        return math.nan, math.nan
+    temperature = _nearest(frame["temperature"], T_C)
+    row = frame[frame["temperature"] == temperature].iloc[0]
+    return float(row[value]), float(row[error])
+
+
+def _flow_estimate(flow: pd.DataFrame) -> tuple[float, float, float, float]:
+    rows = flow[flow["observable"] == "binder"]
+    if rows.empty:
+        return (math.nan,) * 4
+    row = rows.iloc[0]
+    return tuple(float(row[key]) for key in ("T_star", "T_star_err", "nu", "nu_err"))
+
+
+def _network_flow(fixed_points: pd.DataFrame, directions: pd.DataFrame, model: str, weights: str, variant: str = "sign") -> tuple[str, str]:
+    """The fixed points and the direction of the ``variant`` flow with the energy thermometer."""
+    chosen = fixed_points[(fixed_points["model"] == model) & (fixed_points["weights"] == weights)
+                          & (fixed_points["variant"] == variant) & (fixed_points["thermometer"] == "energy")]
+    direction = directions[(directions["model"] == model) & (directions["weights"] == weights)
+                           & (directions["variant"] == variant) & (directions["thermometer"] == "energy")]
+    if direction.empty:
+        return "", ""
+    points = "; ".join(f"{row.T_fixed:.3f} ({row.stability})" for row in chosen.itertuples()) or "none"
+    return points, str(direction.iloc[0]["direction"])
+
+
+def _criteria(T_star, nu, agreement, agreement_baseline, information, information_err, information_baseline, direction):
+    """Per criterion True / False, or None where the map has no such measurement."""
+    def known(*values):
+        return all(isinstance(value, float) and math.isfinite(value) for value in values)
+
+    baseline_value, baseline_err = information_baseline
+    return {
+        "fixed_point": abs(T_star - T_C) <= T_STAR_TOLERANCE * T_C if known(T_star) else None,
+        "nu": abs(nu - 1.0) <= NU_TOLERANCE if known(nu) else None,
+        "agreement": agreement >= agreement_baseline if known(agreement, agreement_baseline) else None,
+        "information": (
+            information >= baseline_value - 2.0 * math.hypot(information_err, baseline_err)
+            if known(information, information_err, baseline_value, baseline_err) else None
+        ),
+        "flow_direction": (direction == "away from T_c") if direction and direction != "undetermined" else None,
+    }
+
+
+def verdict_table(
+    block_flow: pd.DataFrame,
+    learned_flow: pd.DataFrame,
+    agreement: pd.DataFrame,
+    information: pd.DataFrame,
+    fixed_points: pd.DataFrame,
+    directions: pd.DataFrame,
+    L: int,
+) -> pd.DataFrame:
+    """The verdict table (:data:`VERDICT_COLUMNS`) at lattice size ``L``.
+
+    ``block_flow``: the block-spin maps' flows (:data:`.study.FLOW_COLUMNS`); ``learned_flow``
+    and ``agreement``: :mod:`.learned`'s tables of every model; ``information``: the
+    information bounds (``map``, ``model``, ``weights``, ``b``, ``temperature``, ``bits``,
+    ``bits_err``); ``fixed_points`` and ``directions``: the network flow's (``model``,
+    ``weights``, ``variant``, ``thermometer`` and ``T_fixed``, ``slope``, ``stability`` /
+    ``fraction_towards``, ``direction``).
+    """
+    # an empty model name (the exact maps) reads back from CSV as NaN
+    information = information.fillna({"model": ""})
+    rows = []
+    decimation_agreement = {
+        int(b): _at_tc(group, "agreement", "agreement_err")[0]
+        for b, group in agreement[agreement["map"] == "decimation"].groupby("b")
+    }
+
+    def information_at_tc(map_name, model, weights, b):
+        chosen = information[(information["map"] == map_name) & (information["model"] == model)
+                             & (information["weights"] == weights) & (information["b"] == b)]
+        return _at_tc(chosen, "bits", "bits_err")
+
+    for (map_name, b), flow in block_flow[block_flow["L"] == L].groupby(["map", "b"], sort=False):
+        b = int(b)
+        baseline = information_at_tc("decimation", "", "exact", b)
+        if map_name == "majority":
+            agreement_tc = (1.0, 0.0)
+        else:
+            chosen = agreement[(agreement["map"] == "decimation") & (agreement["b"] == b)]
+            agreement_tc = _at_tc(chosen, "agreement", "agreement_err") if not chosen.empty else (math.nan, math.nan)
+        # decimation is the baseline of the agreement and information criteria, not held to them
+        baseline_agreement = decimation_agreement.get(b, math.nan) if map_name != "decimation" else math.nan
+        if map_name == "decimation":
+            baseline = (math.nan, math.nan)
+        rows.append(_row(map_name, "", "exact", b, L, _flow_estimate(flow), agreement_tc, baseline_agreement,
+                         information_at_tc(map_name, "", "exact", b), baseline, ("", "")))
+
+    for (model, weights, map_name), flow in learned_flow.groupby(["model", "weights", "map"], sort=False):
+        b = int(flow["b"].iloc[0])
+        chosen = agreement[(agreement["model"] == model) & (agreement["weights"] == weights) & (agreement["map"] == map_name)]
+        # The continuous code has no block spin of its own: its sign's agreement is the code's.
+        if chosen.empty and map_name == "code":
+            chosen = agreement[(agreement["model"] == model) & (agreement["weights"] == weights) & (agreement["map"] == "code_sign")]
+        information_map = "code_sign" if map_name in ("code", "code_sign") else map_name
+        # the continuous code is held to the flow that feeds the reconstruction back as it is
+        network = _network_flow(fixed_points, directions, model, weights, "continuous" if map_name == "code" else "sign")
+        rows.append(_row(map_name, model, weights, b, L, _flow_estimate(flow), _at_tc(chosen, "agreement", "agreement_err"),
+                         decimation_agreement.get(b, math.nan), information_at_tc(information_map, model, weights, b),
+                         information_at_tc("decimation", "", "exact", b), network))
+    # The far-from-T_c control has no learned-map row of its own: it enters through the flow.
+    for (model, weights), _ in directions[directions["weights"] == "far"].groupby(["model", "weights"]):
+        network = _network_flow(fixed_points, directions, model, weights)
+        rows.append(_row("network flow only", model, weights, math.nan, L, (math.nan,) * 4, (math.nan, math.nan), math.nan,
+                         (math.nan, math.nan), (math.nan, math.nan), network))
+    return pd.DataFrame(rows, columns=VERDICT_COLUMNS)
+
+
+def _row(map_name, model, weights, b, L, flow, agreement_tc, agreement_baseline, information_tc, information_baseline, network):
+    T_star, T_star_err, nu, nu_err = flow
+    criteria = _criteria(T_star, nu, agreement_tc[0], agreement_baseline, information_tc[0], information_tc[1], information_baseline, network[1])
+    measured = [name for name, passed in criteria.items() if passed is not None]
+    passed = [name for name in measured if criteria[name]]
+    row = {
+        "map": map_name,
+        "model": model,
+        "weights": weights,
+        "b": b,
+        "L": L,
+        "T_star": T_star,
+        "T_star_err": T_star_err,
+        "nu": nu,
+        "nu_err": nu_err,
+        "agreement_tc": agreement_tc[0],
+        "agreement_tc_err": agreement_tc[1],
+        "information_tc_bits": information_tc[0],
+        "information_tc_bits_err": information_tc[1],
+        "flow_fixed_points": network[0],
+        "flow_direction": network[1],
+        "criteria_passed": len(passed),
+        "criteria_measured": len(measured),
+    }
+    for name, threshold in CRITERIA.items():
+        row[f"{name}_ok"] = "" if criteria[name] is None else ("yes" if criteria[name] else "no")
+        row[f"{name}_threshold"] = threshold
+    failed = [name for name in measured if not criteria[name]]
+    label = f"{map_name} (b = {b:g})" if not model else f"{model} {map_name}, {weights} weights"
+    if not measured:
+        row["conclusion"] = f"{label}: nothing measured"
+    elif not failed:
+        row["conclusion"] = f"{label} behaves like block-spin RG on all {len(measured)} criteria measured"
+    else:
+        row["conclusion"] = f"{label} passes {len(passed)} of {len(measured)} criteria; fails {', '.join(failed)}"
+    return row
+
+
+def conclusion(verdict: pd.DataFrame) -> str:
+    """The verdict in words, from the table: which trained maps pass every criterion they were
+    measured on, and whether their untrained controls pass the same ones (then those criteria
+    say nothing about learning)."""
+    sentences = []
+    exact = verdict[verdict["weights"] == "exact"]
+    for row in exact.itertuples():
+        sentences.append(f"{row.map} (b = {row.b:g}): {row.criteria_passed}/{row.criteria_measured} criteria")
+    trained = verdict[verdict["weights"] == "trained"]
+    untrained = verdict[verdict["weights"] == "untrained"]
+    for row in trained.itertuples():
+        control = untrained[(untrained["model"] == row.model) & (untrained["map"] == row.map)]
+        text = f"{row.model} {row.map}: {row.criteria_passed}/{row.criteria_measured}"
+        if not control.empty:
+            text += f" (untrained: {control.iloc[0].criteria_passed}/{control.iloc[0].criteria_measured})"
+        sentences.append(text)
+    full = [f"{row.model} {row.map}" for row in trained.itertuples() if row.criteria_measured and row.criteria_passed == row.criteria_measured]
+    answer = (
+        "No trained network behaves like block-spin RG on every criterion measured."
+        if not full else f"Trained maps that pass every criterion measured: {', '.join(full)}."
+    )
+    return answer + " Criteria passed per map: " + "; ".join(sentences) + "."

@@ -1,0 +1,237 @@
+"""The block environment and the Barber-Agakov bound on I(H : E) (deeprenorm.rg.information).
+
+Statistical checks use fixed seeds, so they are deterministic; tolerances are 3 bootstrap
+errors where the bound is unbiased, and one-sided where it is biased low by construction.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from deeprenorm.ising import sample
+from deeprenorm.rg import decimation, majority, tie_breaking_rng
+from deeprenorm.rg.information import (
+    InformationBound,
+    block_environment,
+    environment_offsets,
+    information_bound,
+    rank_maps,
+)
+
+N_SIGMA = 3.0
+
+
+def random_spins(shape, seed=0) -> np.ndarray:
+    return (2 * np.random.default_rng(seed).integers(0, 2, size=shape) - 1).astype(np.int8)
+
+
+def binary_entropy(p) -> float:
+    return -(p * math.log2(p) + (1 - p) * math.log2(1 - p))
+
+
+def ring(L, b, block, buffer, shell) -> set[tuple[int, int]]:
+    """Sites of the torus at Chebyshev distance in (buffer, buffer + shell] from a block, by brute force."""
+    sites = set()
+    for x in range(L):
+        for y in range(L):
+            distance = 0
+            for coordinate, origin in ((x, block[0] * b), (y, block[1] * b)):
+                r = (coordinate - origin) % L
+                distance = max(distance, 0 if r < b else min(r - (b - 1), L - r))
+            if buffer < distance <= buffer + shell:
+                sites.add((x, y))
+    return sites
+
+
+@pytest.fixture(scope="module")
+def pairs():
+    """Random spins of 200 12 x 12 lattices, b = 2, buffer 2, shell 1, and the copy of the spin
+    3 rows above each block's top-left site (an environment site): h, environment, groups, copy."""
+    spins = random_spins((200, 12, 12), seed=1)
+    copy = np.roll(spins, 3, axis=1)[:, ::2, ::2]
+    independent = random_spins((200, 6, 6), seed=2)
+    h, environment, groups = block_environment(spins, independent, 2, buffer=2, shell=1)
+    h_copy, environment_copy, groups_copy = block_environment(spins, copy, 2, buffer=2, shell=1)
+    assert np.array_equal(environment, environment_copy) and np.array_equal(groups, groups_copy)
+    return h, environment, groups, h_copy
+
+
+# ---------------------------------------------------------------------------------------------
+# the environment
+
+
+@pytest.mark.parametrize("b, buffer, shell", [(1, 0, 1), (2, 2, 1), (2, 2, 2), (3, 1, 2), (4, 4, 3)])
+def test_environment_offsets_count_the_ring(b, buffer, shell):
+    rows, cols = environment_offsets(b, buffer, shell)
+    assert rows.size == cols.size == (b + 2 * (buffer + shell)) ** 2 - (b + 2 * buffer) ** 2
+    assert len(set(zip(rows.tolist(), cols.tolist()))) == rows.size
+
+
+def test_block_environment_shapes_and_order():
+    spins = random_spins((5, 12, 12))
+    variables = random_spins((5, 6, 6), seed=3)
+    h, environment, groups = block_environment(spins, variables, 2, buffer=2, shell=1)
+    assert h.dtype == environment.dtype == np.int8
+    assert h.shape == (5 * 36,) and environment.shape == (5 * 36, 28) and groups.shape == (5 * 36,)
+    assert np.array_equal(h, variables.reshape(-1))
+    assert np.array_equal(groups, np.repeat(np.arange(5), 36))
+    # the default buffer is b
+    assert block_environment(spins, variables, 2, shell=1)[1].shape == (5 * 36, 28)
+
+
+def test_block_environment_holds_exactly_the_ring_across_the_wrap():
+    L, b, buffer, shell = 12, 2, 2, 1
+    # configuration k has its only down spin at site k: the environment of a block in
+    # configuration k shows a -1 exactly when site k belongs to the block's ring
+    spins = np.ones((L * L, L, L), dtype=np.int8)
+    spins.reshape(L * L, L * L)[np.arange(L * L), np.arange(L * L)] = -1
+    variables = np.ones((L * L, L // b, L // b), dtype=np.int8)
+    environment = block_environment(spins, variables, b, buffer=buffer, shell=shell)[1]
+    environment = environment.reshape(L * L, L // b, L // b, -1)
+    for I in range(L // b):
+        for J in range(L // b):
+            down = environment[:, I, J, :] == -1  # (site, environment column)
+            assert np.all(down.sum(axis=0) == 1)  # each column is one site
+            found = {divmod(int(k), L) for k in np.flatnonzero(down.any(axis=1))}
+            assert found == ring(L, b, (I, J), buffer, shell)
+    block_00 = ring(L, b, (0, 0), buffer, shell)
+    assert len(block_00) == 28
+    assert {(9, 9), (9, 4), (4, 9), (4, 4), (9, 0), (0, 9)} <= block_00
+    assert not {(10, 10), (10, 0), (3, 3), (0, 0)} & block_00
+
+
+def test_block_environment_rejects_bad_input():
+    spins = random_spins((3, 12, 12))
+    with pytest.raises(ValueError, match="L = 12 is not divisible by the block size b = 5"):
+        block_environment(spins, random_spins((3, 2, 2)), 5)
+    with pytest.raises(ValueError, match="= 14 exceeds L = 12"):
+        block_environment(spins, random_spins((3, 6, 6)), 2, buffer=2, shell=4)
+    # a window of exactly L still meets no site twice
+    assert block_environment(spins, random_spins((3, 6, 6)), 2, buffer=3, shell=2)[1].shape == (108, 144 - 64)
+    with pytest.raises(ValueError, match=r"variables must have shape \(n, L/b, L/b\) = \(3, 6, 6\)"):
+        block_environment(spins, random_spins((3, 4, 4)), 2)
+    with pytest.raises(ValueError, match="variables must be"):
+        block_environment(spins, np.zeros((3, 6, 6)), 2)
+    with pytest.raises(ValueError, match="int8"):
+        block_environment(spins.astype(float), random_spins((3, 6, 6)), 2)
+    with pytest.raises(ValueError, match="shell must be an integer >= 1"):
+        block_environment(spins, random_spins((3, 6, 6)), 2, shell=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# the bound
+
+
+def test_bound_of_an_independent_variable_is_about_zero(pairs):
+    h, environment, groups, _ = pairs
+    bound = information_bound(h, environment, groups, seed=0)
+    assert isinstance(bound, InformationBound)
+    assert bound.n_train == bound.n_eval == 100
+    assert bound.bits == pytest.approx(bound.entropy_bits - bound.cross_entropy_bits)
+    # the fitted probe's noise costs ~ n_env / (2 N_train ln 2) = 0.006 bits, so the bound sits
+    # a few errors below 0; it must not lie above
+    assert abs(bound.bits) < 0.02
+    assert bound.bits < N_SIGMA * bound.bits_err
+    assert 0 < bound.bits_err < 0.01
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+def test_bound_of_a_copied_environment_spin_is_its_entropy(pairs, sign):
+    _, environment, groups, h = pairs
+    bound = information_bound(sign * h, environment, groups, seed=0)
+    assert bound.entropy_bits > 0.99
+    assert bound.bits > 0.95 * bound.entropy_bits
+    # the L2 penalty caps the probe's confidence: 1 - q ~ e^{-w}, l2 w = e^{-w}, ~0.008 bits
+    assert 0 < bound.entropy_bits - bound.bits < 0.01
+    tight = information_bound(sign * h, environment, groups, seed=0, l2=1e-6)
+    assert 0 < tight.entropy_bits - tight.bits < 1e-3
+
+
+@pytest.mark.parametrize("p", [0.05, 0.2])
+def test_bound_of_a_noisy_copy_is_one_minus_the_noise_entropy(pairs, p):
+    _, environment, groups, h = pairs
+    flips = np.where(np.random.default_rng(4).random(h.size) < p, -1, 1).astype(np.int8)
+    bound = information_bound(h * flips, environment, groups, seed=0)
+    assert abs(bound.bits - (1 - binary_entropy(p))) < N_SIGMA * bound.bits_err
+    assert bound.bits_err < 0.03
+
+
+def test_bound_is_reproducible(pairs):
+    h, environment, groups, h_copy = pairs
+    noisy = np.where(np.random.default_rng(5).random(h.size) < 0.1, -h_copy, h_copy)
+    first = information_bound(noisy, environment, groups, seed=7)
+    assert information_bound(noisy, environment, groups, seed=7) == first
+    assert information_bound(noisy, environment, groups, seed=np.random.SeedSequence(7)) == first
+    assert information_bound(noisy, environment, groups, seed=8) != first
+    # more bootstrap replicas leave the split, hence the bound, unchanged
+    assert information_bound(noisy, environment, groups, seed=7, n_bootstrap=50).bits == first.bits
+
+
+def test_pairs_are_split_and_resampled_by_configuration(pairs):
+    h, environment, groups, h_copy = pairs
+    noisy = np.where(np.random.default_rng(6).random(h.size) < 0.1, -h_copy, h_copy)
+    bound = information_bound(noisy, environment, groups, seed=3)
+    # other labels in the same order give the same split
+    assert information_bound(noisy, environment, 10 * groups + 3, seed=3) == bound
+    # each pair repeated three times within its configuration adds no information: the same
+    # bound and, because the bootstrap resamples configurations, the same error
+    order = np.argsort(np.tile(groups, 3), kind="stable")
+    repeated = information_bound(np.tile(noisy, 3)[order], np.tile(environment, (3, 1))[order], np.tile(groups, 3)[order], seed=3)
+    assert repeated.bits == pytest.approx(bound.bits, abs=1e-9)
+    assert repeated.bits_err == pytest.approx(bound.bits_err, rel=1e-6)
+
+
+def test_bound_of_a_constant_variable_is_zero(pairs):
+    _, environment, groups, _ = pairs
+    for value in (1, -1):
+        bound = information_bound(np.full(groups.size, value, dtype=np.int8), environment, groups, seed=0)
+        assert bound == InformationBound(0.0, 0.0, 0.0, 0.0, 100, 100)
+
+
+def test_train_fraction_sets_the_split(pairs):
+    h, environment, groups, h_copy = pairs
+    bound = information_bound(h_copy, environment, groups, seed=0, train_fraction=0.25)
+    assert (bound.n_train, bound.n_eval) == (50, 150)
+
+
+def test_information_bound_rejects_bad_input(pairs):
+    h, environment, groups, _ = pairs
+    calls = {
+        "h must be": dict(h=np.zeros(h.size)),
+        "environment must have shape": dict(environment=environment[:-1]),
+        "environment must be finite": dict(environment=np.full(environment.shape, np.nan)),
+        "groups must have shape": dict(groups=groups[:-1]),
+        "groups must be integer": dict(groups=groups.astype(float)),
+        "at least 2 configurations": dict(groups=np.zeros_like(groups)),
+        "train_fraction must be a number in": dict(train_fraction=1.0),
+        "n_bootstrap must be an integer >= 2": dict(n_bootstrap=1),
+        "l2 must be a finite number > 0": dict(l2=0.0),
+        "seed must be a non-negative integer": dict(seed=-1),
+    }
+    for message, change in calls.items():
+        arguments = dict(h=h, environment=environment, groups=groups, seed=0) | change
+        with pytest.raises(ValueError, match=message):
+            information_bound(**arguments)
+
+
+def test_rank_maps_orders_by_bits():
+    bounds = {
+        "decimation": InformationBound(0.4, 0.02, 1.0, 0.6, 10, 10),
+        "majority": InformationBound(0.5, 0.02, 1.0, 0.5, 10, 10),
+        "random": InformationBound(-0.01, 0.002, 1.0, 1.01, 10, 10),
+    }
+    assert rank_maps(bounds) == ["majority", "decimation", "random"]
+
+
+def test_majority_rule_keeps_more_information_than_decimation_at_tc():
+    # L = 16 at T_c: majority 0.54 +- 0.02 bits, decimation 0.45 +- 0.02 (3-5 errors apart over
+    # six seeds; the errors are correlated, as both maps see the same configurations)
+    L, T, b, seed = 16, 2.269, 2, 1
+    spins = sample(L, T, 300, "wolff", seed).spins
+    maps = {"majority": majority(spins, b, tie_breaking_rng(seed, L, b, T)), "decimation": decimation(spins, b)}
+    bounds = {name: information_bound(*block_environment(spins, variables, b), seed=seed) for name, variables in maps.items()}
+    assert rank_maps(bounds) == ["majority", "decimation"]
+    gap = bounds["majority"].bits - bounds["decimation"].bits
+    assert gap > 2 * math.hypot(bounds["majority"].bits_err, bounds["decimation"].bits_err)
+    assert 0.3 < bounds["decimation"].bits < bounds["majority"].bits < bounds["majority"].entropy_bits
