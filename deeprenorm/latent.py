@@ -54,7 +54,7 @@ import pandas as pd
 import xarray as xr
 from scipy.optimize import OptimizeWarning, curve_fit
 
-from .reweighting import MultiHistogram
+from .reweighting import solved_histogram
 from .stats import locate_peak
 from .thermo import (
     ESTIMATE_COLUMNS,
@@ -703,13 +703,13 @@ def latent_critical_temperatures(
         z2, m2 = z * z, magnetization * magnetization
         columns = np.stack([np.abs(z), z2, z2 * z2, np.abs(magnetization), m2, m2 * m2], axis=-1)
         grid = temperature_grid_between(T[inside].min(), T[inside].max(), grid_spacing)
-        full = MultiHistogram(T[inside], energy, magnetization, size)
+        full = solved_histogram(T[inside], energy, magnetization, size)
         blocks = min(n_blocks, n)
         edges = np.linspace(0, n, blocks + 1).astype(int)
         replicas = []
         for block in range(blocks):
             keep = np.r_[0 : edges[block], edges[block + 1] : n]
-            replica = MultiHistogram(T[inside], energy[:, keep], magnetization[:, keep], size, initial_log_z=full.log_z)
+            replica = solved_histogram(T[inside], energy[:, keep], magnetization[:, keep], size, initial_log_z=full.log_z)
             replicas.append(_curve_observables(replica.expectations(grid, columns[:, keep].reshape(-1, 6)), size, grid))
         per_size[size] = (grid, _curve_observables(full.expectations(grid, columns.reshape(-1, 6)), size, grid), replicas, blocks)
 

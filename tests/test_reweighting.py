@@ -14,7 +14,7 @@ from scipy.special import logsumexp
 from deeprenorm.data import simulation_to_xarray
 from deeprenorm.exact import T_C, finite_energy, finite_specific_heat
 from deeprenorm.ising import sample
-from deeprenorm.reweighting import MultiHistogram
+from deeprenorm.reweighting import MultiHistogram, solved_histogram
 from deeprenorm.thermo import ESTIMATE_COLUMNS, critical_temperature_estimates
 
 
@@ -93,3 +93,16 @@ def test_degenerate_inputs_give_nan_rows_with_notes(datasets):
     assert "edge" in edge.iloc[0]["note"] and math.isnan(edge.iloc[0]["T_c"])
     with pytest.raises(ValueError, match="window"):
         critical_temperature_estimates([datasets[8]], window=(2.5, 2.0))
+
+
+def test_solved_histogram_is_shared_and_equals_a_fresh_solution():
+    rng = np.random.default_rng(3)
+    temperatures = np.array([2.2, 2.3, 2.4])
+    energy = -1.5 + 0.05 * rng.standard_normal((3, 40)) + np.array([[-0.1], [0.0], [0.1]])
+    magnetization = rng.uniform(-1, 1, (3, 40))
+    first = solved_histogram(temperatures, energy, magnetization, 8)
+    assert solved_histogram(temperatures, energy.copy(), magnetization.copy(), 8) is first  # equal arrays, one solution
+    fresh = MultiHistogram(temperatures, energy, magnetization, 8)
+    np.testing.assert_array_equal(first.log_z, fresh.log_z)
+    assert solved_histogram(temperatures, energy[:, :30], magnetization[:, :30], 8) is not first
+    assert solved_histogram(temperatures, energy, magnetization, 16) is not first  # another L, another N

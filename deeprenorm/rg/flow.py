@@ -38,7 +38,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from ..reweighting import MultiHistogram
+from ..reweighting import MultiHistogram, solved_histogram
 from ..stats import locate_crossing
 from ..thermo import _jackknife_error, temperature_grid_between
 
@@ -350,16 +350,12 @@ def phenomenological_renormalization(
     def analysis(keep, keep_direct, initial=(None, None)):
         """Q_direct on the grid, Q_coarse and T' on table_T, the fixed point, and the two
         histograms' ln Z (the start of the replicas' solutions)."""
-        direct = MultiHistogram(
-            T_direct, energy[:, keep_direct], magnetization[:, keep_direct], L_direct, initial_log_z=initial[0]
-        )
+        direct = solved_histogram(T_direct, energy[:, keep_direct], magnetization[:, keep_direct], L_direct, initial_log_z=initial[0])
         curve = _reweighted(direct, grid, direct_columns[:, keep_direct], observable)
         log_z = [direct.log_z, None]
         if reweight_coarse:
             # only the energies enter the weights; the magnetisation argument is not read
-            fine = MultiHistogram(
-                T, coarse_energy[:, keep], np.zeros((T.size, keep.size)), b * L_direct, initial_log_z=initial[1]
-            )
+            fine = solved_histogram(T, coarse_energy[:, keep], np.zeros((T.size, keep.size)), b * L_direct, initial_log_z=initial[1])
             q_coarse = _reweighted(fine, table_T, coarse_columns[:, keep], observable)
             log_z[1] = fine.log_z
         else:

@@ -1,0 +1,38 @@
+"""Probes of what a trained autoencoder has learned, read off its weights and gradients.
+
+* :mod:`.fields` -- receptive fields (first-layer weights, Mehta & Schwab's products of weight
+  matrices, convolution kernels, gradient maps) and activation maximisation (Broomberg &
+  Rabinovich's neuron visualisation).
+
+Importing this package imports torch.
+"""
+
+from .fields import (
+    ACTIVATIONS,
+    ConvKernels,
+    Maximisation,
+    Saliency,
+    activation_maps,
+    activation_maximisation,
+    conv_kernels,
+    effective_receptive_field,
+    first_layer_fields,
+    layer_units,
+    product_fields,
+    saliency,
+)
+
+__all__ = [
+    "ACTIVATIONS",
+    "ConvKernels",
+    "Maximisation",
+    "Saliency",
+    "layer_units",
+    "first_layer_fields",
+    "product_fields",
+    "conv_kernels",
+    "saliency",
+    "effective_receptive_field",
+    "activation_maximisation",
+    "activation_maps",
+]

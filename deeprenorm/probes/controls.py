@@ -1,0 +1,250 @@
+"""Control ensembles without Ising physics, written as Ising datasets so that the same models train on them.
+
+Clusters in a network's activation or receptive-field maps are no evidence of renormalisation by
+themselves: the original study (Broomberg & Rabinovich, "Deep Renormalization", 2019) trained its
+models also on pure noise and on noisy 2D sine waves and found that the sine waves give
+"clusters" as well.  This module makes both controls:
+
+* :func:`noise_configurations` -- independent +-1 spins, probability 1/2 each: the Ising model at
+  infinite temperature, with no correlations at all.
+* :func:`sine_configurations` -- thresholded noisy plane waves ``sign(sin(2 pi (k_x x + k_y y) /
+  L + phase) + noise * N(0, 1))``: smooth, large domains at one length scale and orientation per
+  configuration, long-range ordered along the wave, with nothing of the Ising ensemble's
+  fluctuations at all scales.  The integer wave numbers make every wave periodic on the torus.
+* :func:`control_dataset` -- a per-L dataset file of either control in the project's NetCDF
+  schema (:mod:`deeprenorm.data`), which :func:`deeprenorm.data.open_dataset` and
+  :class:`deeprenorm.data.SpinReader` read like an Ising dataset, so that splitting, training,
+  encoding and the per-temperature analyses run on it unchanged.
+
+**Temperatures are labels.** The controls have no temperature.  A control dataset keeps the
+study's temperature grid as its ``temperature`` coordinate, each slot an independent draw of the
+same ensemble, so that everything indexed by temperature works; its attributes say so
+(``control``, ``temperature_meaning``), and any dependence on "temperature" that an analysis finds
+in it is noise or an artefact of the analysis.
+
+**Seeds.** A dataset of kind ``kind`` draws from ``deeprenorm.seeding.stream(seed, "analysis", L,
+CONTROL_STREAM_KEYS[kind])``, spawned into one child per temperature slot in increasing
+temperature order.  The keys lie above 10^9, above every ``temperature_key`` of a temperature
+below 1000, so they cannot coincide with an ``(L, temperature_key(T))`` key of another analysis
+stream.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+import tempfile
+from pathlib import Path
+
+import netCDF4
+import numpy as np
+
+from ..config import temperature_label
+from ..data import _atomic_path, write_dataset, write_simulation
+from ..ising.lattice import energy_magnetization
+from ..ising.sampler import SampleSet
+from ..seeding import stream
+
+__all__ = [
+    "CONTROL_KINDS",
+    "CONTROL_STREAM_KEYS",
+    "default_max_frequency",
+    "noise_configurations",
+    "sine_configurations",
+    "control_dataset",
+]
+
+#: The control ensembles :func:`control_dataset` writes.
+CONTROL_KINDS = ("noise", "sine")
+
+#: Last key of the ``"analysis"`` stream of each kind (module docstring). Appending a kind is
+#: safe; changing a key changes every dataset of that kind.
+CONTROL_STREAM_KEYS = {"noise": 1_000_000_001, "sine": 1_000_000_002}
+
+
+def _is_integer(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _check_integer(name: str, value, minimum: int) -> int:
+    if not (_is_integer(value) and value >= minimum):
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _check_generator(rng) -> None:
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+
+
+def default_max_frequency(L: int) -> int:
+    """``max(1, L // 8)``: the largest wave number per axis of :func:`sine_configurations` by
+    default.  The shortest wavelength, along a diagonal, is then ``L / (sqrt 2 L/8) ~ 5.7``
+    lattice spacings and the narrowest domain ~2.8 spacings, wider than a 2 x 2 block, and
+    the nearest-neighbour correlation stays near ``1 - 2 (|k_x| + |k_y|) / L >= 1/2``."""
+    return max(1, int(L) // 8)
+
+
+def noise_configurations(n: int, L: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` configurations of independent spins, +1 or -1 with probability 1/2 each.
+
+    Returns int8 of shape (n, L, L).  Raises ValueError unless ``n >= 1`` and ``L >= 2`` are
+    integers and ``rng`` is a ``numpy.random.Generator``.
+    """
+    n, L = _check_integer("n", n, 1), _check_integer("L", L, 2)
+    _check_generator(rng)
+    return (2 * rng.integers(0, 2, size=(n, L, L), dtype=np.int8) - 1).astype(np.int8)
+
+
+def sine_configurations(
+    n: int, L: int, rng: np.random.Generator, *, noise: float = 0.1, max_frequency: int | None = None
+) -> np.ndarray:
+    """``n`` thresholded noisy plane waves on the L x L torus, int8 +-1 of shape (n, L, L).
+
+    Configuration i is ``sign(sin(2 pi (k_x x + k_y y) / L + phase) + noise * eps)`` with ``x``
+    the column and ``y`` the row, ``eps`` independent standard normal per site, and a sign of
+    exactly 0 taken as +1.  Per configuration, independently:
+
+    * ``(k_x, k_y)`` uniform over the ``(2K + 1)^2 - 1`` integer pairs in ``[-K, K]^2`` other
+      than (0, 0), ``K = max_frequency`` (default :func:`default_max_frequency`): integers, so
+      the wave is periodic on the torus; both signs, so every orientation occurs;
+    * ``phase`` uniform in ``[0, 2 pi)``, which makes the ensemble symmetric under s -> -s and
+      translation invariant, so ``<m> = 0``.
+
+    ``noise`` is the noise standard deviation relative to the wave's amplitude.  The amplitude
+    itself is not drawn: ``sign(A (sin + noise eps)) = sign(sin + noise eps)`` for every A > 0,
+    so a random amplitude would change no configuration.
+
+    Raises ValueError for ``n < 1``, ``L < 2``, ``noise`` not finite and >= 0, ``max_frequency``
+    not an integer in [1, L // 2] (higher wave numbers alias to lower ones on the lattice), or
+    ``rng`` not a ``numpy.random.Generator``.
+    """
+    n, L = _check_integer("n", n, 1), _check_integer("L", L, 2)
+    _check_generator(rng)
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not (math.isfinite(noise) and noise >= 0):
+        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
+    K = default_max_frequency(L) if max_frequency is None else max_frequency
+    if not (_is_integer(K) and 1 <= K <= L // 2):
+        raise ValueError(f"max_frequency must be an integer in [1, L // 2 = {L // 2}], got {max_frequency!r}")
+    axis = np.arange(-K, K + 1)
+    pairs = np.stack(np.meshgrid(axis, axis, indexing="ij"), axis=-1).reshape(-1, 2)
+    pairs = pairs[np.any(pairs != 0, axis=1)]
+    k_x, k_y = pairs[rng.integers(pairs.shape[0], size=n)].T
+    phase = rng.uniform(0.0, 2 * np.pi, size=n)
+    y, x = np.indices((L, L))
+    argument = 2 * np.pi * (k_x[:, None, None] * x + k_y[:, None, None] * y) / L + phase[:, None, None]
+    field = np.sin(argument) + noise * rng.standard_normal((n, L, L))
+    return np.where(field >= 0, 1, -1).astype(np.int8)
+
+
+def _draw(kind: str, n: int, L: int, rng: np.random.Generator, noise: float, max_frequency: int | None) -> np.ndarray:
+    if kind == "noise":
+        return noise_configurations(n, L, rng)
+    return sine_configurations(n, L, rng, noise=noise, max_frequency=max_frequency)
+
+
+def _slot(kind: str, spins: np.ndarray, temperature: float, seed: int) -> SampleSet:
+    """One temperature slot as the :class:`SampleSet` of a chain of independent draws.
+
+    Draws are independent by construction: tau_int is exactly 1/2 (with no error) in units of
+    draws, which count as "sweeps" one apart; there was no thermalisation, no pilot and no
+    timing (NaN)."""
+    n, L = spins.shape[0], spins.shape[1]
+    totals = np.array([energy_magnetization(configuration) for configuration in spins], dtype=np.float64)
+    return SampleSet(
+        spins=spins,
+        energy=totals[:, 0] / L**2,
+        magnetization=totals[:, 1] / L**2,
+        L=L,
+        T=temperature,
+        algorithm=f"control:{kind}",
+        seed=seed,
+        chain=0,
+        tau_int_abs_m=0.5,
+        tau_int_abs_m_error=0.0,
+        tau_int_energy=0.5,
+        tau_int_energy_error=0.0,
+        sweeps_between_samples=1,
+        thermalization_sweeps=0,
+        pilot_sweeps=0,
+        cold_start=False,
+        tau_int_samples_abs_m=0.5,
+        tau_int_samples_energy=0.5,
+        seconds_per_sweep=math.nan,
+    )
+
+
+def control_dataset(
+    kind: str,
+    L: int,
+    n_samples: int,
+    temperatures,
+    seed: int,
+    path: str | os.PathLike,
+    *,
+    noise: float = 0.1,
+    max_frequency: int | None = None,
+    config: str = "",
+) -> None:
+    """Write a control dataset of ``kind`` in the schema of ``results/datasets/L{L}.nc``.
+
+    Parameters
+    ----------
+    kind
+        One of :data:`CONTROL_KINDS`: ``"noise"`` (:func:`noise_configurations`) or ``"sine"``
+        (:func:`sine_configurations` with ``noise`` and ``max_frequency``, which ``"noise"``
+        ignores).
+    L, n_samples
+        Lattice size (integer >= 2) and configurations per temperature slot (>= 1).
+    temperatures
+        The study's temperature grid, used as labels only (module docstring): finite, > 0 and
+        distinct at the 4 decimals of the file names.  The file lists them in increasing order.
+    seed
+        The study's root seed; the configurations come from the streams of the module
+        docstring, so the same arguments write the same spins, energies and magnetisations.
+    path
+        The dataset file (written atomically, like every writer of :mod:`deeprenorm.data`).
+    config
+        The YAML of the settings, stored as the ``config`` attribute like an Ising dataset's.
+
+    Every slot is a :class:`deeprenorm.ising.sampler.SampleSet` of independent draws (tau_int
+    1/2, one draw per "sweep", no timing) with its energy and magnetisation per spin computed
+    from the spins, written by :func:`deeprenorm.data.write_simulation` to a temporary folder and
+    stacked by :func:`deeprenorm.data.write_dataset`: the file has exactly the structure of an
+    Ising dataset and passes the same checks.  The global attributes add ``control`` (the kind),
+    ``temperature_meaning``, for ``"sine"`` also ``control_noise`` and
+    ``control_max_frequency``, and replace the title; ``algorithm`` is ``"control:<kind>"``.
+
+    Raises ValueError for an unknown ``kind``, invalid sizes, seed or temperatures, and as the
+    generators for ``noise`` and ``max_frequency``.
+    """
+    if kind not in CONTROL_KINDS:
+        raise ValueError(f"kind must be one of {CONTROL_KINDS}, got {kind!r}")
+    L, n_samples = _check_integer("L", L, 2), _check_integer("n_samples", n_samples, 1)
+    seed = _check_integer("seed", seed, 0)
+    temperatures = np.sort(np.asarray(temperatures, dtype=np.float64).ravel())
+    if temperatures.size == 0 or not np.all(np.isfinite(temperatures) & (temperatures > 0)):
+        raise ValueError(f"temperatures must be a non-empty list of finite numbers > 0, got {temperatures.tolist()}")
+    labels = [temperature_label(float(T)) for T in temperatures]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"temperatures must differ at the 4 decimals of the file names, got {labels}")
+    slot_streams = stream(seed, "analysis", L, CONTROL_STREAM_KEYS[kind]).spawn(temperatures.size)
+    path = Path(path)
+    attrs = {
+        "title": f"{kind} control configurations (no Ising physics), L = {L}",
+        "control": kind,
+        "temperature_meaning": "labels copied from the study's grid; every slot is an independent draw of the same ensemble",
+    }
+    if kind == "sine":
+        attrs["control_noise"] = float(noise)
+        attrs["control_max_frequency"] = int(default_max_frequency(L) if max_frequency is None else max_frequency)
+    with _atomic_path(path) as temporary, tempfile.TemporaryDirectory(prefix="deeprenorm-control-") as folder:
+        simulation_paths = []
+        for temperature, label, slot_stream in zip(temperatures, labels, slot_streams):
+            spins = _draw(kind, n_samples, L, np.random.default_rng(slot_stream), noise, max_frequency)
+            simulation_paths.append(Path(folder) / f"T{label}.nc")
+            write_simulation(_slot(kind, spins, float(temperature), seed), simulation_paths[-1], config)
+        write_dataset(simulation_paths, temporary, config=config, algorithm=f"control:{kind}")
+        with netCDF4.Dataset(temporary, "a") as dataset:
+            dataset.setncatts(attrs)
