@@ -15,6 +15,7 @@ include: "workflow/rules/thermodynamics.smk"
 include: "workflow/rules/autocorrelation.smk"
 include: "workflow/rules/autoencoder.smk"
 include: "workflow/rules/rg.smk"
+include: "workflow/rules/probes.smk"
 
 
 rule all:
@@ -37,3 +38,5 @@ rule all:
         "results/figures/block_spins.png",
         # the networks' part of the RG comparison, where some L has a b = 2 or conv flow pair
         (list(RG_NETWORK_TABLES.values()) + RG_NETWORK_FIGURES) if NETWORK_L else [],
+        # what the networks learned, measured
+        (["results/tables/locality.csv", *PROBE_FIGURES.values()]) if NETWORK_L else [],

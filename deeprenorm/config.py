@@ -43,6 +43,10 @@ __all__ = [
     "network_rg_plan",
     "rg_unblocked_message",
     "simulated_sizes",
+    "simulated_temperatures",
+    "RG_WINDOW_HALF_WIDTH",
+    "default_rg_window",
+    "dbn_lattice_size",
     "study_size_bytes",
     "check_study_fits",
     "validate_config",
@@ -262,6 +266,12 @@ def validate_config(config: dict, schema: dict | str | Path) -> dict:
         if window is not None and not window[0] < window[1]:
             problems.append(f"{key}: {window} is not [low, high] with low < high (allowed: low < high)")
     problems += _rg_window_problems(config["rg"]["window"], temperature_grid(temperatures))
+    dbn = config["probes"]["dbn"]
+    if dbn["lattice_size"] is not None and (dbn["lattice_size"] not in config["lattice_sizes"] or dbn["lattice_size"] % 2 ** dbn["layers"]):
+        problems.append(
+            f"probes.dbn.lattice_size: {dbn['lattice_size']} (allowed: one of lattice_sizes {config['lattice_sizes']} "
+            f"divisible by 2^layers = {2 ** dbn['layers']}, each layer 4 times narrower)"
+        )
     network_size = config["rg"]["networks"]["lattice_size"]
     if network_size is not None and network_size not in config["lattice_sizes"]:
         problems.append(f"rg.networks.lattice_size: {network_size} is not simulated (allowed: one of lattice_sizes {config['lattice_sizes']}, or null)")
@@ -489,6 +499,59 @@ def network_rg_plan(config: dict) -> NetworkRGPlan:
     return NetworkRGPlan(size, learned, flow_models, skipped, far_control)
 
 
+def dbn_lattice_size(config: dict) -> int | None:
+    """The L of the deep belief network of a validated config: ``probes.dbn.lattice_size``, or
+    (null) the largest L of ``lattice_sizes`` up to Mehta & Schwab's 40 divisible by 2^layers;
+    None where there is none."""
+    dbn = config["probes"]["dbn"]
+    if dbn["lattice_size"] is not None:
+        return dbn["lattice_size"]
+    usable = [L for L in config["lattice_sizes"] if L <= 40 and L % 2 ** dbn["layers"] == 0]
+    return max(usable) if usable else None
+
+
+#: Half-width in J/k_B of the default window of the flow around T_c.  At the fixed point
+#: T' - T* ~ b (T - T*), so the coarse temperatures that match inside a direct window of
+#: +-0.15 reach +-0.075 (b = 2) and +-0.05 (b = 3) from T*, where the flow is still linear and
+#: the reweighted table holds 15 or more rows 1/300 apart; the finite-size shift of T* (0.1-0.3 %
+#: of T_c for L = 16-32 at 500 samples) stays far inside.  A wider window would add temperatures
+#: that cost reweighting time and never enter the fixed point.
+RG_WINDOW_HALF_WIDTH = 0.15
+
+
+def default_rg_window(temperatures, half_width: float = RG_WINDOW_HALF_WIDTH) -> tuple[float, float]:
+    """The window of the flow when the config gives none (``rg.window: null``).
+
+    From the highest simulated temperature at or below ``T_c - half_width`` (the lowest one if
+    none is) to the lowest at or above ``T_c + half_width`` (the highest if none is): the
+    smallest span of the grid that covers ``T_c +- half_width``.  A grid that lies wholly on one
+    side of that interval gives the whole grid.  ValueError for fewer than 2 temperatures.
+    """
+    T = np.unique(np.asarray(temperatures, dtype=float))
+    if T.size < 2 or not np.all(np.isfinite(T)):
+        raise ValueError(f"temperatures must hold at least 2 finite values, got {T.tolist()}")
+    if not half_width > 0:
+        raise ValueError(f"half_width must be positive, got {half_width}")
+    below, above = T[T <= T_C - half_width], T[T >= T_C + half_width]
+    low = below.max() if below.size else T.min()
+    high = above.min() if above.size else T.max()
+    if low >= high:
+        low, high = T.min(), T.max()
+    return float(low), float(high)
+
+
+def simulated_temperatures(config: dict, L: int) -> list[float]:
+    """The temperatures simulated at size L of a validated config: the whole grid for an L of
+    ``lattice_sizes``; for a block lattice of the RG flow only (L/b not among them), the grid
+    temperatures inside the flow's window (``rg.window``, or :func:`default_rg_window`), the
+    only ones its direct ensemble is matched at."""
+    grid = temperature_grid(config["temperatures"])
+    if L in config["lattice_sizes"]:
+        return grid
+    low, high = config["rg"]["window"] or default_rg_window(grid)
+    return [T for T in grid if low <= T <= high]
+
+
 def simulated_sizes(config: dict) -> list[int]:
     """Every L the study simulates, sorted: ``lattice_sizes`` and the block lattices L/b of
     :func:`rg_pairs`, whose direct ensembles the flow is matched with (L = 16, 24, 32 with b = 2,
@@ -525,11 +588,12 @@ def study_size_bytes(config: dict) -> dict[int, int]:
     (:func:`simulated_sizes`: the block lattices of the RG flow included).
 
     Each sample is stored twice (its simulation file and the per-L dataset), uncompressed in the
-    worst case: ``2 * n_T * n_samples * (L^2 + 16)`` bytes per L.
+    worst case: ``2 * n_T * n_samples * (L^2 + 16)`` bytes per L, n_T its simulated temperatures.
     """
-    n_temperatures = len(temperature_grid(config["temperatures"]))
     n_samples = config["samples_per_temperature"]
-    return {L: 2 * n_temperatures * n_samples * (L * L + _SCALAR_BYTES_PER_SAMPLE) for L in simulated_sizes(config)}
+    return {
+        L: 2 * len(simulated_temperatures(config, L)) * n_samples * (L * L + _SCALAR_BYTES_PER_SAMPLE) for L in simulated_sizes(config)
+    }
 
 
 def _gigabytes(n_bytes: float) -> str:

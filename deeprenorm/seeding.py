@@ -11,7 +11,7 @@ import numpy as np
 __all__ = ["PURPOSES", "temperature_key", "stream"]
 
 # Appending to this tuple is safe; reordering it would change every stream of a purpose.
-PURPOSES = ("simulation", "training", "analysis", "split", "blocking", "learned_blocking", "information", "network_flow")
+PURPOSES = ("simulation", "training", "analysis", "split", "blocking", "learned_blocking", "information", "network_flow", "dbn")
 
 _TEMPERATURE_RESOLUTION = 10**6
 

@@ -34,6 +34,10 @@ network_flow              encode -> decode iterated, its thermometers (``deepren
 rg_information            the information bound of block variables (``deeprenorm.rg.information``)
 rg_verdict                the verdict table and the collected tables (``deeprenorm.rg.verdict``)
 rg_network_figures        ``deeprenorm.plots.rg_networks``
+probes                    receptive fields, activation maximisation, saliency, locality
+                          (``deeprenorm.probes``: ``fields``, ``locality``, ``study``)
+dbn                       the deep belief network (``deeprenorm.probes.dbn``, ``study``)
+probe_figures             ``deeprenorm.plots.probes`` and the locality table
 ========================  ===================================================================
 """
 
@@ -60,6 +64,9 @@ STAGE_VERSIONS = {
     "rg_information": 1,
     "rg_verdict": 1,
     "rg_network_figures": 1,
+    "probes": 1,
+    "dbn": 1,
+    "probe_figures": 1,
 }
 
 

@@ -188,6 +188,7 @@ def test_verdict_applies_every_written_threshold():
     assert decimation.nu_ok == "no" and decimation.agreement_ok == decimation.information_ok == ""  # the baseline
     trained = rows[("code_sign", "trained")]
     assert trained.criteria_passed == trained.criteria_measured == 5 and "all 5" in trained.conclusion
+    assert trained.locality_ok == "" and math.isnan(trained.locality_window_fraction)  # no locality table given
     assert trained.flow_fixed_points == "2.300 (stable)"
     untrained = rows[("code_sign", "untrained")]
     assert (untrained.fixed_point_ok, untrained.nu_ok, untrained.agreement_ok) == ("no", "no", "no")
@@ -204,3 +205,19 @@ def test_verdict_fails_a_learned_map_that_flows_towards_tc_or_keeps_less():
     assert trained["criteria_passed"] == 2 and "fails agreement, information, flow_direction" in trained["conclusion"]
     assert conclusion(verdict).startswith("No trained network")
     assert math.isnan(verdict[verdict["map"] == "network flow only"].iloc[0]["T_star"])
+
+
+def test_verdict_locality_criterion():
+    locality = pd.DataFrame([
+        {"model": "majority", "weights": "exact", "probe": "block", "window_fraction": 1.0},
+        {"model": "decimation", "weights": "exact", "probe": "block", "window_fraction": 1.0},
+        *({"model": "conv-b2-none", "weights": "trained", "probe": "receptive_field", "window_fraction": f} for f in (0.7, 0.8, 0.9)),
+        *({"model": "conv-b2-none", "weights": "untrained", "probe": "receptive_field", "window_fraction": f} for f in (0.1, 0.2, 0.3)),
+        {"model": "conv-b2-none", "weights": "trained", "probe": "activation_max", "window_fraction": 0.0},
+    ])
+    verdict = verdict_table(*_verdict_inputs(0.95, 0.45), L=24, locality=locality)
+    rows = {(row.map, row.weights): row for row in verdict.itertuples()}
+    assert rows[("majority", "exact")].locality_ok == "yes"
+    assert rows[("code_sign", "trained")].locality_window_fraction == pytest.approx(0.8)  # the receptive field's median
+    assert rows[("code_sign", "trained")].locality_ok == "yes" and rows[("code_sign", "untrained")].locality_ok == "no"
+    assert rows[("code_sign", "trained")].criteria_measured == 6

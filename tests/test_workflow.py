@@ -18,7 +18,7 @@ import pytest
 import xarray as xr
 import yaml
 
-from deeprenorm.config import load_schema, simulated_sizes, temperature_grid, validate_config
+from deeprenorm.config import load_schema, simulated_sizes, simulated_temperatures, temperature_grid, validate_config
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 SNAKEFILE = REPOSITORY / "Snakefile"
@@ -128,7 +128,9 @@ def test_dry_run_of_the_default_config(tmp_path):
     assert n_temperatures >= 40
     # L = 16, 24, 32 and the block lattices 8 and 12 of the RG flow
     assert simulated_sizes(default) == [8, 12, 16, 24, 32]
-    assert counts["simulate"] == 5 * n_temperatures
+    # the block lattices 8 and 12 are simulated inside the flow's window only
+    assert [len(simulated_temperatures(default, L)) for L in (8, 12)] == [18, 18]
+    assert counts["simulate"] == sum(len(simulated_temperatures(default, L)) for L in simulated_sizes(default)) == 3 * n_temperatures + 36
     assert counts["dataset"] == 5 and counts["autocorrelation"] == 3
     assert counts["split"] == 3 and counts["rg_flow"] == 1 and counts["rg_figures"] == 1
 

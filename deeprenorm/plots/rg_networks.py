@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..exact import T_C
-from ..rg.verdict import NU_TOLERANCE, T_STAR_TOLERANCE, conclusion
+from ..rg.verdict import LOCALITY_THRESHOLD, NU_TOLERANCE, T_STAR_TOLERANCE, conclusion
 from .style import empty_panel, mark_critical_temperature, new_figure, save, use_style
 
 __all__ = ["WEIGHTS_COLORS", "plot_information", "plot_network_flow", "plot_verdict"]
@@ -163,7 +163,7 @@ def plot_verdict(verdict: pd.DataFrame, path):
         verdict = verdict.fillna({"model": ""}).reset_index(drop=True)
         labels = [_map_label(row) if row["map"] != "network flow only" else f"{row['model']} ({row['weights']}), flow only"
                   for _, row in verdict.iterrows()]
-        fig, axes = new_figure(1, 5, figsize=(19, 0.42 * len(verdict) + 2.2), sharey=True)
+        fig, axes = new_figure(1, 6, figsize=(22, 0.42 * len(verdict) + 2.2), sharey=True)
         y = np.arange(len(verdict))
         colors = [WEIGHTS_COLORS.get(weights, "0.4") for weights in verdict["weights"]]
         panels = [
@@ -171,6 +171,7 @@ def plot_verdict(verdict: pd.DataFrame, path):
             ("nu", "nu_err", "ν from the slope at T*", (1 - NU_TOLERANCE, 1 + NU_TOLERANCE), 1.0),
             ("agreement_tc", "agreement_tc_err", "agreement with majority at T_c", None, None),
             ("information_tc_bits", "information_tc_bits_err", "information bound at T_c (bits)", None, None),
+            ("locality_window_fraction", None, "median fraction of |receptive field| in a b × b window", (LOCALITY_THRESHOLD, 1.0), None),
         ]
         for ax, (value, error, label, band, exact) in zip(axes[0], panels):
             if band:
@@ -178,7 +179,7 @@ def plot_verdict(verdict: pd.DataFrame, path):
             if exact is not None:
                 ax.axvline(exact, color="0.3", linestyle=":", linewidth=1.0)
             values = verdict[value].to_numpy(dtype=float)
-            errors = verdict[error].to_numpy(dtype=float)
+            errors = verdict[error].to_numpy(dtype=float) if error else np.full(len(verdict), np.nan)
             for k in range(len(verdict)):
                 if math.isfinite(values[k]):
                     ax.errorbar(values[k], y[k], xerr=errors[k] if math.isfinite(errors[k]) else None, fmt="o", color=colors[k], capsize=2)
@@ -186,15 +187,15 @@ def plot_verdict(verdict: pd.DataFrame, path):
             ax.grid(axis="x", alpha=0.3)
         axes[0, 0].set_yticks(y, labels, fontsize=8)
         axes[0, 0].set_ylim(len(verdict) - 0.4, -0.6)
-        summary = axes[0, 4]
+        summary = axes[0, 5]
         summary.set_xlim(0, 1)
         summary.set_xticks([])
-        criteria = ["fixed_point", "nu", "agreement", "information", "flow_direction"]
+        criteria = ["fixed_point", "nu", "agreement", "information", "flow_direction", "locality"]
         for k, (_, row) in enumerate(verdict.iterrows()):
             marks = " ".join({"yes": "✓", "no": "✗"}.get(str(row[f"{name}_ok"]), "·") for name in criteria)
             summary.text(0.02, y[k], f"{marks}   {row['criteria_passed']}/{row['criteria_measured']}", va="center", fontsize=9,
                          family="DejaVu Sans Mono", color=colors[k])
-        summary.set_xlabel("T*  ν  agr  info  flow (✓ pass, ✗ fail, · n/a)")
+        summary.set_xlabel("T*  ν  agr  info  flow  loc (✓ pass, ✗ fail, · n/a)")
         fig.suptitle("RG verdict at L = " + str(int(verdict["L"].iloc[0])) + ": each map against the block-spin criteria "
                      "(blue: exact maps, orange: trained, grey: untrained control, pink: trained far from T_c)", fontsize=10)
         fig.supxlabel(textwrap.fill(conclusion(verdict), 250), fontsize=8, ha="center")

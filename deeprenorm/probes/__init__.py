@@ -2,7 +2,12 @@
 
 * :mod:`.fields` -- receptive fields (first-layer weights, Mehta & Schwab's products of weight
   matrices, convolution kernels, gradient maps) and activation maximisation (Broomberg &
-  Rabinovich's neuron visualisation).
+  Rabinovich's neuron visualisation);
+* :mod:`.locality` -- how much a map looks like a block spin: spread on the torus, the best
+  b x b window, the original study's prototype score;
+* :mod:`.controls` -- noise and sine-wave control datasets;
+* :mod:`.dbn` -- Mehta & Schwab's deep belief network of stacked RBMs;
+* :mod:`.study` -- the workflow's probes stage.
 
 Importing this package imports torch.
 """

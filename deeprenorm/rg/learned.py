@@ -160,7 +160,7 @@ def learned_rg_study(
 
     ``networks``: weights label -> model (``{"trained": ..., "untrained": ...}``), all of one
     architecture; ``dataset``: the L x L dataset they were trained on, ``labels`` its split;
-    ``direct_dataset``: the L/b dataset, on the same temperature grid; ``seed``: the study's root
+    ``direct_dataset``: the L/b dataset, on the same temperature grid or a part of it; ``seed``: the study's root
     seed (the majority rule's tie breaks, :func:`.blocking.tie_breaking_rng`). ``observables``
     and ``window`` as in :func:`.study.rg_study` (``code`` is matched by ``binder`` only).
 
@@ -182,8 +182,8 @@ def learned_rg_study(
     with open_dataset(dataset) as fine:
         grid = fine["temperature"].values.astype(float)
         energy = np.stack([fine["energy"].values[t, index] for t, index in enumerate(test)])
-    if not np.array_equal(grid, direct_T):
-        raise ValueError(f"{dataset} and {direct_dataset} have different temperature grids")
+    if not np.isin(direct_T, grid).all():
+        raise ValueError(f"{direct_dataset} holds temperatures that {dataset} does not: the direct grid must be a part of the blocked one")
     window = tuple(window) if window is not None else default_window(grid)
 
     coarse = {}  # (weights, map) -> per temperature block variables

@@ -34,6 +34,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..config import RG_WINDOW_HALF_WIDTH as WINDOW_HALF_WIDTH
+from ..config import default_rg_window as default_window
 from ..data import SpinReader, open_dataset
 from ..exact import T_C
 from .blocking import MAPS, majority, tie_breaking_rng
@@ -58,13 +60,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Half-width in J/k_B of the default window of the flow around T_c.  At the fixed point
-#: T' - T* ~ b (T - T*), so the coarse temperatures that match inside a direct window of
-#: +-0.15 reach +-0.075 (b = 2) and +-0.05 (b = 3) from T*, where the flow is still linear and
-#: the reweighted table holds 15 or more rows 1/300 apart; the finite-size shift of T* (0.1-0.3 %
-#: of T_c for L = 16-32 at 500 samples) stays far inside.  A wider window would add temperatures
-#: that cost reweighting time and never enter the fixed point.
-WINDOW_HALF_WIDTH = 0.15
 
 #: Temperatures (J/k_B) of the repeated blocking: the simulated ones nearest these, two on
 #: each side of T_c and T_c itself.
@@ -120,27 +115,6 @@ BLOCK_SPIN_COLUMNS = [
     "direct_err",
     "pull",
 ]
-
-
-def default_window(temperatures, half_width: float = WINDOW_HALF_WIDTH) -> tuple[float, float]:
-    """The window of the flow when the config gives none (``rg.window: null``).
-
-    From the highest simulated temperature at or below ``T_c - half_width`` (the lowest one if
-    none is) to the lowest at or above ``T_c + half_width`` (the highest if none is): the
-    smallest span of the grid that covers ``T_c +- half_width``.  A grid that lies wholly on one
-    side of that interval gives the whole grid.  ValueError for fewer than 2 temperatures.
-    """
-    T = np.unique(np.asarray(temperatures, dtype=float))
-    if T.size < 2 or not np.all(np.isfinite(T)):
-        raise ValueError(f"temperatures must hold at least 2 finite values, got {T.tolist()}")
-    if not half_width > 0:
-        raise ValueError(f"half_width must be positive, got {half_width}")
-    below, above = T[T <= T_C - half_width], T[T >= T_C + half_width]
-    low = below.max() if below.size else T.min()
-    high = above.min() if above.size else T.max()
-    if low >= high:
-        low, high = T.min(), T.max()
-    return float(low), float(high)
 
 
 def nearest_temperature_indices(temperatures, targets) -> list[int]:
@@ -297,15 +271,27 @@ def rg_study(
                 "energy": dataset["energy"].values,
                 "magnetization": dataset["magnetization"].values,
             }
-    grid = next(iter(scalars.values()))["temperature"]
-    differing = sorted(L for L, values in scalars.items() if not np.array_equal(values["temperature"], grid))
-    if differing:
-        raise ValueError(f"the datasets of L = {differing} have other temperatures than the rest: one grid is needed")
+    # the blocked sizes share one grid; a block lattice that is only a direct ensemble may hold
+    # a part of it (the workflow simulates those at the flow's window only)
+    blocked_sizes = sorted({L for L, _ in pairs} | {max(datasets)})
+    grid = scalars[blocked_sizes[0]]["temperature"]
+    differing = sorted(L for L in blocked_sizes if not np.array_equal(scalars[L]["temperature"], grid))
+    outside = sorted(L for L, values in scalars.items() if not np.isin(values["temperature"], grid).all())
+    if differing or outside:
+        raise ValueError(
+            f"the datasets of L = {differing or outside} have other temperatures than the rest: the blocked sizes "
+            "need one grid, the direct ones a part of it"
+        )
     window = tuple(window) if window is not None else default_window(grid)
     critical = nearest_temperature_indices(grid, [T_C])[0]
 
-    def direct_summary(L, index):
+    def direct_summary(L, temperature):
+        """The direct ensemble of L at ``temperature``, or None where L was not simulated there."""
         values = scalars[L]
+        matches = np.flatnonzero(values["temperature"] == temperature)
+        if not matches.size:
+            return None
+        index = matches[0]
         return ensemble_summary(
             {"m": values["magnetization"][index], "nn": -0.5 * values["energy"][index]}, n_blocks=n_blocks
         )
@@ -340,7 +326,7 @@ def rg_study(
             at_critical = {key: values[critical] for key, values in samples.items()}
             block_spins += _comparison_rows(
                 "comparison", L, b, 1, L // b, name, grid[critical],
-                _summary(at_critical, n_blocks), direct_summary(L // b, critical),
+                _summary(at_critical, n_blocks), direct_summary(L // b, grid[critical]),
             )
 
     largest = max(datasets)
@@ -349,7 +335,7 @@ def rg_study(
             levels = repeated_blocking(reader.read(index), largest, grid[index], seed)
             for level, samples in enumerate(levels):
                 size = largest // 2**level
-                direct = direct_summary(size, index) if level and size in scalars else None
+                direct = direct_summary(size, grid[index]) if level and size in scalars else None
                 block_spins += _comparison_rows(
                     "repeated", largest, 2**level, level, size, "majority", grid[index], _summary(samples, n_blocks), direct
                 )

@@ -17,7 +17,11 @@ numbers, not pictures:
 * ``flow_direction`` -- the network flow (encode -> decode iterated; the sign of the
   reconstruction, for the continuous code the reconstruction itself) runs *away* from T_c on
   both sides, as an RG flow does from its critical fixed point (Iso et al. 2018 found trained
-  networks flow towards it), read with the exact-energy thermometer.
+  networks flow towards it), read with the exact-energy thermometer;
+* ``locality`` -- the receptive field of the map's block variable (a network's product of
+  weight matrices to the code, or a conv code site's effective receptive field; the exact
+  block itself for the block-spin rules) holds at least :data:`LOCALITY_THRESHOLD` of its weight
+  in one b x b window (median over units; :mod:`deeprenorm.probes.locality`).
 
 A criterion that cannot be measured for a map (no information bound for a dense model, no
 network flow for a block-spin rule, the baseline criteria for decimation itself) is empty,
@@ -33,13 +37,17 @@ import pandas as pd
 
 from ..exact import T_C
 
-__all__ = ["T_STAR_TOLERANCE", "NU_TOLERANCE", "CRITERIA", "VERDICT_COLUMNS", "verdict_table", "conclusion"]
+__all__ = ["T_STAR_TOLERANCE", "NU_TOLERANCE", "LOCALITY_THRESHOLD", "CRITERIA", "VERDICT_COLUMNS", "verdict_table", "conclusion"]
 
 #: |T* - T_c| / T_c at most this for the ``fixed_point`` criterion.
 T_STAR_TOLERANCE = 0.02
 
 #: |nu - 1| at most this for the ``nu`` criterion.
 NU_TOLERANCE = 0.15
+
+#: Median fraction of |receptive field| in the best b x b window for the ``locality`` criterion
+#: (the majority rule's block: 1; a field spread uniformly over the lattice: b^2 / L^2).
+LOCALITY_THRESHOLD = 0.5
 
 #: Criterion -> its threshold, as written in the table.
 CRITERIA = {
@@ -48,6 +56,7 @@ CRITERIA = {
     "agreement": "agreement with majority at T_c >= decimation's",
     "information": "information bound at T_c >= decimation's - 2 combined errors",
     "flow_direction": "network flow runs away from T_c (as RG does)",
+    "locality": f"median fraction of |receptive field| in the best b x b window >= {LOCALITY_THRESHOLD:g}",
 }
 
 VERDICT_COLUMNS = [
@@ -66,6 +75,7 @@ VERDICT_COLUMNS = [
     "information_tc_bits_err",
     "flow_fixed_points",
     "flow_direction",
+    "locality_window_fraction",
     *(f"{name}_ok" for name in CRITERIA),
     *(f"{name}_threshold" for name in CRITERIA),
     "criteria_passed",
@@ -106,7 +116,7 @@ def _network_flow(fixed_points: pd.DataFrame, directions: pd.DataFrame, model: s
     return points, str(direction.iloc[0]["direction"])
 
 
-def _criteria(T_star, nu, agreement, agreement_baseline, information, information_err, information_baseline, direction):
+def _criteria(T_star, nu, agreement, agreement_baseline, information, information_err, information_baseline, direction, locality):
     """Per criterion True / False, or None where the map has no such measurement."""
     def known(*values):
         return all(isinstance(value, float) and math.isfinite(value) for value in values)
@@ -121,6 +131,7 @@ def _criteria(T_star, nu, agreement, agreement_baseline, information, informatio
             if known(information, information_err, baseline_value, baseline_err) else None
         ),
         "flow_direction": (direction == "away from T_c") if direction and direction != "undetermined" else None,
+        "locality": locality >= LOCALITY_THRESHOLD if known(locality) else None,
     }
 
 
@@ -132,8 +143,13 @@ def verdict_table(
     fixed_points: pd.DataFrame,
     directions: pd.DataFrame,
     L: int,
+    locality: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The verdict table (:data:`VERDICT_COLUMNS`) at lattice size ``L``.
+
+    ``locality``: the probes' locality table (``model``, ``weights``, ``probe``,
+    ``window_fraction``; the exact block spins as ``weights = "exact"``), or None: the
+    ``locality`` criterion is then not measured.
 
     ``block_flow``: the block-spin maps' flows (:data:`.study.FLOW_COLUMNS`); ``learned_flow``
     and ``agreement``: :mod:`.learned`'s tables of every model; ``information``: the
@@ -144,6 +160,12 @@ def verdict_table(
     """
     # an empty model name (the exact maps) reads back from CSV as NaN
     information = information.fillna({"model": ""})
+
+    def locality_of(model, weights):
+        if locality is None:
+            return math.nan
+        chosen = locality[(locality["model"] == model) & (locality["weights"] == weights) & (locality["probe"] == ("block" if weights == "exact" else "receptive_field"))]
+        return float(chosen["window_fraction"].median()) if len(chosen) else math.nan
     rows = []
     decimation_agreement = {
         int(b): _at_tc(group, "agreement", "agreement_err")[0]
@@ -168,7 +190,7 @@ def verdict_table(
         if map_name == "decimation":
             baseline = (math.nan, math.nan)
         rows.append(_row(map_name, "", "exact", b, L, _flow_estimate(flow), agreement_tc, baseline_agreement,
-                         information_at_tc(map_name, "", "exact", b), baseline, ("", "")))
+                         information_at_tc(map_name, "", "exact", b), baseline, ("", ""), locality_of(map_name, "exact")))
 
     for (model, weights, map_name), flow in learned_flow.groupby(["model", "weights", "map"], sort=False):
         b = int(flow["b"].iloc[0])
@@ -181,18 +203,18 @@ def verdict_table(
         network = _network_flow(fixed_points, directions, model, weights, "continuous" if map_name == "code" else "sign")
         rows.append(_row(map_name, model, weights, b, L, _flow_estimate(flow), _at_tc(chosen, "agreement", "agreement_err"),
                          decimation_agreement.get(b, math.nan), information_at_tc(information_map, model, weights, b),
-                         information_at_tc("decimation", "", "exact", b), network))
+                         information_at_tc("decimation", "", "exact", b), network, locality_of(model, weights)))
     # The far-from-T_c control has no learned-map row of its own: it enters through the flow.
     for (model, weights), _ in directions[directions["weights"] == "far"].groupby(["model", "weights"]):
         network = _network_flow(fixed_points, directions, model, weights)
         rows.append(_row("network flow only", model, weights, math.nan, L, (math.nan,) * 4, (math.nan, math.nan), math.nan,
-                         (math.nan, math.nan), (math.nan, math.nan), network))
+                         (math.nan, math.nan), (math.nan, math.nan), network, math.nan))
     return pd.DataFrame(rows, columns=VERDICT_COLUMNS)
 
 
-def _row(map_name, model, weights, b, L, flow, agreement_tc, agreement_baseline, information_tc, information_baseline, network):
+def _row(map_name, model, weights, b, L, flow, agreement_tc, agreement_baseline, information_tc, information_baseline, network, locality):
     T_star, T_star_err, nu, nu_err = flow
-    criteria = _criteria(T_star, nu, agreement_tc[0], agreement_baseline, information_tc[0], information_tc[1], information_baseline, network[1])
+    criteria = _criteria(T_star, nu, agreement_tc[0], agreement_baseline, information_tc[0], information_tc[1], information_baseline, network[1], locality)
     measured = [name for name, passed in criteria.items() if passed is not None]
     passed = [name for name in measured if criteria[name]]
     row = {
@@ -211,6 +233,7 @@ def _row(map_name, model, weights, b, L, flow, agreement_tc, agreement_baseline,
         "information_tc_bits_err": information_tc[1],
         "flow_fixed_points": network[0],
         "flow_direction": network[1],
+        "locality_window_fraction": locality,
         "criteria_passed": len(passed),
         "criteria_measured": len(measured),
     }

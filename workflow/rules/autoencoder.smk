@@ -87,6 +87,8 @@ rule train:
         "logs/train/L{L}/{model}/seed{seed}.log",
     benchmark:
         "results/benchmarks/train/L{L}/{model}/seed{seed}.tsv"
+    # on the path to the latent analysis, the study's longest chain: ahead of jobs that can wait
+    priority: 10
     threads: AUTOENCODER["threads"]
     resources:
         mem_mb=training_mem_mb,
@@ -116,6 +118,8 @@ rule encode:
         "logs/encode/L{L}/{model}/seed{seed}.log",
     benchmark:
         "results/benchmarks/encode/L{L}/{model}/seed{seed}.tsv"
+    # on the path to the latent analysis, the study's longest chain: ahead of jobs that can wait
+    priority: 10
     threads: AUTOENCODER["threads"]
     resources:
         mem_mb=lambda wildcards: BASE_MEM_MB + 600 + int(3 * spin_mb(wildcards.L)) + int(8 * spin_mb(wildcards.L, len(TEMPERATURES))),
@@ -151,6 +155,7 @@ rule latent_analysis:
         "logs/latent_analysis.log",
     benchmark:
         "results/benchmarks/latent_analysis.tsv"
+    priority: 10
     threads: 1
     resources:
         mem_mb=BASE_MEM_MB + 600 + int(3 * 16 * len(ALL_ENCODINGS) * len(TEMPERATURES) * N_SAMPLES / 1e6),

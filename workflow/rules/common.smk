@@ -12,6 +12,7 @@ from deeprenorm.config import (
     load_config_file,
     rg_pairs,
     simulated_sizes,
+    simulated_temperatures,
     temperature_grid,
     temperature_label,
     validate_config,
@@ -37,10 +38,11 @@ def _load_study_config():
 
 
 def _existing_study_bytes(validated):
-    labels = [temperature_label(t) for t in temperature_grid(validated["temperatures"])]
     sizes = simulated_sizes(validated)
     paths = [Path(f"results/datasets/L{L}.nc") for L in sizes]
-    paths += [Path(f"results/simulations/L{L}/T{T}.nc") for L in sizes for T in labels]
+    paths += [
+        Path(f"results/simulations/L{L}/T{temperature_label(T)}.nc") for L in sizes for T in simulated_temperatures(validated, L)
+    ]
     return sum(path.stat().st_size for path in paths if path.is_file())
 
 
@@ -77,7 +79,8 @@ wildcard_constraints:
 
 
 def simulation_paths(wildcards):
-    return expand("results/simulations/L{L}/T{T}.nc", L=wildcards.L, T=TEMPERATURE_LABELS)
+    labels = [temperature_label(T) for T in simulated_temperatures(config, int(wildcards.L))]
+    return expand("results/simulations/L{L}/T{T}.nc", L=wildcards.L, T=labels)
 
 
 def simulation_provenance(wildcards):

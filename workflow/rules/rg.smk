@@ -252,6 +252,7 @@ rule rg_verdict:
         information="results/tables/rg_information.csv",
         learned=expand("results/rg/learned/L{L}/{model}/{table}.csv", L=NETWORK_L, model=list(NETWORK_RG.learned), table=["flow", "curves", "agreement"]),
         network_flow=expand("results/rg/network_flow/L{L}/{model}/{table}.csv", L=NETWORK_L, model=NETWORK_RG.flow_models, table=["flow", "fixed_points", "directions"]),
+        locality="results/tables/locality.csv",
     output:
         **RG_NETWORK_TABLES,
     log:
@@ -262,7 +263,7 @@ rule rg_verdict:
         runtime=10,
     params:
         network_lattice_size=NETWORK_L,
-        stage_versions=stage_versions("rg_verdict"),
+        stage_versions=stage_versions("rg_verdict", "probe_figures"),
     message:
         "RG verdict: every map against the block-spin criteria"
     script:

@@ -19,7 +19,7 @@ learned = {name: collected(inputs.learned, name) for name in ("flow", "curves", 
 network = {name: collected(inputs.network_flow, name) for name in ("flow", "fixed_points", "directions")}
 verdict = verdict_table(
     read_table(inputs.flow), learned["flow"], learned["agreement"], read_table(inputs.information),
-    network["fixed_points"], network["directions"], snakemake.params.network_lattice_size,
+    network["fixed_points"], network["directions"], snakemake.params.network_lattice_size, locality=read_table(inputs.locality),
 )
 write_table(verdict, outputs.verdict)
 write_table(learned["flow"], outputs.learned_flow)

@@ -1,0 +1,153 @@
+"""Figures of the probes stage (:mod:`deeprenorm.probes.study`): every map of what a network
+learned, with its locality numbers printed on it, beside the untrained weights and the exact
+block spins.
+
+* :func:`plot_map_grid` -- a grid of L x L maps (receptive fields, activation maximisation,
+  saliency), trained above untrained, each titled with its window fraction and spread;
+* :func:`plot_locality` -- the locality of every probe of every model against the majority
+  rule, decimation and the untrained controls, and of the deep belief network's layers;
+* :func:`plot_dbn_fields` -- Mehta & Schwab's receptive fields per layer;
+* :func:`plot_reconstructions` -- configurations beside their block spins, conv code and
+  reconstructions at three temperatures.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .style import empty_panel, new_figure, save, use_style
+
+__all__ = ["plot_map_grid", "plot_locality", "plot_dbn_fields", "plot_reconstructions"]
+
+_CMAP = "RdBu_r"
+_WEIGHT_COLORS = {"exact": "#0072B2", "trained": "#D55E00", "untrained": "#7F7F7F"}
+
+
+def _show(ax, image, title=None, *, symmetric=True):
+    image = np.asarray(image, dtype=float)
+    limit = float(np.max(np.abs(image))) or 1.0
+    ax.imshow(image, cmap=_CMAP if symmetric else "viridis", vmin=-limit if symmetric else 0.0, vmax=limit, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=7, pad=2)
+
+
+def _numbers(locality: pd.DataFrame, model: str, weights: str, probe: str, unit: int) -> str:
+    row = locality[(locality["model"] == model) & (locality["weights"] == weights) & (locality["probe"] == probe) & (locality["unit"] == unit)]
+    if row.empty:
+        return f"unit {unit}"
+    row = row.iloc[0]
+    return f"u{unit}: f={row['window_fraction']:.2f} s={row['spread']:.1f}"
+
+
+def plot_map_grid(panels: list[tuple[str, np.ndarray, str, str, str]], locality: pd.DataFrame, path, title: str, *, columns: int = 8):
+    """``panels``: (heading, maps (units, L, L), model, weights, probe) blocks, drawn one after
+    the other, ``columns`` maps per row; each map titled with its window fraction f (b x b)
+    and its spread s (lattice spacings) from ``locality``."""
+    with use_style():
+        blocks = [(heading, maps, model, weights, probe) for heading, maps, model, weights, probe in panels if maps is not None and len(maps)]
+        if not blocks:
+            fig, axes = new_figure(1, 1, figsize=(6, 4))
+            empty_panel(axes[0, 0], "nothing to show")
+            return save(fig, path)
+        rows_per_block = [int(np.ceil(len(maps) / columns)) for _, maps, *_ in blocks]
+        fig = Figure(figsize=(1.45 * columns + 0.5, 1.6 * sum(rows_per_block) + 0.6 * len(blocks) + 0.6), layout="constrained")
+        subfigures = fig.subfigures(len(blocks), 1, height_ratios=[r + 0.35 for r in rows_per_block], squeeze=False)[:, 0]
+        for subfigure, (heading, maps, model, weights, probe), n_rows in zip(subfigures, blocks, rows_per_block):
+            axes = subfigure.subplots(n_rows, columns, squeeze=False)
+            for k, ax in enumerate(axes.flat):
+                if k < len(maps):
+                    _show(ax, maps[k], _numbers(locality, model, weights, probe, k))
+                else:
+                    ax.set_axis_off()
+            subfigure.suptitle(heading, fontsize=9, color=_WEIGHT_COLORS.get(weights, "black"))
+        fig.suptitle(title, fontsize=10)
+        return save(fig, path)
+
+
+def plot_locality(locality: pd.DataFrame, path):
+    """Per (model, weights, probe): the window fraction and the spread of every unit's map,
+    against the exact majority rule and decimation (lines) and per DBN layer."""
+    with use_style():
+        if locality.empty:
+            fig, axes = new_figure(1, 1, figsize=(6, 4))
+            empty_panel(axes[0, 0], "no locality measured")
+            return save(fig, path)
+        groups = [key for key in locality.groupby(["model", "weights", "probe"], sort=False).groups if key[1] != "exact"]
+        fig, axes = new_figure(1, 2, figsize=(15, 0.28 * len(groups) + 2.5), sharey=True)
+        references = locality[locality["weights"] == "exact"]
+        for ax, column, label in ((axes[0, 0], "window_fraction", "fraction of |map| in the best b × b window"),
+                                  (axes[0, 1], "spread", "spread of |map| about its centroid (lattice spacings)")):
+            for y, (model, weights, probe) in enumerate(groups):
+                rows = locality[(locality["model"] == model) & (locality["weights"] == weights) & (locality["probe"] == probe)]
+                values = rows[column].to_numpy(dtype=float)
+                ax.plot(values, np.full(values.size, y) + np.linspace(-0.2, 0.2, values.size), "o", markersize=2.5,
+                        color=_WEIGHT_COLORS.get(weights, "0.4"), alpha=0.7)
+                ax.plot([np.median(values)] * 2, [y - 0.35, y + 0.35], color="black", linewidth=1.5)
+            for row in references.itertuples():
+                ax.axvline(getattr(row, column), color=_WEIGHT_COLORS["exact"], linestyle="--" if row.model == "majority" else ":",
+                           linewidth=1.2, label=f"{row.model} (exact, b = {row.b})")
+            ax.set_xlabel(label)
+            ax.grid(axis="x", alpha=0.3)
+        axes[0, 0].set_yticks(range(len(groups)), [f"{m} · {p} ({w})" for m, w, p in groups], fontsize=7)
+        axes[0, 0].set_ylim(len(groups) - 0.5, -0.5)
+        axes[0, 0].legend(fontsize=7, loc="lower right")
+        fig.suptitle("Locality of every probe map (dots: units, bars: medians; orange trained, grey untrained, "
+                     "blue lines: the exact block spins)", fontsize=10)
+        return save(fig, path)
+
+
+def plot_dbn_fields(fields: list[np.ndarray], locality: pd.DataFrame, path, *, per_layer: int = 8):
+    """The first ``per_layer`` receptive fields of every layer of the deep belief network, with
+    each layer's median spread (does it grow with depth, like block spins of 2, 4, 8 sites?)."""
+    with use_style():
+        if not fields:
+            fig, axes = new_figure(1, 1, figsize=(6, 4))
+            empty_panel(axes[0, 0], "no deep belief network in this study")
+            return save(fig, path)
+        fig, axes = new_figure(len(fields), per_layer, figsize=(1.5 * per_layer, 1.75 * len(fields) + 0.8))
+        for layer, stack in enumerate(fields, start=1):
+            rows = locality[locality["probe"] == f"layer{layer}"]
+            for k in range(per_layer):
+                ax = axes[layer - 1, k]
+                if k < len(stack):
+                    _show(ax, stack[k], _numbers(locality, "dbn", "trained", f"layer{layer}", k))
+                else:
+                    ax.set_axis_off()
+            axes[layer - 1, 0].set_ylabel(
+                f"layer {layer}: {len(stack)} units\nmedian spread {rows['spread'].median():.1f}", fontsize=8
+            )
+        fig.suptitle("Deep belief network (Mehta & Schwab 2014): receptive fields r⁽ˡ⁾ = W⁽¹⁾…W⁽ˡ⁾ per layer, "
+                     "f: fraction in the best 2ˡ × 2ˡ window, s: spread", fontsize=9)
+        return save(fig, path)
+
+
+def plot_reconstructions(rows: list[tuple[float, list[tuple[str, np.ndarray]]]], path):
+    """``rows``: per temperature, (T, [(label, L x L or (L/b) x (L/b) image), ...]) panels: the
+    input, its majority-rule block spins, the conv code, the reconstructions; the
+    magnetisation per spin printed above each."""
+    with use_style():
+        if not rows:
+            fig, axes = new_figure(1, 1, figsize=(6, 4))
+            empty_panel(axes[0, 0], "nothing to reconstruct")
+            return save(fig, path)
+        n_columns = max(len(panels) for _, panels in rows)
+        fig, axes = new_figure(len(rows), n_columns, figsize=(1.9 * n_columns, 2.1 * len(rows) + 0.6))
+        for i, (temperature, panels) in enumerate(rows):
+            for j in range(n_columns):
+                ax = axes[i, j]
+                if j >= len(panels):
+                    ax.set_axis_off()
+                    continue
+                label, image = panels[j]
+                ax.imshow(np.asarray(image, dtype=float), cmap="gray", vmin=-1, vmax=1, interpolation="nearest")
+                ax.set_xticks([])
+                ax.set_yticks([])
+                ax.set_title(f"{label}\nm = {float(np.mean(image)):+.2f}", fontsize=7, pad=2)
+            axes[i, 0].set_ylabel(f"T = {temperature:.3f}", fontsize=9)
+        fig.suptitle("Test configurations, their majority-rule block spins, the conv code and reconstructions "
+                     "(white +1, black −1; continuous values in grey)", fontsize=9)
+        return save(fig, path)

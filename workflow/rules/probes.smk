@@ -1,0 +1,110 @@
+# What the networks learned, measured (deeprenorm.probes): per model at the RG stage's lattice
+# size, its probe maps and their locality beside its untrained weights; Mehta & Schwab's deep
+# belief network; the locality table and the probe figures.
+from deeprenorm.config import dbn_lattice_size
+
+PROBES = config["probes"]
+DBN_L = dbn_lattice_size(config)
+if DBN_L is None:
+    print(f"deeprenorm: no L of lattice_sizes up to 40 is divisible by 2^{PROBES['dbn']['layers']}: no deep belief network", file=sys.stderr)
+PROBE_MODELS = list(NETWORK_RG.learned) if PROBES["models"] == "all" else list(NETWORK_RG.flow_models)
+PROBE_FIGURES = {
+    name: f"results/figures/{name}.png"
+    for name in ("receptive_fields", "activation_maximization", "saliency", "locality", "reconstructions", "dbn_receptive_fields")
+}
+# the maps drawn in the figures: the widest dense model and the conv models
+FEATURED_MODEL = NETWORK_RG.flow_models[1] if len(NETWORK_RG.flow_models) > 1 and MODEL_SPECS[NETWORK_RG.flow_models[1]]["kind"] != "conv" else (NETWORK_RG.flow_models[0] if NETWORK_RG.flow_models else None)
+# reconstructions of every width at the probes' L: the smallest-width model of each latent width
+RECONSTRUCTION_MODELS = list({MODEL_SPECS[name].get("latent", "conv"): name for name in reversed(PROBE_MODELS)}.values())[::-1]
+
+
+rule probes:
+    wildcard_constraints:
+        L=str(NETWORK_L),
+        model="|".join(re.escape(name) for name in PROBE_MODELS) or "(?!)",
+    input:
+        checkpoint=network_checkpoint,
+        dataset="results/datasets/L{L}.nc",
+        split="results/splits/L{L}.nc",
+    output:
+        maps="results/probes/L{L}/{model}/maps.npz",
+        locality="results/probes/L{L}/{model}/locality.csv",
+    log:
+        "logs/probes/L{L}/{model}.log",
+    benchmark:
+        "results/benchmarks/probes/L{L}/{model}.tsv"
+    threads: 1
+    resources:
+        mem_mb=lambda wildcards: BASE_MEM_MB + 700 + int(3 * spin_mb(wildcards.L)),
+        runtime=20,
+    params:
+        training_seed=lambda wildcards: NETWORK_RG.learned[wildcards.model][0],
+        b=2,
+        steps=PROBES["activation_steps"],
+        seed=config["seed"],
+        stage_versions=stage_versions("probes"),
+    message:
+        "Probes of {wildcards.model}: L={wildcards.L}"
+    script:
+        "../scripts/probes.py"
+
+
+rule dbn:
+    wildcard_constraints:
+        L=str(DBN_L),
+    input:
+        dataset="results/datasets/L{L}.nc",
+        split="results/splits/L{L}.nc",
+    output:
+        network="results/probes/dbn/L{L}.pt",
+        history="results/probes/dbn/L{L}_history.csv",
+        locality="results/probes/dbn/L{L}_locality.csv",
+        fields="results/probes/dbn/L{L}_fields.npz",
+    log:
+        "logs/dbn/L{L}.log",
+    benchmark:
+        "results/benchmarks/dbn/L{L}.tsv"
+    threads: 1
+    resources:
+        mem_mb=lambda wildcards: BASE_MEM_MB + 700 + int(3 * spin_mb(wildcards.L)),
+        runtime=60,
+    params:
+        dbn=PROBES["dbn"],
+        seed=config["seed"],
+        stage_versions=stage_versions("dbn"),
+    message:
+        "Deep belief network (Mehta & Schwab): L={wildcards.L}"
+    script:
+        "../scripts/dbn.py"
+
+
+rule probe_figures:
+    input:
+        locality=expand("results/probes/L{L}/{model}/locality.csv", L=NETWORK_L, model=PROBE_MODELS),
+        maps=expand("results/probes/L{L}/{model}/maps.npz", L=NETWORK_L, model=PROBE_MODELS),
+        dbn_locality=[f"results/probes/dbn/L{DBN_L}_locality.csv"] if DBN_L else [],
+        dbn_fields=[f"results/probes/dbn/L{DBN_L}_fields.npz"] if DBN_L else [],
+        checkpoints=[f"results/models/L{NETWORK_L}/{name}/seed{NETWORK_RG.learned[name][0]}.pt" for name in RECONSTRUCTION_MODELS],
+        dataset=f"results/datasets/L{NETWORK_L}.nc",
+        split=f"results/splits/L{NETWORK_L}.nc",
+    output:
+        table="results/tables/locality.csv",
+        **{name: report(path, caption=f"../report/{name}.rst", category="Probes") for name, path in PROBE_FIGURES.items()},
+    log:
+        "logs/probe_figures.log",
+    threads: 1
+    resources:
+        mem_mb=BASE_MEM_MB + 1200,
+        runtime=10,
+    params:
+        L=NETWORK_L,
+        models=PROBE_MODELS,
+        featured=FEATURED_MODEL,
+        conv=[name for name in PROBE_MODELS if MODEL_SPECS[name]["kind"] == "conv"],
+        reconstruction_models=RECONSTRUCTION_MODELS,
+        seed=config["seed"],
+        stage_versions=stage_versions("probe_figures"),
+    message:
+        "Probe figures and the locality table"
+    script:
+        "../scripts/probe_figures.py"

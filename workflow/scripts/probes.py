@@ -1,0 +1,27 @@
+"""Snakemake adapter: a trained model and its untrained initial weights -> their probe maps
+(results/probes/L{L}/{model}/maps.npz) and the locality of every map (locality.csv)."""
+
+import numpy as np
+import pandas as pd
+
+from deeprenorm import pipeline
+from deeprenorm.data import SpinReader, write_table
+from deeprenorm.ml import file_sha256, initial_weights, load_checkpoint, model_from_architecture, read_split
+from deeprenorm.probes.study import locality_rows, probe_maps
+
+logger = pipeline.start(snakemake)
+params, inputs, outputs, wildcards = snakemake.params, snakemake.input, snakemake.output, snakemake.wildcards
+dataset_sha256 = file_sha256(inputs.dataset)
+split = read_split(inputs.split, dataset_sha256)
+trained, _ = load_checkpoint(inputs.checkpoint, {"L": int(wildcards.L), "model_name": wildcards.model, "dataset_sha256": dataset_sha256})
+networks = {"trained": trained, "untrained": initial_weights(model_from_architecture(trained.architecture), params.seed, params.training_seed)}
+arrays, tables = {}, []
+with SpinReader(inputs.dataset) as reader:
+    for weights, network in networks.items():
+        maps = probe_maps(network, reader, split.labels, params.seed, steps=params.steps)
+        arrays.update({f"{weights}/{name}": values for name, values in maps.items()})
+        tables.append(locality_rows(maps, L=int(wildcards.L), b=params.b, model=wildcards.model, weights=weights))
+np.savez_compressed(outputs.maps, **arrays)
+table = pd.concat(tables, ignore_index=True)
+write_table(table, outputs.locality)
+logger.info("locality (median per probe):\n%s", table.groupby(["weights", "probe"])[["spread", "window_fraction", "prototype_score"]].median().to_string())
