@@ -546,7 +546,7 @@ def simulated_temperatures(config: dict, L: int) -> list[float]:
     temperatures inside the flow's window (``rg.window``, or :func:`default_rg_window`), the
     only ones its direct ensemble is matched at."""
     grid = temperature_grid(config["temperatures"])
-    if L in config["lattice_sizes"]:
+    if L in config["lattice_sizes"] or len(grid) < 2:  # one temperature has no window to cut
         return grid
     low, high = config["rg"]["window"] or default_rg_window(grid)
     return [T for T in grid if low <= T <= high]

@@ -214,6 +214,7 @@ def test_verdict_locality_criterion():
         *({"model": "conv-b2-none", "weights": "trained", "probe": "receptive_field", "window_fraction": f} for f in (0.7, 0.8, 0.9)),
         *({"model": "conv-b2-none", "weights": "untrained", "probe": "receptive_field", "window_fraction": f} for f in (0.1, 0.2, 0.3)),
         {"model": "conv-b2-none", "weights": "trained", "probe": "activation_max", "window_fraction": 0.0},
+        *({"model": "dbn", "weights": "trained", "probe": f"layer{l}", "window_fraction": 0.1 * l, "b": 2**l, "L": 32} for l in (1, 2)),
     ])
     verdict = verdict_table(*_verdict_inputs(0.95, 0.45), L=24, locality=locality)
     rows = {(row.map, row.weights): row for row in verdict.itertuples()}
@@ -221,3 +222,5 @@ def test_verdict_locality_criterion():
     assert rows[("code_sign", "trained")].locality_window_fraction == pytest.approx(0.8)  # the receptive field's median
     assert rows[("code_sign", "trained")].locality_ok == "yes" and rows[("code_sign", "untrained")].locality_ok == "no"
     assert rows[("code_sign", "trained")].criteria_measured == 6
+    layer2 = rows[("layer2", "trained")]
+    assert (layer2.b, layer2.L, layer2.locality_window_fraction, layer2.locality_ok, layer2.criteria_measured) == (4, 32, 0.2, "no", 1)

@@ -40,6 +40,12 @@ FIGURES = [
     "results/figures/information.png",
     "results/figures/network_flow.png",
     "results/figures/rg_verdict.png",
+    "results/figures/receptive_fields.png",
+    "results/figures/activation_maximization.png",
+    "results/figures/saliency.png",
+    "results/figures/locality.png",
+    "results/figures/reconstructions.png",
+    "results/figures/dbn_receptive_fields.png",
 ]
 TABLES = [
     "results/tables/thermodynamics.csv",
@@ -65,6 +71,7 @@ TABLES = [
     "results/tables/network_flow.csv",
     "results/tables/network_flow_fixed_points.csv",
     "results/tables/network_flow_directions.csv",
+    "results/tables/locality.csv",
 ]
 
 
@@ -317,7 +324,7 @@ def test_changing_a_training_key_retrains_without_simulating(finished_run):
     (workdir / "config.yaml").write_text(yaml.safe_dump(TINY))
     counts = job_counts(result.stdout + result.stderr)
     counts.pop("all", None)
-    assert counts == {"train": N_TRAININGS, "encode": N_TRAININGS, **LATENT_ANALYSIS}
+    assert counts == {"train": N_TRAININGS, "encode": N_TRAININGS, **LATENT_ANALYSIS, **NETWORKS}
 
 
 def test_changing_an_analysis_key_does_not_retrain(finished_run):
@@ -368,17 +375,22 @@ def _workflow_with_bumped_version(destination: Path, stage: str) -> Path:
 LATENT_ANALYSIS = {"latent_analysis": 1, "latent_figures": 1, "width_sweep": 1, "width_sweep_figure": 1}
 LATENT = {"split": 2, "train": N_TRAININGS, "encode": N_TRAININGS, **LATENT_ANALYSIS}
 THERMODYNAMICS = {"thermodynamics_table": 1, "thermodynamics_figure": 1}
-RG = {"rg_flow": 1, "rg_figures": 1}
+# the verdict gathers the block-spin flows, the learned maps' flows (which reweight like the
+# block-spin ones) and everything measured on the trained networks
+VERDICT = {"rg_verdict": 1, "rg_network_figures": 1}
+RG = {"rg_flow": 1, "rg_figures": 1, "rg_learned": 3, **VERDICT}
+# what the tiny study measures on its trained networks at L = 8 (three models, three flow models)
+NETWORKS = {"train_far": 3, "network_flow": 3, "rg_learned": 3, "rg_information": 1, "probes": 3, "probe_figures": 1, **VERDICT}
 STAGE_RERUNS = {
     # the RG flow reweights with the thermodynamics stage's code
     "thermodynamics": {**THERMODYNAMICS, **RG},
     "autocorrelation_figure": {"autocorrelation_figure": 1},
     "width_sweep": {"width_sweep": 1, "width_sweep_figure": 1},
     "latent": LATENT_ANALYSIS,
-    "train": {"train": N_TRAININGS, "encode": N_TRAININGS, **LATENT_ANALYSIS},
+    "train": {"train": N_TRAININGS, "encode": N_TRAININGS, **LATENT_ANALYSIS, **NETWORKS},
     "rg_flow": RG,
-    "dataset": {"dataset": 2, **THERMODYNAMICS, **LATENT, **RG},
-    "simulate": {"simulate": 6, "dataset": 2, **THERMODYNAMICS, "autocorrelation": 3, "autocorrelation_figure": 1, **LATENT, **RG},
+    "dataset": {"dataset": 2, **THERMODYNAMICS, **LATENT, **RG, **NETWORKS, "dbn": 1},
+    "simulate": {"simulate": 6, "dataset": 2, **THERMODYNAMICS, "autocorrelation": 3, "autocorrelation_figure": 1, **LATENT, **RG, **NETWORKS, "dbn": 1},
 }
 
 
@@ -484,7 +496,8 @@ def test_empty_config_file_means_the_default_study(tmp_path):
     (tmp_path / "config.yaml").write_text((REPOSITORY / "config.yaml").read_text())
     shipped = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert job_counts(empty.stdout + empty.stderr) == job_counts(shipped.stdout + shipped.stderr)
-    assert job_counts(empty.stdout + empty.stderr)["simulate"] == 5 * 48  # L = 16, 24, 32 and the block lattices 8, 12
+    # L = 16, 24, 32 on the whole grid, the block lattices 8 and 12 inside the flow's window
+    assert job_counts(empty.stdout + empty.stderr)["simulate"] == 3 * 48 + 2 * 18
 
 
 def test_integral_floats_are_the_same_study(finished_run):

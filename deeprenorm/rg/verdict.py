@@ -209,6 +209,13 @@ def verdict_table(
         network = _network_flow(fixed_points, directions, model, weights)
         rows.append(_row("network flow only", model, weights, math.nan, L, (math.nan,) * 4, (math.nan, math.nan), math.nan,
                          (math.nan, math.nan), (math.nan, math.nan), network, math.nan))
+    # Mehta & Schwab's deep belief network: one row per layer, measured by its locality alone
+    if locality is not None:
+        dbn = locality[locality["model"] == "dbn"]
+        for probe, layer in sorted(dbn.groupby("probe"), key=lambda item: int(item[0][5:])):
+            rows.append(_row(probe, "dbn", "trained", int(layer["b"].iloc[0]), int(layer["L"].iloc[0]), (math.nan,) * 4,
+                             (math.nan, math.nan), math.nan, (math.nan, math.nan), (math.nan, math.nan), ("", ""),
+                             float(layer["window_fraction"].median())))
     return pd.DataFrame(rows, columns=VERDICT_COLUMNS)
 
 

@@ -14,8 +14,9 @@ PROBE_FIGURES = {
 }
 # the maps drawn in the figures: the widest dense model and the conv models
 FEATURED_MODEL = NETWORK_RG.flow_models[1] if len(NETWORK_RG.flow_models) > 1 and MODEL_SPECS[NETWORK_RG.flow_models[1]]["kind"] != "conv" else (NETWORK_RG.flow_models[0] if NETWORK_RG.flow_models else None)
-# reconstructions of every width at the probes' L: the smallest-width model of each latent width
-RECONSTRUCTION_MODELS = list({MODEL_SPECS[name].get("latent", "conv"): name for name in reversed(PROBE_MODELS)}.values())[::-1]
+# reconstructions of every width at the probes' L (loading a model is all they cost): the first
+# model of each latent width, and the conv models
+RECONSTRUCTION_MODELS = list({MODEL_SPECS[name].get("latent", name): name for name in reversed(NETWORK_RG.learned)}.values())[::-1]
 
 
 rule probes:
