@@ -282,7 +282,7 @@ def test_block_lattices_outside_lattice_sizes_are_simulated_for_the_rg_flow_only
 
 def test_changing_an_rg_key_reruns_only_the_rg_stage(finished_run):
     workdir, _ = finished_run
-    result = snakemake(workdir, "--dry-run", config=dict(TINY, rg={"observables": ["binder", "nn"]}))
+    result = snakemake(workdir, "--dry-run", config=dict(TINY, rg=dict(TINY["rg"], observables=["binder", "nn"])))
     (workdir / "config.yaml").write_text(yaml.safe_dump(TINY))
     assert result.returncode == 0, result.stderr[-3000:]
     counts = job_counts(result.stdout + result.stderr)
