@@ -1,4 +1,6 @@
-"""Test ordering shared by the whole suite."""
+"""Test ordering and fixtures shared by the whole suite."""
+
+import pytest
 
 
 def pytest_collection_modifyitems(config, items):
@@ -10,3 +12,17 @@ def pytest_collection_modifyitems(config, items):
     the rest of the suite.
     """
     items.sort(key=lambda item: item.get_closest_marker("cluster") is not None)
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Tiny models train fastest on one thread: a second torch thread whose core is busy with
+    other jobs (a parallel test run, a workflow) slows them down tens of times, and the bitwise
+    reproducibility checks need a fixed thread count. Modules that train or probe networks use
+    it with ``pytestmark = pytest.mark.usefixtures("one_torch_thread")``."""
+    import torch  # here, not at the top: most of the suite never imports torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

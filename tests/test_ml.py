@@ -50,14 +50,7 @@ KINDS = [("alexandrou", 2, None), ("wide", 3, None), ("conv", None, 2)]
 FAST = dict(max_epochs=4, batch_size=32, learning_rate=3e-3, early_stopping_patience=10, device="cpu")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """These tiny models train fastest on one thread; a second torch thread whose core is busy
-    with other jobs (a parallel test run, a workflow) slows training down tens of times."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

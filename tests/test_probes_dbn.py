@@ -31,13 +31,7 @@ PROTOTYPES = torch.tensor([[1, 0] * 8, [1, 1, 0, 0] * 4], dtype=torch.float32)
 FAST = dict(epochs=40, batch_size=20, learning_rate=0.1, momentum=0.5, l1=0.0)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """Tiny matrices train fastest on one thread, and the bitwise checks need a fixed count."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -22,13 +22,7 @@ from deeprenorm.probes import (
 CHECKER = np.array([[(-1.0) ** (i + j) for j in range(4)] for i in range(4)])
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """Tiny networks run fastest on one thread (and a busy second core slows them down)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def handmade(*layers, L=4):

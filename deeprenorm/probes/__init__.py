@@ -12,32 +12,7 @@
 Importing this package imports torch.
 """
 
-from .fields import (
-    ACTIVATIONS,
-    ConvKernels,
-    Maximisation,
-    Saliency,
-    activation_maps,
-    activation_maximisation,
-    conv_kernels,
-    effective_receptive_field,
-    first_layer_fields,
-    layer_units,
-    product_fields,
-    saliency,
-)
+from . import fields
+from .fields import *  # noqa: F403 -- the package re-exports the fields API
 
-__all__ = [
-    "ACTIVATIONS",
-    "ConvKernels",
-    "Maximisation",
-    "Saliency",
-    "layer_units",
-    "first_layer_fields",
-    "product_fields",
-    "conv_kernels",
-    "saliency",
-    "effective_receptive_field",
-    "activation_maximisation",
-    "activation_maps",
-]
+__all__ = list(fields.__all__)
