@@ -29,10 +29,10 @@ import numpy as np
 import yaml
 
 from .exact import T_C
-from .ising.lattice import coarse_size_ok
 
 __all__ = [
     "ConfigError",
+    "coarse_size_ok",
     "load_config_file",
     "load_schema",
     "model_name",
@@ -57,6 +57,13 @@ __all__ = [
 
 # Temperatures live in file names with this many decimals; the one place that fixes the format.
 TEMPERATURE_DECIMALS = 4
+
+
+def coarse_size_ok(L: int, block: int) -> bool:
+    """Whether blocking an L x L torus by ``block`` gives a lattice this project can simulate
+    and compare with: L divisible by ``block`` and L / block an even integer >= 4 (the
+    checkerboard needs even sizes, and the samplers need L >= 4)."""
+    return L % block == 0 and (L // block) % 2 == 0 and L // block >= 4
 
 
 class ConfigError(ValueError):

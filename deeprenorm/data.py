@@ -81,6 +81,7 @@ __all__ = [
     "write_table",
     "read_table",
     "write_json",
+    "write_text",
 ]
 
 TEMPERATURE_ATTRS = {"units": "J/k_B", "long_name": "temperature"}
@@ -600,3 +601,10 @@ def write_json(document: dict, path: str | os.PathLike) -> None:
 
     with _atomic_path(path) as temporary:
         Path(temporary).write_text(json.dumps(clean(document), indent=2, sort_keys=True) + "\n")
+
+
+def write_text(text: str, path: str | os.PathLike) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically, so that an interrupted job never leaves a
+    truncated file behind."""
+    with _atomic_path(path) as temporary:
+        Path(temporary).write_text(text, encoding="utf-8")

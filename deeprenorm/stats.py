@@ -28,6 +28,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 __all__ = [
+    "format_value_error",
     "AutocorrelationError",
     "TauEstimate",
     "Estimate",
@@ -673,3 +674,15 @@ def locate_crossing(
         positions = ", ".join(f"{r:.6g}" for r in found.positions)
         raise ValueError(f"{found.positions.size} crossings ({positions}); pass a narrower bracket")
     return float(found.positions[0])
+
+
+def format_value_error(value, error) -> str:
+    """``2.2691 ± 0.0034``: the value to the decimal of the error's second significant digit;
+    ``n/a`` for a missing or non-finite value, the value alone (4 significant digits) without a
+    positive finite error.  None counts as missing."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    if error is None or not (math.isfinite(error) and error > 0):
+        return f"{value:.4g}"
+    decimals = max(0, 1 - int(math.floor(math.log10(error))))
+    return f"{value:.{decimals}f} ± {error:.{decimals}f}"

@@ -38,6 +38,9 @@ probes                    receptive fields, activation maximisation, saliency, l
                           (``deeprenorm.probes``: ``fields``, ``locality``, ``study``)
 dbn                       the deep belief network (``deeprenorm.probes.dbn``, ``study``)
 probe_figures             ``deeprenorm.plots.probes`` and the locality table
+controls                  the control datasets (``deeprenorm.probes.controls``)
+report                    the summary, its figure and the performance tables
+                          (``deeprenorm.reporting``, ``deeprenorm.plots.summary``, ``.performance``)
 ========================  ===================================================================
 """
 
@@ -49,7 +52,7 @@ STAGE_VERSIONS = {
     "thermodynamics": 2,
     "thermodynamics_figure": 1,
     "autocorrelation": 1,
-    "autocorrelation_figure": 1,
+    "autocorrelation_figure": 2,
     "split": 1,
     "train": 2,
     "encode": 2,
@@ -58,15 +61,17 @@ STAGE_VERSIONS = {
     "width_sweep": 1,
     "width_sweep_figure": 1,
     "rg_flow": 1,
-    "rg_figures": 1,
+    "rg_figures": 2,
     "rg_learned": 1,
     "network_flow": 1,
     "rg_information": 1,
-    "rg_verdict": 1,
-    "rg_network_figures": 1,
+    "rg_verdict": 2,
+    "rg_network_figures": 2,
     "probes": 1,
     "dbn": 1,
-    "probe_figures": 1,
+    "probe_figures": 2,
+    "controls": 1,
+    "report": 1,
 }
 
 

@@ -1,6 +1,15 @@
 """Test ordering and fixtures shared by the whole suite."""
 
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
 import pytest
+import yaml
+
+REPOSITORY = Path(__file__).resolve().parents[1]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -26,3 +35,21 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory):
+    """The tiny study (tests/config/tiny.yaml) run once, locally on 2 cores without a profile,
+    shared by the workflow tests that inspect its results and by the SLURM test, which compares
+    its own run with this one. Tests that damage files work on a copy; tests that try another
+    config write the tiny one back."""
+    workdir = tmp_path_factory.mktemp("tiny_run")
+    (workdir / "config.yaml").write_text(yaml.safe_dump(yaml.safe_load((REPOSITORY / "tests/config/tiny.yaml").read_text())))
+    command = [
+        sys.executable, "-m", "snakemake", "--snakefile", str(REPOSITORY / "Snakefile"), "--directory", str(workdir),
+        "--configfile", str(workdir / "config.yaml"), "--workflow-profile", "none", "--cores", "2",
+    ]
+    start = time.monotonic()
+    result = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=workdir)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
+    return SimpleNamespace(workdir=workdir, result=result, wall_s=time.monotonic() - start)

@@ -85,6 +85,12 @@ def test_defaults_are_filled_in():
         ({"rg": {"window": [2.1, 2.4]}}, "rg.window: [2.1, 2.4] holds 0 of the simulated temperatures"),
         ({"rg": {"window": [2.0]}}, "rg.window"),
         ({"rg": {"windows": None}}, "rg: unknown key(s) 'windows'"),
+        ({"temperatures": []}, "temperatures"),
+        ({"seed": 2**64}, "seed: 18446744073709551616 is greater than the maximum"),
+        ({"probes": {"controls": {"kinds": ["brownian"]}}}, "probes.controls.kinds[0]: 'brownian' is not one of ['noise', 'sine']"),
+        ({"probes": {"controls": {"kinds": ["noise", "noise"]}}}, "probes.controls.kinds: ['noise', 'noise'] has non-unique elements"),
+        ({"probes": {"controls": {"samples_per_temperature": 10}}}, "probes.controls.samples_per_temperature"),
+        ({"probes": {"controls": {"sine_noise": -0.1}}}, "probes.controls.sine_noise: -0.1 is less than the minimum of 0"),
     ],
 )
 def test_bad_values_are_rejected_with_key_and_allowed_range(change, expected):
@@ -215,6 +221,10 @@ def test_integral_floats_become_integers_where_an_integer_is_asked_for():
         ({"samples_per_temperature": 19}, "samples_per_temperature: 19 is less than the minimum of 20"),
         ({"thermodynamics": {"tc_window": [2.5, 2.0]}}, "thermodynamics.tc_window: [2.5, 2.0] is not [low, high] with low < high"),
         ({"thermodynamics": {"tc_window": [2.0, float("nan")]}}, "thermodynamics.tc_window[1]: nan is not a finite number"),
+        ({"temperatures": [float("nan")]}, "temperatures[0]: nan is not a finite number"),
+        ({"temperatures": {"min": 2.0, "max": float("inf"), "n": 3}}, "temperatures.max: inf is not a finite number"),
+        ({"temperatures": {"min": 2.0, "max": 2.6, "n": 3.5}}, "temperatures.n: 3.5 is not of type 'integer'"),
+        ({"sampling": {"pilot_factor": float("nan")}}, "sampling.pilot_factor: nan is not a finite number"),
     ],
 )
 def test_non_finite_and_non_integral_values_are_rejected(change, expected):

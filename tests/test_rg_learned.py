@@ -1,6 +1,7 @@
 """Learned coarse-grainings, the network flow study and the verdict (deeprenorm.rg.learned,
 deeprenorm.rg.verdict) on hand-built networks whose maps are known exactly."""
 
+import io
 import math
 
 import numpy as np
@@ -215,6 +216,8 @@ def test_verdict_locality_criterion():
         *({"model": "conv-b2-none", "weights": "untrained", "probe": "receptive_field", "window_fraction": f} for f in (0.1, 0.2, 0.3)),
         {"model": "conv-b2-none", "weights": "trained", "probe": "activation_max", "window_fraction": 0.0},
         *({"model": "dbn", "weights": "trained", "probe": f"layer{l}", "window_fraction": 0.1 * l, "b": 2**l, "L": 32} for l in (1, 2)),
+        *({"model": "conv-b2-none", "weights": "noise-trained", "probe": "receptive_field", "window_fraction": f, "b": 2, "L": 24} for f in (0.5, 0.6, 0.7)),
+        {"model": "conv-b2-none", "weights": "sine-trained", "probe": "receptive_field", "window_fraction": 0.2, "b": 2, "L": 24},
     ])
     verdict = verdict_table(*_verdict_inputs(0.95, 0.45), L=24, locality=locality)
     rows = {(row.map, row.weights): row for row in verdict.itertuples()}
@@ -224,3 +227,16 @@ def test_verdict_locality_criterion():
     assert rows[("code_sign", "trained")].criteria_measured == 6
     layer2 = rows[("layer2", "trained")]
     assert (layer2.b, layer2.L, layer2.locality_window_fraction, layer2.locality_ok, layer2.criteria_measured) == (4, 32, 0.2, "no", 1)
+    # a network as local from noise as from Ising data: the row that says locality proves nothing alone
+    noise = rows[("receptive field only", "noise-trained")]
+    assert (noise.model, noise.locality_window_fraction, noise.locality_ok, noise.criteria_measured) == ("conv-b2-none", pytest.approx(0.6), "yes", 1)
+    assert rows[("receptive field only", "sine-trained")].locality_ok == "no"
+    assert "conv-b2-none noise-trained f = 0.60 (yes)" in conclusion(verdict)
+    assert "locality of conv-b2-none is reached by training on control data" in conclusion(verdict)
+    # a DBN layer passes its one criterion, locality, but has no flow: it is no block-spin RG
+    dbn = dict(rows[("layer2", "trained")]._asdict(), locality_ok="yes", criteria_passed=1)
+    with_local_dbn = pd.concat([verdict, pd.DataFrame([dbn]).drop(columns="Index")], ignore_index=True)
+    answer = conclusion(with_local_dbn).split(". ")[0]
+    assert answer == "Trained maps that pass every criterion measured: conv-b2-none code_sign"
+    # and read back from CSV, where an unmeasured criterion is NaN, not ""
+    assert conclusion(pd.read_csv(io.StringIO(with_local_dbn.to_csv(index=False)))) == conclusion(with_local_dbn)

@@ -7,7 +7,7 @@ import numpy as np
 
 from .rng import probability_threshold
 
-__all__ = ["energy_magnetization", "bond_threshold", "random_lattice", "coarse_size_ok", "staggered_sign", "staggered"]
+__all__ = ["energy_magnetization", "bond_threshold", "random_lattice", "staggered_sign", "staggered"]
 
 
 @nb.njit(cache=True)
@@ -38,13 +38,6 @@ def bond_threshold(beta: float) -> np.uint64:
 def random_lattice(length: int, rng: np.random.Generator) -> np.ndarray:
     """An infinite-temperature (hot-start) configuration."""
     return (2 * rng.integers(0, 2, size=(length, length), dtype=np.int8) - 1).astype(np.int8)
-
-
-def coarse_size_ok(L: int, block: int) -> bool:
-    """Whether blocking an L x L torus by ``block`` gives a lattice this project can simulate
-    and compare with: L divisible by ``block`` and L / block an even integer >= 4 (the
-    checkerboard needs even sizes, and the samplers need L >= 4)."""
-    return L % block == 0 and (L // block) % 2 == 0 and L // block >= 4
 
 
 def staggered_sign(L: int) -> np.ndarray:

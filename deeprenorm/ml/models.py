@@ -26,7 +26,7 @@ import copy
 
 from torch import nn
 
-from ..ising.lattice import coarse_size_ok
+from ..config import coarse_size_ok
 
 __all__ = [
     "MODEL_KINDS",

@@ -18,6 +18,7 @@ from matplotlib.lines import Line2D
 
 from ..exact import T_C
 from .style import (
+    OKABE_ITO,
     empty_panel,
     format_value_error,
     mark_critical_temperature,
@@ -37,7 +38,7 @@ _REFERENCE_LABEL = "Broomberg & Rabinovich 2019"
 
 #: Okabe & Ito's colour-blind-safe qualitative palette (black left for the magnetisation), one
 #: colour per (model, reduction) in order of appearance.
-MODEL_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442")
+MODEL_COLORS = OKABE_ITO[:-1]
 _MAGNETIC_COLOR = "0.15"
 _REFERENCE_COLOR = "#7f3b08"
 # colour map of the per-sample scatter (colour = temperature): cividis is designed for colour

@@ -17,12 +17,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .style import empty_panel, new_figure, save, use_style
+from .style import WEIGHTS_COLORS, empty_panel, new_figure, save, use_style
 
 __all__ = ["plot_map_grid", "plot_locality", "plot_dbn_fields", "plot_reconstructions"]
 
 _CMAP = "RdBu_r"
-_WEIGHT_COLORS = {"exact": "#0072B2", "trained": "#D55E00", "untrained": "#7F7F7F"}
 
 
 def _show(ax, image, title=None, *, symmetric=True):
@@ -63,7 +62,7 @@ def plot_map_grid(panels: list[tuple[str, np.ndarray, str, str, str]], locality:
                     _show(ax, maps[k], _numbers(locality, model, weights, probe, k))
                 else:
                     ax.set_axis_off()
-            subfigure.suptitle(heading, fontsize=9, color=_WEIGHT_COLORS.get(weights, "black"))
+            subfigure.suptitle(heading, fontsize=9, color=WEIGHTS_COLORS.get(weights, "black"))
         fig.suptitle(title, fontsize=10)
         return save(fig, path)
 
@@ -76,7 +75,15 @@ def plot_locality(locality: pd.DataFrame, path):
             fig, axes = new_figure(1, 1, figsize=(6, 4))
             empty_panel(axes[0, 0], "no locality measured")
             return save(fig, path)
+        # each probe's weights side by side: trained, untrained, then the control-trained ones
         groups = [key for key in locality.groupby(["model", "weights", "probe"], sort=False).groups if key[1] != "exact"]
+        first = {}
+        for position, (model, weights, probe) in enumerate(groups):
+            first.setdefault(("model", model), position)
+            first.setdefault(("probe", model, probe), position)
+        weight_order = list(WEIGHTS_COLORS)
+        groups.sort(key=lambda key: (first[("model", key[0])], first[("probe", key[0], key[2])],
+                                     weight_order.index(key[1]) if key[1] in weight_order else len(weight_order)))
         fig, axes = new_figure(1, 2, figsize=(15, 0.28 * len(groups) + 2.5), sharey=True)
         references = locality[locality["weights"] == "exact"]
         for ax, column, label in ((axes[0, 0], "window_fraction", "fraction of |map| in the best b × b window"),
@@ -85,18 +92,18 @@ def plot_locality(locality: pd.DataFrame, path):
                 rows = locality[(locality["model"] == model) & (locality["weights"] == weights) & (locality["probe"] == probe)]
                 values = rows[column].to_numpy(dtype=float)
                 ax.plot(values, np.full(values.size, y) + np.linspace(-0.2, 0.2, values.size), "o", markersize=2.5,
-                        color=_WEIGHT_COLORS.get(weights, "0.4"), alpha=0.7)
+                        color=WEIGHTS_COLORS.get(weights, "0.4"), alpha=0.7)
                 ax.plot([np.median(values)] * 2, [y - 0.35, y + 0.35], color="black", linewidth=1.5)
             for row in references.itertuples():
-                ax.axvline(getattr(row, column), color=_WEIGHT_COLORS["exact"], linestyle="--" if row.model == "majority" else ":",
+                ax.axvline(getattr(row, column), color=WEIGHTS_COLORS["exact"], linestyle="--" if row.model == "majority" else ":",
                            linewidth=1.2, label=f"{row.model} (exact, b = {row.b})")
             ax.set_xlabel(label)
             ax.grid(axis="x", alpha=0.3)
         axes[0, 0].set_yticks(range(len(groups)), [f"{m} · {p} ({w})" for m, w, p in groups], fontsize=7)
         axes[0, 0].set_ylim(len(groups) - 0.5, -0.5)
         axes[0, 0].legend(fontsize=7, loc="lower right")
-        fig.suptitle("Locality of every probe map (dots: units, bars: medians; orange trained, grey untrained, "
-                     "blue lines: the exact block spins)", fontsize=10)
+        fig.suptitle("Locality of every probe map (dots: units, bars: medians; orange trained on Ising, grey untrained, "
+                     "green trained on noise, light blue on sine waves; blue lines: the exact block spins)", fontsize=10)
         return save(fig, path)
 
 

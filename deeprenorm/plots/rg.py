@@ -88,8 +88,8 @@ def _flow_panel(ax, rows: pd.DataFrame, curves: pd.DataFrame, L: int, b: int, na
             lines.append(f"{label}: no fixed point located")
     ax.text(0.03, 0.97, "\n".join(lines), transform=ax.transAxes, ha="left", va="top", fontsize=8.5, bbox=_BOX, zorder=5)
     ax.set_title(f"L = {L} → {L // b} (b = {b}), {_MAP_LABELS.get(name, name)}")
-    ax.set_xlabel(f"T of the blocked {L} × {L} ensemble")
-    ax.set_ylabel(f"T′ of the direct {L // b} × {L // b} ensemble")
+    ax.set_xlabel(f"T of the blocked {L} × {L} ensemble [J/k_B]")
+    ax.set_ylabel(f"T′ of the direct {L // b} × {L // b} ensemble [J/k_B]")
 
 
 def plot_rg_flow(flow: pd.DataFrame, curves: pd.DataFrame, path):

@@ -20,12 +20,11 @@ import pandas as pd
 
 from ..exact import T_C
 from ..rg.verdict import LOCALITY_THRESHOLD, NU_TOLERANCE, T_STAR_TOLERANCE, conclusion
-from .style import empty_panel, mark_critical_temperature, new_figure, save, use_style
+from .style import WEIGHTS_COLORS, empty_panel, mark_critical_temperature, new_figure, save, use_style
 
-__all__ = ["WEIGHTS_COLORS", "plot_information", "plot_network_flow", "plot_verdict"]
+__all__ = ["plot_information", "plot_network_flow", "plot_verdict"]
 
 #: Okabe & Ito's colour-blind-safe colours, one per kind of weights.
-WEIGHTS_COLORS = {"exact": "#0072B2", "trained": "#D55E00", "untrained": "#7F7F7F", "far": "#CC79A7"}
 _TEMPERATURE_MARKERS = ["v", "o", "^", "s", "D", "P", "X", "*"]
 _VARIANT_STYLES = {"sign": "-", "continuous": "--"}
 
@@ -197,6 +196,6 @@ def plot_verdict(verdict: pd.DataFrame, path):
                          family="DejaVu Sans Mono", color=colors[k])
         summary.set_xlabel("T*  ν  agr  info  flow  loc (✓ pass, ✗ fail, · n/a)")
         fig.suptitle("RG verdict at L = " + str(int(verdict["L"].iloc[0])) + ": each map against the block-spin criteria "
-                     "(blue: exact maps, orange: trained, grey: untrained control, pink: trained far from T_c)", fontsize=10)
+                     "(blue: exact maps, orange: trained, grey: untrained control, pink: trained far from T_c, green / light blue: trained on noise / sine waves)", fontsize=10)
         fig.supxlabel(textwrap.fill(conclusion(verdict), 250), fontsize=8, ha="center")
         return save(fig, path)

@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from ..exact import T_C
+from ..stats import format_value_error
 
 __all__ = [
     "DPI",
@@ -30,9 +31,13 @@ __all__ = [
     "ALGORITHM_COLORS",
     "ALGORITHM_LABELS",
     "EXACT_COLOR",
+    "OKABE_ITO",
+    "WEIGHTS_COLORS",
     "use_style",
     "new_figure",
     "size_colors",
+    "stage_colors",
+    "model_colors",
     "algorithm_color",
     "algorithm_label",
     "mark_critical_temperature",
@@ -72,11 +77,27 @@ STYLE = {
     "errorbar.capsize": 2.0,
 }
 
+#: Okabe & Ito's qualitative palette, distinguishable with every common colour-vision deficiency
+#: (black last: it is the colour of exact curves).
+OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+
 #: One colour per Monte Carlo algorithm, the same in every figure.
-ALGORITHM_COLORS = {"metropolis": "#d62728", "wolff": "#2ca02c", "swendsen_wang": "#1f77b4"}
+ALGORITHM_COLORS = {"metropolis": "#D55E00", "wolff": "#009E73", "swendsen_wang": "#0072B2"}
 ALGORITHM_LABELS = {"metropolis": "Metropolis", "wolff": "Wolff", "swendsen_wang": "Swendsen-Wang"}
 #: Colour of exact infinite-lattice curves (Onsager, Yang).
 EXACT_COLOR = "0.15"
+
+#: One colour per kind of weights a map comes from, the same in every figure (Okabe-Ito, safe for
+#: colour-blind readers): the exact block-spin maps, networks trained on the Ising data, their
+#: untrained initial weights, trained far from T_c only, trained on the noise and sine controls.
+WEIGHTS_COLORS = {
+    "exact": "#0072B2",
+    "trained": "#D55E00",
+    "untrained": "#7F7F7F",
+    "far": "#CC79A7",
+    "noise-trained": "#009E73",
+    "sine-trained": "#56B4E9",
+}
 
 _SIZE_COLORMAP = "viridis"
 # viridis stops short of its pale yellow end, which vanishes on white
@@ -103,6 +124,17 @@ def size_colors(sizes) -> dict[int, tuple]:
         return {sizes[0]: cmap(_SIZE_COLOR_RANGE[0])}
     levels = np.linspace(*_SIZE_COLOR_RANGE, len(sizes))
     return {L: cmap(level) for L, level in zip(sizes, levels)}
+
+
+def stage_colors(stages) -> dict[str, str]:
+    """One Okabe-Ito colour per pipeline stage, in the order given (cycling past eight)."""
+    return {stage: OKABE_ITO[index % len(OKABE_ITO)] for index, stage in enumerate(stages)}
+
+
+def model_colors(names) -> dict[str, str]:
+    """One Okabe-Ito colour per model name, in the order given (cycling past eight), so that
+    one model keeps its colour across the panels of a figure."""
+    return {name: OKABE_ITO[index % len(OKABE_ITO)] for index, name in enumerate(dict.fromkeys(names))}
 
 
 def algorithm_color(algorithm: str):
@@ -145,16 +177,6 @@ def empty_panel(ax, message: str) -> None:
     """Blank an axes that has nothing to show, leaving ``message`` in its middle."""
     ax.set_axis_off()
     ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="0.4")
-
-
-def format_value_error(value: float, error: float) -> str:
-    """``2.2691 ± 0.0034``: the value to the decimal of the error's second significant digit."""
-    if not np.isfinite(value):
-        return "n/a"
-    if not (np.isfinite(error) and error > 0):
-        return f"{value:.4g}"
-    decimals = max(0, 1 - int(np.floor(np.log10(error))))
-    return f"{value:.{decimals}f} ± {error:.{decimals}f}"
 
 
 def save(fig: Figure, path) -> Path:

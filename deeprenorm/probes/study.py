@@ -31,7 +31,7 @@ from ..seeding import stream
 from .fields import activation_maps, effective_receptive_field, layer_units, product_fields, saliency
 from .locality import SUMMARY_COLUMNS, locality_table
 
-__all__ = ["PROBE_TEMPERATURES", "MAX_UNITS", "LOCALITY_COLUMNS", "reference_maps", "probe_maps", "locality_rows", "dbn_study"]
+__all__ = ["PROBE_TEMPERATURES", "MAX_UNITS", "LOCALITY_COLUMNS", "reference_maps", "probe_maps", "locality_rows", "reconstruction_rows", "dbn_study"]
 
 #: Temperatures (J/k_B) of the saliency maps: the simulated ones nearest these.
 PROBE_TEMPERATURES = (2.0, T_C, 2.6)
@@ -99,6 +99,37 @@ def locality_rows(maps: dict[str, np.ndarray], *, L: int, b: int, model: str, we
     if not tables:
         return pd.DataFrame(columns=LOCALITY_COLUMNS)
     return pd.concat(tables, ignore_index=True)[LOCALITY_COLUMNS]
+
+
+def reconstruction_rows(
+    reader: SpinReader, labels: np.ndarray, models: dict[str, Autoencoder], seed: int, *, b: int = 2, temperatures=PROBE_TEMPERATURES
+) -> list[tuple[float, list[tuple[str, np.ndarray]]]]:
+    """One test configuration at the simulated temperature nearest each of ``temperatures``,
+    beside its majority-rule block spins (ties broken by the study's stream,
+    :func:`deeprenorm.rg.blocking.tie_breaking_rng`), and for each model of ``models`` (name ->
+    network) its code (conv models: an (L/b) x (L/b) image) and its reconstruction.
+
+    Returns ``[(T, [(label, image), ...]), ...]``, the rows of
+    :func:`deeprenorm.plots.probes.plot_reconstructions`."""
+    import torch
+
+    from ..rg.blocking import majority, tie_breaking_rng
+
+    grid = np.asarray(reader.temperatures, dtype=float)
+    rows = []
+    with torch.no_grad():
+        for target in temperatures:
+            t = int(np.argmin(np.abs(grid - target)))
+            spins = _test_configurations(reader, labels, t, 1)
+            x = torch.from_numpy(spins.astype(np.float32))
+            panels = [("input", spins[0]), ("majority blocks", majority(spins, b, tie_breaking_rng(seed, reader.L, b, grid[t]))[0])]
+            for name, model in models.items():
+                reconstruction, code = model.eval()(x)
+                if model.architecture["kind"] == "conv":
+                    panels.append((f"{name} code", code[0].numpy()))
+                panels.append((f"{name} output", reconstruction[0].numpy()))
+            rows.append((float(grid[t]), panels))
+    return rows
 
 
 def dbn_study(spins: np.ndarray, layers: int, seed, **training) -> tuple[object, list[pd.DataFrame], pd.DataFrame, list[np.ndarray]]:

@@ -23,6 +23,11 @@ numbers, not pictures:
   block itself for the block-spin rules) holds at least :data:`LOCALITY_THRESHOLD` of its weight
   in one b x b window (median over units; :mod:`deeprenorm.probes.locality`).
 
+The same architectures trained on control data without Ising physics (noise, sine waves;
+:mod:`deeprenorm.probes.controls`) and Mehta & Schwab's deep belief network add rows measured by
+their locality alone: a receptive field as local from noise as from Ising configurations is no
+evidence of block spins.
+
 A criterion that cannot be measured for a map (no information bound for a dense model, no
 network flow for a block-spin rule, the baseline criteria for decimation itself) is empty,
 never counted as passed or failed.
@@ -216,6 +221,12 @@ def verdict_table(
             rows.append(_row(probe, "dbn", "trained", int(layer["b"].iloc[0]), int(layer["L"].iloc[0]), (math.nan,) * 4,
                              (math.nan, math.nan), math.nan, (math.nan, math.nan), (math.nan, math.nan), ("", ""),
                              float(layer["window_fraction"].median())))
+        # the same architectures trained on control data without Ising physics: locality alone
+        controls = locality[locality["weights"].astype(str).str.endswith("-trained") & (locality["probe"] == "receptive_field")]
+        for (model, weights), maps in controls.groupby(["model", "weights"], sort=False):
+            rows.append(_row("receptive field only", model, weights, int(maps["b"].iloc[0]), int(maps["L"].iloc[0]), (math.nan,) * 4,
+                             (math.nan, math.nan), math.nan, (math.nan, math.nan), (math.nan, math.nan), ("", ""),
+                             float(maps["window_fraction"].median())))
     return pd.DataFrame(rows, columns=VERDICT_COLUMNS)
 
 
@@ -258,10 +269,15 @@ def _row(map_name, model, weights, b, L, flow, agreement_tc, agreement_baseline,
     return row
 
 
+def _measured(outcome) -> bool:
+    """Whether a criterion cell says yes or no (empty: not measured; NaN when read from CSV)."""
+    return outcome in ("yes", "no")
+
+
 def conclusion(verdict: pd.DataFrame) -> str:
-    """The verdict in words, from the table: which trained maps pass every criterion they were
-    measured on, and whether their untrained controls pass the same ones (then those criteria
-    say nothing about learning)."""
+    """The verdict in words, from the table: which trained maps with an RG flow (T* and nu
+    measured) pass every criterion they were measured on, and whether their untrained controls
+    pass the same ones (then those criteria say nothing about learning)."""
     sentences = []
     exact = verdict[verdict["weights"] == "exact"]
     for row in exact.itertuples():
@@ -274,9 +290,27 @@ def conclusion(verdict: pd.DataFrame) -> str:
         if not control.empty:
             text += f" (untrained: {control.iloc[0].criteria_passed}/{control.iloc[0].criteria_measured})"
         sentences.append(text)
-    full = [f"{row.model} {row.map}" for row in trained.itertuples() if row.criteria_measured and row.criteria_passed == row.criteria_measured]
+    controls = verdict[verdict["weights"].astype(str).str.endswith("-trained")]
+    if not controls.empty:
+        sentences.append("locality of the same architectures trained on control data: " + ", ".join(
+            f"{row.model} {row.weights} f = {row.locality_window_fraction:.2f} ({row.locality_ok if _measured(row.locality_ok) else 'not measured'})" for row in controls.itertuples()
+        ))
+    # a locality that training on noise reaches as well belongs to the architecture, not to Ising physics
+    architectural = sorted({
+        row.model for row in trained.itertuples()
+        if row.locality_ok == "yes" and (controls[(controls["model"] == row.model)]["locality_ok"] == "yes").any()
+    })
+    # a map behaves like block-spin RG only if it has a flow to measure (T* and nu) and passes
+    # everything measured; the DBN layers, measured on locality alone, cannot
+    full = [
+        f"{row.model} {row.map}" for row in trained.itertuples()
+        if _measured(row.fixed_point_ok) and _measured(row.nu_ok) and row.criteria_passed == row.criteria_measured
+    ]
     answer = (
         "No trained network behaves like block-spin RG on every criterion measured."
         if not full else f"Trained maps that pass every criterion measured: {', '.join(full)}."
     )
+    if architectural:
+        answer += (f" The locality of {', '.join(architectural)} is reached by training on control data without Ising physics"
+                   " as well: it comes from the architecture, not from what the network learned.")
     return answer + " Criteria passed per map: " + "; ".join(sentences) + "."

@@ -34,10 +34,12 @@ rule autocorrelation_figure:
         figure=report(
             "results/figures/autocorrelation.png",
             caption="../report/autocorrelation.rst",
-            category="Monte Carlo",
+            category="Algorithm comparison",
         ),
     log:
         "logs/autocorrelation_figure.log",
+    benchmark:
+        "results/benchmarks/autocorrelation_figure.tsv"
     threads: 1
     resources:
         mem_mb=1000,

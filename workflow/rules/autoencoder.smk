@@ -82,7 +82,7 @@ rule train:
         checkpoint="results/models/L{L}/{model}/seed{seed}.pt",
         sidecar="results/models/L{L}/{model}/seed{seed}.json",
         history="results/models/L{L}/{model}/seed{seed}.csv",
-        figure="results/figures/training/L{L}/{model}/seed{seed}.png",
+        figure=report("results/figures/training/L{L}/{model}/seed{seed}.png", caption="../report/training.rst", category="Training", subcategory="L = {L}"),
     log:
         "logs/train/L{L}/{model}/seed{seed}.log",
     benchmark:
@@ -178,15 +178,17 @@ rule latent_figures:
         phase=report(
             "results/figures/phase_identification.png",
             caption="../report/phase_identification.rst",
-            category="Autoencoders",
+            category="Phase identification and finite-size scaling",
         ),
         finite_size=report(
             "results/figures/tc_finite_size.png",
             caption="../report/tc_finite_size.rst",
-            category="Autoencoders",
+            category="Phase identification and finite-size scaling",
         ),
     log:
         "logs/latent_figures.log",
+    benchmark:
+        "results/benchmarks/latent_figures.tsv"
     threads: 1
     resources:
         mem_mb=1500,
@@ -241,10 +243,12 @@ rule width_sweep_figure:
         report(
             "results/figures/latent_width_sweep.png",
             caption="../report/latent_width_sweep.rst",
-            category="Autoencoders",
+            category="Phase identification and finite-size scaling",
         ),
     log:
         "logs/width_sweep_figure.log",
+    benchmark:
+        "results/benchmarks/width_sweep_figure.tsv"
     threads: 1
     resources:
         mem_mb=1500,

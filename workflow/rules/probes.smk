@@ -17,6 +17,95 @@ FEATURED_MODEL = NETWORK_RG.flow_models[1] if len(NETWORK_RG.flow_models) > 1 an
 # reconstructions of every width at the probes' L (loading a model is all they cost): the first
 # model of each latent width, and the conv models
 RECONSTRUCTION_MODELS = list({MODEL_SPECS[name].get("latent", name): name for name in reversed(NETWORK_RG.learned)}.values())[::-1]
+# Control data (Broomberg & Rabinovich): the models the figures draw, trained by the same rule on
+# noise and on sine waves, probed on the same Ising test configurations as the rest.
+CONTROLS = PROBES["controls"]
+CONTROL_MODELS = list(dict.fromkeys(([FEATURED_MODEL] if FEATURED_MODEL else []) + [name for name in PROBE_MODELS if MODEL_SPECS[name]["kind"] == "conv"]))
+CONTROL_SAMPLES = CONTROLS["samples_per_temperature"] or config["samples_per_temperature"]
+CONTROL_PROBES = [
+    f"results/probes/controls/{kind}/L{NETWORK_L}/{model}/{part}"
+    for kind in CONTROLS["kinds"] for model in CONTROL_MODELS for part in ("maps.npz", "locality.csv")
+]
+
+
+def control_checkpoint(wildcards):
+    return f"results/controls/{wildcards.kind}/models/L{wildcards.L}/{wildcards.model}/seed{NETWORK_RG.learned[wildcards.model][0]}.pt"
+
+
+wildcard_constraints:
+    kind="|".join(CONTROLS["kinds"]) or "(?!)",
+
+
+rule control_dataset:
+    wildcard_constraints:
+        L=str(NETWORK_L),
+    output:
+        "results/controls/{kind}/L{L}.nc",
+    log:
+        "logs/control_dataset/{kind}/L{L}.log",
+    benchmark:
+        "results/benchmarks/control_dataset/{kind}/L{L}.tsv"
+    threads: 1
+    resources:
+        mem_mb=lambda wildcards: BASE_MEM_MB + int(3 * len(TEMPERATURES) * CONTROL_SAMPLES * int(wildcards.L) ** 2 / 1e6),
+        runtime=10,
+    params:
+        samples_per_temperature=CONTROL_SAMPLES,
+        temperatures=TEMPERATURES,
+        sine_noise=CONTROLS["sine_noise"],
+        seed=config["seed"],
+        provenance=lambda wildcards: {"seed": config["seed"], "control": wildcards.kind, "samples_per_temperature": CONTROL_SAMPLES,
+                                      "sine_noise": CONTROLS["sine_noise"], "temperatures": TEMPERATURES},
+        stage_versions=stage_versions("controls", "dataset"),
+    message:
+        "Control dataset ({wildcards.kind}): L={wildcards.L}"
+    script:
+        "../scripts/control_dataset.py"
+
+
+use rule split as control_split with:
+    input:
+        "results/controls/{kind}/L{L}.nc",
+    output:
+        "results/controls/{kind}/L{L}_split.nc",
+    log:
+        "logs/control_split/{kind}/L{L}.log",
+    benchmark:
+        "results/benchmarks/control_split/{kind}/L{L}.tsv"
+    message:
+        "Split of the {wildcards.kind} control: L={wildcards.L}"
+
+
+use rule train as train_control with:
+    wildcard_constraints:
+        L=str(NETWORK_L),
+        model="|".join(re.escape(name) for name in CONTROL_MODELS) or "(?!)",
+    input:
+        dataset="results/controls/{kind}/L{L}.nc",
+        split="results/controls/{kind}/L{L}_split.nc",
+    output:
+        checkpoint="results/controls/{kind}/models/L{L}/{model}/seed{seed}.pt",
+        sidecar="results/controls/{kind}/models/L{L}/{model}/seed{seed}.json",
+        history="results/controls/{kind}/models/L{L}/{model}/seed{seed}.csv",
+        figure=report("results/figures/training/L{L}/{model}/seed{seed}-{kind}.png", caption="../report/training.rst", category="Training", subcategory="controls"),
+    log:
+        "logs/train_control/{kind}/L{L}/{model}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/train_control/{kind}/L{L}/{model}/seed{seed}.tsv"
+    priority: 0
+    resources:
+        mem_mb=lambda wildcards: BASE_MEM_MB + 600 + int(3 * len(TEMPERATURES) * CONTROL_SAMPLES * int(wildcards.L) ** 2 / 1e6),
+        runtime=lambda wildcards: 30 + int(len(TEMPERATURES) * CONTROL_SAMPLES * int(wildcards.L) ** 2 / 1e6 * AUTOENCODER["training"]["max_epochs"] / 20),
+    params:
+        spec=lambda wildcards: MODEL_SPECS[wildcards.model],
+        staggered=False,
+        settings=training_settings,
+        seed=config["seed"],
+        temperatures=None,
+        trained_on=lambda wildcards: f"{wildcards.kind} control data",
+        stage_versions=stage_versions("train"),
+    message:
+        "Train {wildcards.model} on the {wildcards.kind} control: L={wildcards.L}, seed {wildcards.seed}"
 
 
 rule probes:
@@ -43,11 +132,42 @@ rule probes:
         b=2,
         steps=PROBES["activation_steps"],
         seed=config["seed"],
+        weights="trained",
+        untrained=True,
         stage_versions=stage_versions("probes"),
     message:
         "Probes of {wildcards.model}: L={wildcards.L}"
     script:
         "../scripts/probes.py"
+
+
+use rule probes as probes_control with:
+    wildcard_constraints:
+        L=str(NETWORK_L),
+        model="|".join(re.escape(name) for name in CONTROL_MODELS) or "(?!)",
+    input:
+        checkpoint=control_checkpoint,
+        training_dataset="results/controls/{kind}/L{L}.nc",
+        dataset="results/datasets/L{L}.nc",
+        split="results/splits/L{L}.nc",
+    output:
+        maps="results/probes/controls/{kind}/L{L}/{model}/maps.npz",
+        locality="results/probes/controls/{kind}/L{L}/{model}/locality.csv",
+    log:
+        "logs/probes_control/{kind}/L{L}/{model}.log",
+    benchmark:
+        "results/benchmarks/probes_control/{kind}/L{L}/{model}.tsv"
+    params:
+        training_seed=lambda wildcards: NETWORK_RG.learned[wildcards.model][0],
+        b=2,
+        steps=PROBES["activation_steps"],
+        seed=config["seed"],
+        # the untrained weights are the Ising model's own control (the same initial_weights)
+        weights=lambda wildcards: f"{wildcards.kind}-trained",
+        untrained=False,
+        stage_versions=stage_versions("probes"),
+    message:
+        "Probes of {wildcards.model} trained on the {wildcards.kind} control: L={wildcards.L}"
 
 
 rule dbn:
@@ -83,6 +203,8 @@ rule probe_figures:
     input:
         locality=expand("results/probes/L{L}/{model}/locality.csv", L=NETWORK_L, model=PROBE_MODELS),
         maps=expand("results/probes/L{L}/{model}/maps.npz", L=NETWORK_L, model=PROBE_MODELS),
+        control_locality=[path for path in CONTROL_PROBES if path.endswith(".csv")],
+        control_maps=[path for path in CONTROL_PROBES if path.endswith(".npz")],
         dbn_locality=[f"results/probes/dbn/L{DBN_L}_locality.csv"] if DBN_L else [],
         dbn_fields=[f"results/probes/dbn/L{DBN_L}_fields.npz"] if DBN_L else [],
         checkpoints=[f"results/models/L{NETWORK_L}/{name}/seed{NETWORK_RG.learned[name][0]}.pt" for name in RECONSTRUCTION_MODELS],
@@ -93,6 +215,8 @@ rule probe_figures:
         **{name: report(path, caption=f"../report/{name}.rst", category="Probes") for name, path in PROBE_FIGURES.items()},
     log:
         "logs/probe_figures.log",
+    benchmark:
+        "results/benchmarks/probe_figures.tsv"
     threads: 1
     resources:
         mem_mb=BASE_MEM_MB + 1200,
@@ -103,6 +227,7 @@ rule probe_figures:
         featured=FEATURED_MODEL,
         conv=[name for name in PROBE_MODELS if MODEL_SPECS[name]["kind"] == "conv"],
         reconstruction_models=RECONSTRUCTION_MODELS,
+        controls=[(kind, model) for kind in CONTROLS["kinds"] for model in CONTROL_MODELS],
         seed=config["seed"],
         stage_versions=stage_versions("probe_figures"),
     message:

@@ -51,15 +51,17 @@ rule rg_figures:
         flow=report(
             "results/figures/rg_flow.png",
             caption="../report/rg_flow.rst",
-            category="RG comparison",
+            category="RG flow",
         ),
         block_spins=report(
             "results/figures/block_spins.png",
             caption="../report/block_spins.rst",
-            category="RG comparison",
+            category="RG flow",
         ),
     log:
         "logs/rg_figures.log",
+    benchmark:
+        "results/benchmarks/rg_figures.tsv"
     threads: 1
     resources:
         mem_mb=1500,
@@ -154,7 +156,7 @@ rule train_far:
         checkpoint="results/rg/controls/L{L}/{model}/seed{seed}.pt",
         sidecar="results/rg/controls/L{L}/{model}/seed{seed}.json",
         history="results/rg/controls/L{L}/{model}/seed{seed}.csv",
-        figure="results/figures/training/L{L}/{model}/seed{seed}-far.png",
+        figure=report("results/figures/training/L{L}/{model}/seed{seed}-far.png", caption="../report/training.rst", category="Training", subcategory="controls"),
     log:
         "logs/train_far/L{L}/{model}/seed{seed}.log",
     benchmark:
@@ -257,6 +259,8 @@ rule rg_verdict:
         **RG_NETWORK_TABLES,
     log:
         "logs/rg_verdict.log",
+    benchmark:
+        "results/benchmarks/rg_verdict.tsv"
     threads: 1
     resources:
         mem_mb=BASE_MEM_MB + 300,
@@ -275,11 +279,13 @@ rule rg_network_figures:
         **RG_NETWORK_TABLES,
         information="results/tables/rg_information.csv",
     output:
-        information=report("results/figures/information.png", caption="../report/information.rst", category="RG comparison"),
-        network_flow=report("results/figures/network_flow.png", caption="../report/network_flow.rst", category="RG comparison"),
-        verdict=report("results/figures/rg_verdict.png", caption="../report/rg_verdict.rst", category="RG comparison"),
+        information=report("results/figures/information.png", caption="../report/information.rst", category="RG flow"),
+        network_flow=report("results/figures/network_flow.png", caption="../report/network_flow.rst", category="RG flow"),
+        verdict=report("results/figures/rg_verdict.png", caption="../report/rg_verdict.rst", category="RG flow"),
     log:
         "logs/rg_network_figures.log",
+    benchmark:
+        "results/benchmarks/rg_network_figures.tsv"
     threads: 1
     resources:
         mem_mb=1500,

@@ -38,6 +38,8 @@ rule dataset:
         "results/datasets/L{L}.nc",
     log:
         "logs/dataset/L{L}.log",
+    benchmark:
+        "results/benchmarks/dataset/L{L}.tsv"
     threads: 1
     resources:
         mem_mb=dataset_mem_mb,

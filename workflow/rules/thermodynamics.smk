@@ -11,6 +11,8 @@ rule thermodynamics_table:
         curves="results/tables/thermodynamics_reweighted.csv",
     log:
         "logs/thermodynamics_table.log",
+    benchmark:
+        "results/benchmarks/thermodynamics_table.tsv"
     threads: 1
     resources:
         mem_mb=scalar_mem_mb(len(LATTICE_SIZES), len(TEMPERATURES)),
@@ -33,10 +35,12 @@ rule thermodynamics_figure:
         report(
             "results/figures/thermodynamics.png",
             caption="../report/thermodynamics.rst",
-            category="Monte Carlo",
+            category="Monte Carlo and thermodynamics",
         ),
     log:
         "logs/thermodynamics_figure.log",
+    benchmark:
+        "results/benchmarks/thermodynamics_figure.tsv"
     threads: 1
     resources:
         mem_mb=1000,

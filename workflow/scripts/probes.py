@@ -1,5 +1,7 @@
 """Snakemake adapter: a trained model and its untrained initial weights -> their probe maps
-(results/probes/L{L}/{model}/maps.npz) and the locality of every map (locality.csv)."""
+(results/probes/L{L}/{model}/maps.npz) and the locality of every map (locality.csv); for a model
+trained on a control dataset (rule probes_control) its maps alone, on the same Ising test
+configurations, under the weights label "<kind>-trained"."""
 
 import numpy as np
 import pandas as pd
@@ -13,8 +15,11 @@ logger = pipeline.start(snakemake)
 params, inputs, outputs, wildcards = snakemake.params, snakemake.input, snakemake.output, snakemake.wildcards
 dataset_sha256 = file_sha256(inputs.dataset)
 split = read_split(inputs.split, dataset_sha256)
-trained, _ = load_checkpoint(inputs.checkpoint, {"L": int(wildcards.L), "model_name": wildcards.model, "dataset_sha256": dataset_sha256})
-networks = {"trained": trained, "untrained": initial_weights(model_from_architecture(trained.architecture), params.seed, params.training_seed)}
+training_sha256 = file_sha256(inputs.training_dataset) if "training_dataset" in inputs.keys() else dataset_sha256
+trained, _ = load_checkpoint(inputs.checkpoint, {"L": int(wildcards.L), "model_name": wildcards.model, "dataset_sha256": training_sha256})
+networks = {params.weights: trained}
+if params.untrained:
+    networks["untrained"] = initial_weights(model_from_architecture(trained.architecture), params.seed, params.training_seed)
 arrays, tables = {}, []
 with SpinReader(inputs.dataset) as reader:
     for weights, network in networks.items():

@@ -1,0 +1,295 @@
+"""The study in numbers: one summary of every result table, as JSON, as Markdown and as the front
+page of the Snakemake report, generated from the tables so that no number is typed by hand.
+
+:func:`summarise` collects, from the tables the workflow wrote:
+
+* ``critical_temperature`` -- Onsager's T_c; the thermodynamic estimates (chi' peaks per L, their
+  1/L extrapolation, U4 crossings; ``tc_thermodynamic.csv``); the latent estimates of every model
+  and reduction on the test split (chi_z and chi_m peaks per L, their extrapolations, the U4_z
+  crossings; ``tc_latent.csv``);
+* ``rg_flow`` -- T* and nu of every block-spin pair, map and observable (``rg_flow.csv``);
+* ``dynamic_exponents`` -- z of every algorithm (``dynamic_exponents.csv``);
+* ``width_sweep`` -- the latent-width table beside Broomberg & Rabinovich's rows
+  (``latent_width_sweep.csv``);
+* ``verdict`` -- every row of ``rg_verdict.csv`` and the conclusion in words
+  (:func:`deeprenorm.rg.verdict.conclusion`);
+* ``locality`` -- the median window fraction and spread of every receptive field
+  (``locality.csv``);
+* ``datasets`` -- per L: temperatures, samples per temperature, spins stored, bytes on disk;
+* ``performance`` -- per stage: jobs, summed wall and CPU seconds, the largest peak memory of a
+  job (:func:`.benchmarks.stage_totals`);
+* ``software`` and ``config_sha256`` -- the versions of the packages that produced it and a hash
+  of the validated config.
+
+Each table-backed section is ``{"table": <path>, "rows": [...]}``, each row the table's own
+values for the columns kept (NaN as null), so that every number can be traced to, and checked
+against, the row it comes from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import math
+import platform
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from ..exact import T_C
+from ..stats import format_value_error as value_error
+
+__all__ = ["SECTIONS", "config_sha256", "software_versions", "summarise", "key_numbers", "summary_markdown", "report_description", "dataset_record", "markdown_table", "tc_rows", "MARKDOWN_SECTIONS"]
+
+#: Table-backed sections: section -> (table file name, columns kept).
+SECTIONS = {
+    "tc_thermodynamic": ("tc_thermodynamic.csv", ["method", "L", "L2", "T_c", "T_c_err", "deviation_from_onsager", "deviation_sigma"]),
+    "tc_latent": ("tc_latent.csv", ["model", "reduction", "observable", "method", "L", "L2", "T_c", "T_c_err", "seed_spread", "n_seeds", "nu", "nu_err"]),
+    "rg_flow": ("rg_flow.csv", ["L", "L_coarse", "b", "map", "observable", "T_star", "T_star_err", "T_star_deviation_percent", "nu", "nu_err"]),
+    "dynamic_exponents": ("dynamic_exponents.csv", ["algorithm", "observable", "z", "z_err", "z_literature", "sizes"]),
+    "width_sweep": ("latent_width_sweep.csv", ["reference", "reference_T_peak", "model", "latent", "regularisation", "L", "n_seeds", "test_loss",
+                                               "T_c_mean", "T_c_err_mean", "deviation_percent", "r_chi"]),
+    "verdict": ("rg_verdict.csv", ["map", "model", "weights", "b", "L", "T_star", "T_star_err", "nu", "nu_err", "agreement_tc", "agreement_tc_err",
+                                   "information_tc_bits", "information_tc_bits_err", "flow_direction", "locality_window_fraction",
+                                   "criteria_passed", "criteria_measured", "conclusion"]),
+}
+
+_PACKAGES = ("deeprenorm", "numpy", "numba", "torch", "scipy", "pandas", "xarray", "netCDF4", "matplotlib", "snakemake")
+
+
+def config_sha256(config: dict) -> str:
+    """SHA-256 of the validated config as canonical YAML (sorted keys): the same study, the same hash."""
+    return hashlib.sha256(yaml.safe_dump(config, sort_keys=True).encode()).hexdigest()
+
+
+def software_versions() -> dict[str, str]:
+    """Python's and every pinned package's version, as installed."""
+    versions = {"python": platform.python_version()}
+    for package in _PACKAGES:
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    return versions
+
+
+def _plain(value):
+    """A JSON value of a table cell: NaN and missing as None, numpy scalars as Python ones."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, np.generic):
+        return _plain(value.item())
+    return value
+
+
+def _rows(table: pd.DataFrame, columns: list[str]) -> list[dict]:
+    kept = [column for column in columns if column in table.columns]
+    return [{column: _plain(row[column]) for column in kept} for row in table[kept].to_dict("records")]
+
+
+def _locality_rows(locality: pd.DataFrame) -> list[dict]:
+    """Median window fraction and spread of every receptive field and DBN layer, per model and weights."""
+    fields = locality[locality["probe"].isin(["receptive_field", "block"]) | locality["probe"].astype(str).str.startswith("layer")]
+    medians = fields.groupby(["model", "weights", "probe", "b"], sort=False)[["window_fraction", "spread"]].median().reset_index()
+    units = fields.groupby(["model", "weights", "probe", "b"], sort=False).size().to_numpy()
+    return _rows(medians.assign(units=units), ["model", "weights", "probe", "b", "units", "window_fraction", "spread"])
+
+
+def summarise(
+    tables: dict[str, pd.DataFrame],
+    table_paths: dict[str, str],
+    datasets: list[dict],
+    stages: pd.DataFrame,
+    config: dict,
+    *,
+    headline_model: str,
+    locality: pd.DataFrame | None = None,
+) -> dict:
+    """The summary of the module docstring.
+
+    ``tables``: section name of :data:`SECTIONS` -> its table (a missing section is left out);
+    ``table_paths``: the same keys -> the path the table was read from (written into the
+    summary); ``datasets``: one dict per dataset (``L``, ``temperatures``,
+    ``samples_per_temperature``, ``spins``, ``bytes``, ``algorithm``); ``stages``:
+    :func:`.benchmarks.stage_totals`; ``config``: the validated config; ``headline_model``: the
+    model whose T_c the one-line answer quotes; ``locality``: ``locality.csv``, or None.
+    """
+    from ..rg.verdict import conclusion
+
+    summary = {
+        "question": "Does a deep autoencoder trained on equilibrium 2D Ising configurations learn block-spin renormalisation?",
+        "config_sha256": config_sha256(config),
+        "seed": config["seed"],
+        "headline_model": headline_model,
+        "onsager_T_c": T_C,
+        "datasets": datasets,
+    }
+    for section, (filename, columns) in SECTIONS.items():
+        if section in tables:
+            summary[section] = {"table": table_paths[section], "rows": _rows(tables[section], columns)}
+    if "verdict" in tables:
+        summary["conclusion"] = conclusion(tables["verdict"])
+    if locality is not None:
+        summary["locality"] = {"table": table_paths.get("locality", "results/tables/locality.csv"), "rows": _locality_rows(locality)}
+    summary["performance"] = {"rows": _rows(stages, ["stage", "jobs", "wall_s", "cpu_s", "max_rss_mb", "wall_share"])}
+    summary["software"] = software_versions()
+    json.dumps(summary, allow_nan=False)  # a NaN that slipped through would make invalid JSON
+    return summary
+
+
+# --- reading the summary back in words ----------------------------------------------------------
+
+
+def _select(summary: dict, section: str, **keys) -> list[dict]:
+    return [row for row in summary.get(section, {}).get("rows", []) if all(row.get(key) == value for key, value in keys.items())]
+
+
+def _one(summary: dict, section: str, **keys) -> dict | None:
+    rows = _select(summary, section, **keys)
+    return rows[0] if rows else None
+
+
+def key_numbers(summary: dict) -> dict[str, str]:
+    """The handful of numbers the answer quotes, formatted: thermodynamic and headline latent
+    T_c(inf), the majority rule's T* and nu at the largest pair, the dataset size and run cost."""
+    numbers = {}
+    thermodynamic = _one(summary, "tc_thermodynamic", method="chi_prime_peak_extrapolation")
+    if thermodynamic:
+        numbers["T_c thermodynamic (chi' peaks, 1/L extrapolation)"] = value_error(thermodynamic["T_c"], thermodynamic["T_c_err"])
+    crossing = _one(summary, "tc_thermodynamic", method="binder_crossing_mean")
+    if crossing:
+        numbers["T_c thermodynamic (U4 crossings, mean)"] = value_error(crossing["T_c"], crossing["T_c_err"])
+    latent = _one(summary, "tc_latent", model=summary["headline_model"], reduction="mean", method="chi_z_peak_extrapolation")
+    if latent:
+        numbers[f"T_c latent ({summary['headline_model']}, chi_z peaks, 1/L extrapolation)"] = value_error(latent["T_c"], latent["T_c_err"])
+    majority = [row for row in _select(summary, "rg_flow", map="majority", observable="binder", b=2)]
+    if majority:
+        largest = max(majority, key=lambda row: row["L"])
+        numbers[f"majority rule T* ({largest['L']} -> {largest['L_coarse']}, U4 matched)"] = value_error(largest["T_star"], largest["T_star_err"])
+        numbers[f"majority rule nu ({largest['L']} -> {largest['L_coarse']})"] = value_error(largest["nu"], largest["nu_err"])
+    if summary["datasets"]:
+        spins = sum(dataset["spins"] for dataset in summary["datasets"])
+        configurations = sum(d["temperatures"] * d["samples_per_temperature"] for d in summary["datasets"])
+        numbers["configurations stored"] = f"{configurations:,} ({spins / 1e6:.1f} million spins)"
+    total = _one(summary, "performance", stage="total")
+    if total:
+        numbers["jobs, summed job time"] = f"{total['jobs']} jobs, {total['wall_s'] / 60:.1f} core-minutes, largest job {total['max_rss_mb']:.0f} MB"
+    return numbers
+
+
+def markdown_table(rows: list[dict], columns: list[tuple[str, object]]) -> list[str]:
+    """``columns``: (heading, key or callable(row) -> str)."""
+    lines = ["| " + " | ".join(heading for heading, _ in columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        cells = []
+        for _, how in columns:
+            value = how(row) if callable(how) else row.get(how)
+            cells.append("" if value is None else (f"{value:.4g}" if isinstance(value, float) else str(value)))
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def tc_rows(summary: dict) -> list[dict]:
+    rows = [{"estimate": f"thermodynamic {row['method']}" + (f" L = {row['L']:g}" if row.get("L") is not None else "")
+             + (f"/{row['L2']:g}" if row.get("L2") is not None else ""), "T_c": value_error(row["T_c"], row["T_c_err"])}
+            for row in summary.get("tc_thermodynamic", {}).get("rows", [])]
+    for row in summary.get("tc_latent", {}).get("rows", []):
+        if row["reduction"] == "mean" and row["method"].endswith("extrapolation") and row["T_c"] is not None:
+            rows.append({"estimate": f"latent {row['model']} {row['method']}", "T_c": value_error(row["T_c"], row["T_c_err"])})
+    return rows
+
+
+def _verdict_table(summary: dict) -> list[str]:
+    return markdown_table(summary["verdict"]["rows"], [
+        ("map", "map"), ("model", "model"), ("weights", "weights"),
+        ("T*", lambda r: value_error(r["T_star"], r["T_star_err"])), ("nu", lambda r: value_error(r["nu"], r["nu_err"])),
+        ("agreement", lambda r: value_error(r["agreement_tc"], r["agreement_tc_err"])),
+        ("information (bits)", lambda r: value_error(r["information_tc_bits"], r["information_tc_bits_err"])),
+        ("flow", "flow_direction"), ("locality f", "locality_window_fraction"),
+        ("passed", lambda r: f"{r['criteria_passed']}/{r['criteria_measured']}"),
+    ])
+
+
+#: The sections of :func:`summary_markdown`, in order: name -> (heading, writer(summary) -> lines,
+#: or None where the summary lacks what the section needs).
+MARKDOWN_SECTIONS = {
+    "answer": ("Answer", lambda s: [s["conclusion"]] if "conclusion" in s else None),
+    "key_numbers": ("Key numbers", lambda s: markdown_table([{"what": k, "value": v} for k, v in key_numbers(s).items()],
+                                                            [("quantity", "what"), ("value", "value")])
+                    + ["", f"Onsager T_c = {s['onsager_T_c']:.6f} J/k_B."]),
+    "critical_temperature": ("Critical temperature", lambda s: markdown_table(tc_rows(s), [("estimate", "estimate"), ("T_c [J/k_B]", "T_c")])),
+    "rg_flow": ("Block-spin RG flow (fixed point T* and nu)", lambda s: markdown_table(s["rg_flow"]["rows"], [
+        ("L → L/b", lambda r: f"{r['L']} → {r['L_coarse']}"), ("b", "b"), ("map", "map"), ("observable", "observable"),
+        ("T* [J/k_B]", lambda r: value_error(r["T_star"], r["T_star_err"])), ("nu", lambda r: value_error(r["nu"], r["nu_err"])),
+    ]) if "rg_flow" in s else None),
+    "dynamic_exponents": ("Dynamic exponents", lambda s: markdown_table(s["dynamic_exponents"]["rows"], [
+        ("algorithm", "algorithm"), ("observable", "observable"), ("z", lambda r: value_error(r["z"], r["z_err"])), ("sizes", "sizes"),
+    ]) if "dynamic_exponents" in s else None),
+    "width_sweep": ("Latent width sweep", lambda s: markdown_table(s["width_sweep"]["rows"], [
+        ("reference", "reference"), ("model", "model"), ("L", "L"), ("test loss", "test_loss"),
+        ("T_c (mean code) [J/k_B]", lambda r: value_error(r["T_c_mean"], r["T_c_err_mean"])), ("r_chi", "r_chi"),
+    ]) if "width_sweep" in s else None),
+    "verdict": ("Verdict, row by row", lambda s: _verdict_table(s) if "verdict" in s else None),
+    "locality": ("Locality of the receptive fields (median over units)", lambda s: markdown_table(s["locality"]["rows"], [
+        ("model", "model"), ("weights", "weights"), ("probe", "probe"), ("b", "b"), ("units", "units"),
+        ("window fraction", "window_fraction"), ("spread", "spread"),
+    ]) if "locality" in s else None),
+    "datasets": ("Datasets", lambda s: markdown_table(s["datasets"], [
+        ("L", "L"), ("temperatures", "temperatures"), ("samples per T", "samples_per_temperature"), ("algorithm", "algorithm"),
+        ("MB on disk", lambda r: f"{r['bytes'] / 1e6:.1f}"),
+    ])),
+    "performance": ("Run time and memory per stage (from the benchmark files)", lambda s: markdown_table(s["performance"]["rows"], [
+        ("stage", "stage"), ("jobs", "jobs"), ("summed wall time (s)", lambda r: f"{r['wall_s']:.0f}"),
+        ("CPU time (s)", lambda r: "" if r["cpu_s"] is None else f"{r['cpu_s']:.0f}"),
+        ("largest job (MB)", lambda r: "" if r["max_rss_mb"] is None else f"{r['max_rss_mb']:.0f}"),
+    ])),
+    "provenance": ("Provenance", lambda s: [f"seed {s['seed']}, config SHA-256 `{s['config_sha256']}`", ""]
+                   + markdown_table([{"package": k, "version": v} for k, v in s["software"].items()], [("package", "package"), ("version", "version")])),
+}
+
+
+def summary_markdown(summary: dict, sections=None, *, level: int = 2, title: bool = True) -> str:
+    """The summary as Markdown (``results/summary.md``): the :data:`MARKDOWN_SECTIONS` named in
+    ``sections`` (default: all), each under a heading of ``level``; with ``title`` the document's
+    title and the question first."""
+    lines = ["# deeprenorm: summary of the study", "", f"*{summary['question']}*", ""] if title else []
+    for name in sections or MARKDOWN_SECTIONS:
+        heading, writer = MARKDOWN_SECTIONS[name]
+        body = writer(summary)
+        if body is not None:
+            lines += ["#" * level + " " + heading, "", *body, ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def report_description(summary: dict, method_text: str) -> str:
+    """The front page of the Snakemake report (reStructuredText): ``method_text`` (the question
+    and the method, ``workflow/report/workflow.rst``) followed by the answer and its key numbers
+    from ``summary``.  Jinja braces are left out of the generated part, which Snakemake renders
+    as a template."""
+    lines = [method_text.rstrip(), "", "Answer", "------", ""]
+    if "conclusion" in summary:
+        lines += [summary["conclusion"].replace("{", "(").replace("}", ")"), ""]
+    for what, value in key_numbers(summary).items():
+        lines.append(f"* {what}: {value}")
+    lines += ["", f"Onsager's T_c = {summary['onsager_T_c']:.6f} J/k_B. Every number here is generated from the result tables "
+              f"(``results/summary.json``, ``results/summary.md``); config SHA-256 ``{summary['config_sha256'][:16]}``.", ""]
+    return "\n".join(lines)
+
+
+def dataset_record(path: str | Path) -> dict:
+    """One entry of ``datasets``: the size of a dataset file, from its header only."""
+    import xarray as xr
+
+    with xr.open_dataset(path) as dataset:
+        n_temperatures, n_samples, L, _ = dataset["spins"].shape
+        return {
+            "L": int(L),
+            "temperatures": int(n_temperatures),
+            "samples_per_temperature": int(n_samples),
+            "spins": int(n_temperatures * n_samples * L * L),
+            "bytes": Path(path).stat().st_size,
+            "algorithm": str(dataset.attrs.get("algorithm", "")),
+        }
