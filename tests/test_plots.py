@@ -198,6 +198,14 @@ def test_style_helpers(tmp_path):
     assert style.algorithm_color("wolff") != style.algorithm_color("metropolis")
     assert style.format_value_error(2.26918, 0.0123) == "2.269 ± 0.012"
     assert style.format_value_error(float("nan"), 0.1) == "n/a"
+    # one colour-blind-safe colour per model, black kept for the exact curves, stable in order
+    models = style.model_colors(["a", "b", "c", "a", "d", "e", "f", "g"])
+    assert list(models) == ["a", "b", "c", "d", "e", "f", "g"] and len(set(models.values())) == 7
+    assert "#000000" not in models.values() and set(models.values()) <= set(style.OKABE_ITO)
+    assert style.model_colors(["x", "y"]) == {"x": style.OKABE_ITO[0], "y": style.OKABE_ITO[1]}
+    stages = style.stage_colors(["Monte Carlo", "Training"])
+    assert stages["Monte Carlo"] != stages["Training"]
+    assert set(style.ALGORITHM_COLORS.values()) <= set(style.OKABE_ITO)
 
 
 def test_save_closes_pyplot_figures(tmp_path):

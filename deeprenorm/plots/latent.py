@@ -18,10 +18,10 @@ from matplotlib.lines import Line2D
 
 from ..exact import T_C
 from .style import (
-    OKABE_ITO,
     empty_panel,
     format_value_error,
     mark_critical_temperature,
+    model_colors,
     new_figure,
     plain_log_labels,
     save,
@@ -29,16 +29,13 @@ from .style import (
     use_style,
 )
 
-__all__ = ["REFERENCE_BROOMBERG_RABINOVICH", "MODEL_COLORS", "plot_phase_identification", "plot_tc_finite_size"]
+__all__ = ["REFERENCE_BROOMBERG_RABINOVICH", "plot_phase_identification", "plot_tc_finite_size"]
 
 #: Broomberg & Rabinovich (2019): T_c from the latent-susceptibility peak at L = 25 and 50, and
 #: their headline value (drawn at 1/L = 0).
 REFERENCE_BROOMBERG_RABINOVICH = {"points": ((25, 2.308), (50, 2.288)), "headline": 2.369}
 _REFERENCE_LABEL = "Broomberg & Rabinovich 2019"
 
-#: Okabe & Ito's colour-blind-safe qualitative palette (black left for the magnetisation), one
-#: colour per (model, reduction) in order of appearance.
-MODEL_COLORS = OKABE_ITO[:-1]
 _MAGNETIC_COLOR = "0.15"
 _REFERENCE_COLOR = "#7f3b08"
 # colour map of the per-sample scatter (colour = temperature): cividis is designed for colour
@@ -288,8 +285,10 @@ def plot_tc_finite_size(estimates: pd.DataFrame, path):
         # intercepts sit side by side left of 1/L = 0, where the reference headline value is
         stagger = 0.012 * x_max
         multiple_parts = len({key[2] for key in series}) > 1
+        # one colour per (model, reduction, part); black is the magnetisation's
+        colors = model_colors(series)
         for index, key in enumerate(series):
-            color = MODEL_COLORS[index % len(MODEL_COLORS)]
+            color = colors[key]
             rows = finite[_matches(finite, key)]
             peaks = rows[rows["method"] == "chi_z_peak"].sort_values("L")
             name = f"χ_z peak, {key[0]} ({key[1]}" + (f", {key[2]})" if multiple_parts else ")")

@@ -131,10 +131,12 @@ def stage_colors(stages) -> dict[str, str]:
     return {stage: OKABE_ITO[index % len(OKABE_ITO)] for index, stage in enumerate(stages)}
 
 
-def model_colors(names) -> dict[str, str]:
-    """One Okabe-Ito colour per model name, in the order given (cycling past eight), so that
-    one model keeps its colour across the panels of a figure."""
-    return {name: OKABE_ITO[index % len(OKABE_ITO)] for index, name in enumerate(dict.fromkeys(names))}
+def model_colors(names) -> dict:
+    """One Okabe-Ito colour per model (any hashable key), in the order given, cycling past
+    seven: black is left to the exact curves and the magnetisation. One model keeps its colour
+    across the panels of a figure."""
+    palette = OKABE_ITO[:-1]
+    return {name: palette[index % len(palette)] for index, name in enumerate(dict.fromkeys(names))}
 
 
 def algorithm_color(algorithm: str):

@@ -60,6 +60,8 @@ rule split:
         "logs/split/L{L}.log",
     benchmark:
         "results/benchmarks/split/L{L}.tsv"
+    # the first step of the training chain (see rule train)
+    priority: 10
     threads: 1
     resources:
         mem_mb=BASE_MEM_MB,

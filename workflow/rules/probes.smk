@@ -72,6 +72,7 @@ use rule split as control_split with:
         "logs/control_split/{kind}/L{L}.log",
     benchmark:
         "results/benchmarks/control_split/{kind}/L{L}.tsv"
+    priority: 0
     message:
         "Split of the {wildcards.kind} control: L={wildcards.L}"
 
