@@ -6,7 +6,8 @@
 # the summary's strip of configurations: at the RG stage's L through its flow models, or, without
 # one, at the headline model's largest L through the headline model
 STRIP_L = NETWORK_L or MODEL_PLANS[DEFAULT_MODEL].lattice_sizes[-1]
-STRIP_MODELS = list(NETWORK_RG.flow_models) if NETWORK_L else [DEFAULT_MODEL]
+# (the conv models first, their code beside the block spins)
+STRIP_MODELS = sorted(NETWORK_RG.flow_models, key=lambda name: MODEL_SPECS[name]["kind"] != "conv") if NETWORK_L else [DEFAULT_MODEL]
 CONV_FLOW_MODEL = next((name for name in STRIP_MODELS if MODEL_SPECS[name]["kind"] == "conv"), None)
 SUMMARY_TABLES = {
     "tc_thermodynamic": "results/tables/tc_thermodynamic.csv",
