@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 
 from .style import WEIGHTS_COLORS, empty_panel, new_figure, save, use_style
 
-__all__ = ["plot_map_grid", "plot_locality", "plot_dbn_fields", "plot_reconstructions"]
+__all__ = ["plot_map_grid", "plot_locality", "plot_dbn_fields", "plot_reconstructions", "draw_configurations"]
 
 _CMAP = "RdBu_r"
 
@@ -132,6 +132,24 @@ def plot_dbn_fields(fields: list[np.ndarray], locality: pd.DataFrame, path, *, p
         return save(fig, path)
 
 
+def draw_configurations(axes, rows: list[tuple[float, list[tuple[str, np.ndarray]]]]) -> None:
+    """Draw ``rows`` (as :func:`plot_reconstructions` takes them) into the 2-D array ``axes``,
+    one row per temperature: each image in grey from -1 (black) to +1 (white), titled with its
+    label and magnetisation per spin; axes without an image are hidden."""
+    for i, (temperature, panels) in enumerate(rows):
+        for j, ax in enumerate(axes[i]):
+            if j >= len(panels):
+                ax.set_axis_off()
+                continue
+            label, image = panels[j]
+            ax.imshow(np.asarray(image, dtype=float), cmap="gray", vmin=-1, vmax=1, interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.grid(False)
+            ax.set_title(f"{label}\nm = {float(np.mean(image)):+.2f}", fontsize=7, pad=2)
+        axes[i, 0].set_ylabel(f"T = {temperature:.3f}", fontsize=9)
+
+
 def plot_reconstructions(rows: list[tuple[float, list[tuple[str, np.ndarray]]]], path):
     """``rows``: per temperature, (T, [(label, L x L or (L/b) x (L/b) image), ...]) panels: the
     input, its majority-rule block spins, the conv code, the reconstructions; the
@@ -143,18 +161,7 @@ def plot_reconstructions(rows: list[tuple[float, list[tuple[str, np.ndarray]]]],
             return save(fig, path)
         n_columns = max(len(panels) for _, panels in rows)
         fig, axes = new_figure(len(rows), n_columns, figsize=(1.9 * n_columns, 2.1 * len(rows) + 0.6))
-        for i, (temperature, panels) in enumerate(rows):
-            for j in range(n_columns):
-                ax = axes[i, j]
-                if j >= len(panels):
-                    ax.set_axis_off()
-                    continue
-                label, image = panels[j]
-                ax.imshow(np.asarray(image, dtype=float), cmap="gray", vmin=-1, vmax=1, interpolation="nearest")
-                ax.set_xticks([])
-                ax.set_yticks([])
-                ax.set_title(f"{label}\nm = {float(np.mean(image)):+.2f}", fontsize=7, pad=2)
-            axes[i, 0].set_ylabel(f"T = {temperature:.3f}", fontsize=9)
+        draw_configurations(axes, rows)
         fig.suptitle("Test configurations, their majority-rule block spins, the conv code and reconstructions "
                      "(white +1, black −1; continuous values in grey)", fontsize=9)
         return save(fig, path)

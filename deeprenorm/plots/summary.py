@@ -13,6 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..exact import T_C, yang_magnetization
+from .probes import draw_configurations
 from .style import (
     EXACT_COLOR,
     WEIGHTS_COLORS,
@@ -202,18 +203,7 @@ def summary_figure(
             empty_panel(flow_ax, "no learned block spins in this study")
         flow_ax.set_title(SUMMARY_PANELS[3], loc="left", fontsize=11)
         cells = right.subplots(max(len(strip), 1), n_columns, squeeze=False)
-        for i, (temperature, panels) in enumerate(strip):
-            for j, ax in enumerate(cells[i]):
-                if j >= len(panels):
-                    ax.set_axis_off()
-                    continue
-                label, image = panels[j]
-                ax.imshow(np.asarray(image, dtype=float), cmap="gray", vmin=-1, vmax=1, interpolation="nearest")
-                ax.set_xticks([])
-                ax.set_yticks([])
-                ax.grid(False)
-                ax.set_title(f"{label}\nm = {float(np.mean(image)):+.2f}", fontsize=7, pad=2)
-            cells[i, 0].set_ylabel(f"T = {temperature:.3f}", fontsize=9)
+        draw_configurations(cells, strip)
         if not strip:
             empty_panel(cells[0, 0], "no configurations")
         right.suptitle(SUMMARY_PANELS[4] + " (test split; black −1, white +1)", x=0.02, ha="left", fontsize=11)
