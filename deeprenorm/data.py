@@ -80,6 +80,7 @@ __all__ = [
     "SpinReader",
     "write_table",
     "read_table",
+    "json_ready",
     "write_json",
     "write_text",
 ]
@@ -584,23 +585,26 @@ def read_table(path: str | os.PathLike, columns=()) -> pd.DataFrame:
     return frame
 
 
+def json_ready(value):
+    """``value`` with every non-finite float as None and numpy scalars as Python ones, through
+    dicts (keys as strings), lists and tuples: what JSON can hold."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(key): json_ready(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(item) for item in value]
+    if isinstance(value, np.generic):
+        return json_ready(value.item())
+    return value
+
+
 def write_json(document: dict, path: str | os.PathLike) -> None:
     """Write ``document`` as indented JSON atomically (NaN is written as null)."""
     import json
 
-    def clean(value):
-        if isinstance(value, float) and not math.isfinite(value):
-            return None
-        if isinstance(value, dict):
-            return {str(key): clean(item) for key, item in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [clean(item) for item in value]
-        if isinstance(value, np.generic):
-            return clean(value.item())
-        return value
-
     with _atomic_path(path) as temporary:
-        Path(temporary).write_text(json.dumps(clean(document), indent=2, sort_keys=True) + "\n")
+        Path(temporary).write_text(json.dumps(json_ready(document), indent=2, sort_keys=True) + "\n")
 
 
 def write_text(text: str, path: str | os.PathLike) -> None:

@@ -31,14 +31,13 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import json
-import math
 import platform
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import yaml
 
+from ..data import json_ready
 from ..exact import T_C
 from ..stats import format_value_error as value_error
 
@@ -76,26 +75,18 @@ def software_versions() -> dict[str, str]:
     return versions
 
 
-def _plain(value):
-    """A JSON value of a table cell: NaN and missing as None, numpy scalars as Python ones."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, np.generic):
-        return _plain(value.item())
-    return value
-
-
 def _rows(table: pd.DataFrame, columns: list[str]) -> list[dict]:
     kept = [column for column in columns if column in table.columns]
-    return [{column: _plain(row[column]) for column in kept} for row in table[kept].to_dict("records")]
+    return json_ready(table[kept].to_dict("records"))
 
 
 def _locality_rows(locality: pd.DataFrame) -> list[dict]:
     """Median window fraction and spread of every receptive field and DBN layer, per model and weights."""
     fields = locality[locality["probe"].isin(["receptive_field", "block"]) | locality["probe"].astype(str).str.startswith("layer")]
-    medians = fields.groupby(["model", "weights", "probe", "b"], sort=False)[["window_fraction", "spread"]].median().reset_index()
-    units = fields.groupby(["model", "weights", "probe", "b"], sort=False).size().to_numpy()
-    return _rows(medians.assign(units=units), ["model", "weights", "probe", "b", "units", "window_fraction", "spread"])
+    medians = fields.groupby(["model", "weights", "probe", "b"], sort=False).agg(
+        units=("window_fraction", "size"), window_fraction=("window_fraction", "median"), spread=("spread", "median")
+    ).reset_index()
+    return _rows(medians, ["model", "weights", "probe", "b", "units", "window_fraction", "spread"])
 
 
 def summarise(
@@ -165,7 +156,7 @@ def key_numbers(summary: dict) -> dict[str, str]:
     latent = _one(summary, "tc_latent", model=summary["headline_model"], reduction="mean", method="chi_z_peak_extrapolation")
     if latent:
         numbers[f"T_c latent ({summary['headline_model']}, chi_z peaks, 1/L extrapolation)"] = value_error(latent["T_c"], latent["T_c_err"])
-    majority = [row for row in _select(summary, "rg_flow", map="majority", observable="binder", b=2)]
+    majority = _select(summary, "rg_flow", map="majority", observable="binder", b=2)
     if majority:
         largest = max(majority, key=lambda row: row["L"])
         numbers[f"majority rule T* ({largest['L']} -> {largest['L_coarse']}, U4 matched)"] = value_error(largest["T_star"], largest["T_star_err"])

@@ -22,10 +22,7 @@ RECONSTRUCTION_MODELS = list({MODEL_SPECS[name].get("latent", name): name for na
 CONTROLS = PROBES["controls"]
 CONTROL_MODELS = list(dict.fromkeys(([FEATURED_MODEL] if FEATURED_MODEL else []) + [name for name in PROBE_MODELS if MODEL_SPECS[name]["kind"] == "conv"]))
 CONTROL_SAMPLES = CONTROLS["samples_per_temperature"] or config["samples_per_temperature"]
-CONTROL_PROBES = [
-    f"results/probes/controls/{kind}/L{NETWORK_L}/{model}/{part}"
-    for kind in CONTROLS["kinds"] for model in CONTROL_MODELS for part in ("maps.npz", "locality.csv")
-]
+CONTROL_PROBES = [f"results/probes/controls/{kind}/L{NETWORK_L}/{model}" for kind in CONTROLS["kinds"] for model in CONTROL_MODELS]
 
 
 def control_checkpoint(wildcards):
@@ -204,8 +201,8 @@ rule probe_figures:
     input:
         locality=expand("results/probes/L{L}/{model}/locality.csv", L=NETWORK_L, model=PROBE_MODELS),
         maps=expand("results/probes/L{L}/{model}/maps.npz", L=NETWORK_L, model=PROBE_MODELS),
-        control_locality=[path for path in CONTROL_PROBES if path.endswith(".csv")],
-        control_maps=[path for path in CONTROL_PROBES if path.endswith(".npz")],
+        control_locality=[f"{folder}/locality.csv" for folder in CONTROL_PROBES],
+        control_maps=[f"{folder}/maps.npz" for folder in CONTROL_PROBES],
         dbn_locality=[f"results/probes/dbn/L{DBN_L}_locality.csv"] if DBN_L else [],
         dbn_fields=[f"results/probes/dbn/L{DBN_L}_fields.npz"] if DBN_L else [],
         checkpoints=[f"results/models/L{NETWORK_L}/{name}/seed{NETWORK_RG.learned[name][0]}.pt" for name in RECONSTRUCTION_MODELS],
