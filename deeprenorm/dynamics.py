@@ -8,14 +8,21 @@ the dataset chains (``chain=0``) at the same (L, T).
 from __future__ import annotations
 
 import logging
+import math
 
+import numpy as np
 import pandas as pd
 
 from .exact import DYNAMIC_EXPONENTS, T_C
-from .ising import measure_autocorrelation
-from .thermo import fit_dynamic_exponent
+from .stats import pdg_scale, weighted_line
 
-__all__ = ["AUTOCORRELATION_CHAIN", "AUTOCORRELATION_COLUMNS", "autocorrelation_study", "dynamic_exponents"]
+__all__ = [
+    "AUTOCORRELATION_CHAIN",
+    "AUTOCORRELATION_COLUMNS",
+    "autocorrelation_study",
+    "dynamic_exponents",
+    "fit_dynamic_exponent",
+]
 
 AUTOCORRELATION_CHAIN = 1
 
@@ -54,6 +61,9 @@ def autocorrelation_study(
     tau_int is in sweeps of L^2 spin updates for every algorithm: for Wolff, the chain's own sweeps
     (a fixed number of clusters) times ``flipped_fraction_per_sweep``.
     """
+    # the Monte Carlo kernels (numba) are imported here so that the fits and the figure job do not pay for them
+    from .ising import measure_autocorrelation
+
     points = [("scan", scan_lattice_size, float(t)) for t in temperatures]
     points += [("size", int(size), T_C) for size in lattice_sizes]
     rows = []
@@ -110,3 +120,38 @@ def dynamic_exponents(table: pd.DataFrame) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+def fit_dynamic_exponent(L, tau, tau_err=None) -> tuple[float, float]:
+    """Dynamic exponent ``z`` from ``tau = a L^z`` by weighted least squares in log-log.
+
+    Fits ``ln tau = z ln L + c`` with ``sigma(ln tau) = tau_err / tau`` (first-order
+    propagation).  The error is ``sqrt((A^T W A)^-1)`` of the slope, multiplied by the PDG scale
+    factor ``sqrt(chi2/dof)`` when that exceeds 1 (effective exponents from small L carry
+    corrections to scaling that the statistical errors do not cover).  Two sizes give the
+    exact line through both points with the propagated error
+    ``sqrt(s1^2 + s2^2) / |ln L2 - ln L1|``.
+
+    Points with a non-finite or non-positive ``tau`` are dropped; so are points whose error is
+    not finite and positive (an infinite error carries no weight, a NaN error an unknown one).
+    If fewer than two distinct sizes with usable errors remain but at least two with usable
+    ``tau`` do (or ``tau_err`` is None), the fit is unweighted and ``z_err`` comes from the
+    scatter of the residuals (NaN for two points).  Fewer than two distinct sizes:
+    ``(nan, nan)``.  Returns ``(z, z_err)`` as floats.
+    """
+    L = np.asarray(L, dtype=float).ravel()
+    tau = np.asarray(tau, dtype=float).ravel()
+    if L.shape != tau.shape:
+        raise ValueError(f"L and tau differ in length ({L.size} vs {tau.size})")
+    usable = np.isfinite(L) & (L > 0) & np.isfinite(tau) & (tau > 0)
+    if tau_err is not None:
+        tau_err = np.broadcast_to(np.asarray(tau_err, dtype=float).ravel(), tau.shape)
+        weighted = usable & np.isfinite(tau_err) & (tau_err > 0)
+        if np.unique(L[weighted]).size >= 2:
+            x, y = np.log(L[weighted]), np.log(tau[weighted])
+            coefficients, covariance, chi2, dof = weighted_line(x, y, tau_err[weighted] / tau[weighted])
+            return float(coefficients[1]), float(math.sqrt(covariance[1, 1]) * pdg_scale(chi2, dof))
+    if np.unique(L[usable]).size < 2:
+        return math.nan, math.nan
+    coefficients, covariance, _, _ = weighted_line(np.log(L[usable]), np.log(tau[usable]))
+    return float(coefficients[1]), float(math.sqrt(covariance[1, 1]))

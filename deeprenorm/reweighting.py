@@ -26,7 +26,7 @@ from collections import OrderedDict
 import numpy as np
 from scipy.special import logsumexp
 
-__all__ = ["MultiHistogram", "solved_histogram"]
+__all__ = ["MultiHistogram", "solved_histogram", "THERMAL_MOMENTS", "thermal_columns", "thermal_curves"]
 
 # Elements of the largest (temperatures x samples) matrix held at once: 32 MB of float64.
 _BLOCK_ELEMENTS = 2**22
@@ -135,23 +135,35 @@ class MultiHistogram:
             result[start : start + chunk] = np.exp(log_p) @ columns
         return result
 
-    def moments(self, temperatures) -> dict[str, np.ndarray]:
-        """Reweighted <e>, <e^2>, <|m|>, <m^2>, <m^4> at each of ``temperatures``."""
-        m2 = self.magnetization**2
-        columns = np.stack([self.energy, self.energy**2, np.abs(self.magnetization), m2, m2**2], axis=1)
-        return dict(zip(("e", "e2", "abs_m", "m2", "m4"), self.expectations(temperatures, columns).T))
-
     def observables(self, temperatures) -> dict[str, np.ndarray]:
-        """Reweighted specific heat, connected susceptibility chi' and Binder cumulant U4."""
+        """Reweighted <e>, <e^2>, <|m|>, <m^2>, <m^4>, specific heat, chi' and U4 (:func:`thermal_curves`)."""
         temperatures = np.atleast_1d(np.asarray(temperatures, dtype=float))
-        moments = self.moments(temperatures)
-        n_sites = self.L**2
-        return {
-            **moments,
-            "specific_heat": n_sites * (moments["e2"] - moments["e"] ** 2) / temperatures**2,
-            "chi_prime": n_sites * (moments["m2"] - moments["abs_m"] ** 2) / temperatures,
-            "binder": 1.0 - moments["m4"] / (3.0 * moments["m2"] ** 2),
-        }
+        means = self.expectations(temperatures, thermal_columns(self.energy, self.magnetization))
+        return thermal_curves(means, temperatures, self.L)
+
+
+#: Names of the per-sample columns of :func:`thermal_columns`, in order.
+THERMAL_MOMENTS = ("e", "e2", "abs_m", "m2", "m4")
+
+
+def thermal_columns(energy, magnetization) -> np.ndarray:
+    """Per-sample ``e, e^2, |m|, m^2, m^4`` (:data:`THERMAL_MOMENTS`) on a new last axis."""
+    m2 = magnetization**2
+    return np.stack([energy, energy**2, np.abs(magnetization), m2, m2**2], axis=-1)
+
+
+def thermal_curves(means: np.ndarray, temperatures: np.ndarray, L: int) -> dict[str, np.ndarray]:
+    """The means of :func:`thermal_columns` at ``temperatures`` (``(n, 5)``) and the specific heat
+    ``c = N (<e^2> - <e>^2) / T^2``, ``chi' = N (<m^2> - <|m|>^2) / T`` and
+    ``U4 = 1 - <m^4> / (3 <m^2>^2)`` from them (N = L^2)."""
+    moments = dict(zip(THERMAL_MOMENTS, means.T))
+    n_sites = int(L) ** 2
+    return {
+        **moments,
+        "specific_heat": n_sites * (moments["e2"] - moments["e"] ** 2) / temperatures**2,
+        "chi_prime": n_sites * (moments["m2"] - moments["abs_m"] ** 2) / temperatures,
+        "binder": 1.0 - moments["m4"] / (3.0 * moments["m2"] ** 2),
+    }
 
 
 # The same histograms recur within one job: every model, reduction and seed of the latent

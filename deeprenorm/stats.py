@@ -39,7 +39,10 @@ __all__ = [
     "choose_block_size",
     "mean_error_tau",
     "binning_error",
+    "block_edges",
+    "leave_one_block_out",
     "jackknife",
+    "jackknife_error",
     "specific_heat",
     "susceptibility",
     "connected_susceptibility",
@@ -48,6 +51,10 @@ __all__ = [
     "locate_peak",
     "find_crossings",
     "locate_crossing",
+    "FiniteSizeFit",
+    "weighted_line",
+    "pdg_scale",
+    "fit_finite_size",
 ]
 
 
@@ -302,15 +309,62 @@ def binning_error(x, block_size: int | None = None) -> float:
     x = _as_series(x)
     n = x.size
     k = _resolve_blocks(n, block_size, None, lambda: [integrated_autocorrelation_time(x).tau])
-    edges = _block_edges(n, k)
+    edges = block_edges(n, k)
     sizes = np.diff(edges)
     block_means = np.add.reduceat(x, edges[:-1]) / sizes
     return float(math.sqrt(np.sum((block_means - x.mean()) ** 2 / (n / sizes - 1)) / k))
 
 
-def _block_edges(n: int, n_blocks: int) -> np.ndarray:
-    # contiguous blocks covering all n samples, lengths differing by at most 1
+def block_edges(n: int, n_blocks: int) -> np.ndarray:
+    """Edges of ``n_blocks`` contiguous blocks covering all ``n`` samples, lengths differing by
+    at most one: block ``j`` is ``[edges[j], edges[j + 1])``.
+
+    Integer arithmetic, ``edges[j] = (j n) // n_blocks``: the float form
+    ``linspace(0, n, k + 1).astype(int)`` truncates ``j n / k`` one below an integer for some
+    ``n`` (``n = 164, 328, ...`` at ``k = 20``) and so moves a sample between blocks.
+    """
     return (np.arange(n_blocks + 1) * n) // n_blocks
+
+
+def leave_one_block_out(n: int, n_blocks: int) -> list[np.ndarray]:
+    """Indices of the samples kept by each of the ``n_blocks`` jackknife replicas: all but block
+    ``j`` of :func:`block_edges`, in sample order."""
+    edges = block_edges(n, n_blocks)
+    return [np.r_[0 : edges[j], edges[j + 1] : n] for j in range(n_blocks)]
+
+
+def jackknife_error(replicas):
+    """Delete-one-block jackknife error of a statistic from its replicas (along axis 0).
+
+    For ``k`` replicas ``theta_j``, each computed from all samples but block ``j``::
+
+        error = sqrt((k - 1)/k * sum_j (theta_j - mean_j theta_j)^2)
+
+    the textbook formula for equal blocks (Efron 1982; Janke, NIC Series 10, 423 (2002)).  It
+    is the convention of every reweighted analysis of this package (:mod:`deeprenorm.ensemble`
+    and its callers): the estimate reported is the all-sample value, not bias-corrected, the
+    blocks are those of :func:`block_edges`, and lengths that differ by one sample are treated
+    as equal (the Busing weights of :func:`jackknife` would change the error by O(1/n)).
+
+    NaN policy: the error is NaN (per element, for a stack of curves ``(k, ...)``) unless there
+    are at least 2 replicas and every replica is finite. A replica that failed -- a peak that
+    slid off the grid, a crossing that vanished -- leaves the spread undefined; it is never
+    replaced by the spread of the others, which would understate it.
+    """
+    replicas = np.asarray(replicas, dtype=float)
+    if replicas.ndim == 0:
+        raise ValueError("replicas must have a leading replica axis")
+    k = replicas.shape[0]
+    if replicas.ndim == 1:
+        if k < 2 or not np.all(np.isfinite(replicas)):
+            return math.nan
+        return float(math.sqrt((k - 1) / k * np.sum((replicas - replicas.mean()) ** 2)))
+    if k < 2:
+        return np.full(replicas.shape[1:], math.nan)
+    with np.errstate(invalid="ignore"):
+        error = np.sqrt((k - 1) / k * np.sum((replicas - replicas.mean(axis=0)) ** 2, axis=0))
+    error[~np.all(np.isfinite(replicas), axis=0)] = math.nan
+    return error
 
 
 def _resolve_blocks(n, block_size, n_blocks, taus, max_blocks=None) -> int:
@@ -392,7 +446,7 @@ def jackknife(
         return [integrated_autocorrelation_time(a).tau for a in arrays]
 
     k = _resolve_blocks(n, block_size, n_blocks, taus, max_blocks=max_blocks)
-    edges = _block_edges(n, k)
+    edges = block_edges(n, k)
     theta_full = func(*arrays)
     theta_loo = [
         func(*(np.concatenate((a[: edges[i]], a[edges[i + 1] :])) for a in arrays))
@@ -416,7 +470,7 @@ def _jackknife_of_means(func, series, block_size) -> Estimate:
     k = _resolve_blocks(
         n, block_size, None, lambda: [integrated_autocorrelation_time(s).tau for s in series]
     )
-    edges = _block_edges(n, k)
+    edges = block_edges(n, k)
     sizes = np.diff(edges)
     totals = [s.sum() for s in series]
     block_sums = [np.add.reduceat(s, edges[:-1]) for s in series]
@@ -686,3 +740,163 @@ def format_value_error(value, error) -> str:
         return f"{value:.4g}"
     decimals = max(0, 1 - int(math.floor(math.log10(error))))
     return f"{value:.{decimals}f} ± {error:.{decimals}f}"
+
+
+# --------------------------------------------------------------------------
+# finite-size fits
+
+
+def weighted_line(x, y, sigma=None):
+    """Least-squares line ``y = c0 + c1 x``.
+
+    With ``sigma`` the fit is weighted by ``1/sigma^2`` and the covariance is
+    ``(A^T W A)^-1`` (errors taken as known); without, it is unweighted and the covariance is
+    scaled by the residual variance (NaN for two points).  Returns
+    ``(coefficients, covariance, chi2, dof)``.
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    w = np.ones_like(x) if sigma is None else 1.0 / np.asarray(sigma, dtype=float) ** 2
+    design = np.column_stack([np.ones_like(x), x])
+    fisher = design.T @ (w[:, None] * design)
+    covariance = np.linalg.inv(fisher)
+    coefficients = covariance @ (design.T @ (w * y))
+    residual = y - design @ coefficients
+    chi2 = float(np.sum(w * residual**2))
+    dof = x.size - 2
+    if sigma is None:
+        covariance = covariance * (chi2 / dof if dof > 0 else math.nan)
+    return coefficients, covariance, chi2, dof
+
+
+def pdg_scale(chi2: float, dof: int) -> float:
+    """Error scale factor ``max(1, sqrt(chi2/dof))`` (Particle Data Group convention): a fit
+    whose points scatter more than their errors allow (corrections to scaling of small L) has
+    its errors widened accordingly; 1 without a degree of freedom."""
+    if dof <= 0:
+        return 1.0
+    return max(1.0, math.sqrt(chi2 / dof))
+
+
+@dataclass(frozen=True)
+class FiniteSizeFit:
+    """Result of :func:`fit_finite_size`: ``T(L) = T_c_inf + a L^(-1/nu)``.
+
+    ``n`` the points used, ``chi2_dof`` NaN without a degree of freedom (or unweighted),
+    ``nu_err`` 0 for a fixed nu, ``note`` what was fitted or why nothing could be (then the
+    values are NaN).
+    """
+
+    T_c_inf: float
+    T_c_inf_err: float
+    a: float
+    a_err: float
+    nu: float
+    nu_err: float
+    chi2_dof: float
+    n: int
+    note: str
+
+    @classmethod
+    def failed(cls, nu: float, nu_err: float, n: int, note: str) -> FiniteSizeFit:
+        return cls(math.nan, math.nan, math.nan, math.nan, nu, nu_err, math.nan, n, note)
+
+
+# fewest distinct sizes for a fit of T_c, a and nu that leaves a degree of freedom
+FREE_NU_MIN_SIZES = 4
+
+
+def fit_finite_size(L, T, T_err, nu: float | None = None) -> FiniteSizeFit:
+    """Finite-size extrapolation ``T(L) = T_c + a L^(-1/nu)`` of pseudo-critical temperatures.
+
+    ``L``, ``T``, ``T_err``: sizes, T(L) and their one-sigma errors (``T_err=None``: unweighted,
+    the errors then come from the scatter of the residuals).  Points with a non-finite ``T`` or
+    an error that is not finite and positive are dropped.
+
+    ``nu`` given (the 2D Ising value is 1): a weighted straight line in ``x = L^(-1/nu)``, the
+    covariance ``(A^T W A)^-1`` (errors taken as known); two sizes give the exact line through
+    both points.  ``nu_err`` is 0 (fixed).
+
+    ``nu=None``: T_c, a and nu free, by :func:`scipy.optimize.curve_fit` (Levenberg-Marquardt,
+    ``absolute_sigma=True``, fitted in ``omega = 1/nu`` from the nu = 1 line), for at least
+    :data:`FREE_NU_MIN_SIZES` distinct sizes.  With 3 sizes the three parameters would pass
+    exactly through the three points: no degree of freedom is left to test the form, the solve
+    exists only when the differences T(L1) - T(L2) and T(L2) - T(L3) have the same sign, and its
+    linearised error misstates an error that is strongly non-linear in the noise -- so 3 sizes
+    give NaN with a note instead.  ``nu_err`` is propagated from ``omega``'s.
+
+    Either way every error is multiplied by :func:`pdg_scale` when it exceeds 1.
+
+    Never raises for too few points (NaN values and a note); raises ValueError for a
+    non-positive ``nu`` or mismatched lengths.
+    """
+    L = np.asarray(L, dtype=float).ravel()
+    T = np.asarray(T, dtype=float).ravel()
+    if L.shape != T.shape:
+        raise ValueError(f"L and T differ in length ({L.size} vs {T.size})")
+    if nu is not None and not (math.isfinite(nu) and nu > 0):
+        raise ValueError(f"nu must be positive or None, got {nu}")
+    usable = np.isfinite(L) & (L > 0) & np.isfinite(T)
+    if T_err is not None:
+        T_err = np.broadcast_to(np.asarray(T_err, dtype=float).ravel(), T.shape)
+        usable &= np.isfinite(T_err) & (T_err > 0)
+    L, T = L[usable], T[usable]
+    sigma = None if T_err is None else T_err[usable]
+    if nu is not None:
+        return _fixed_nu_fit(L, T, sigma, float(nu))
+    return _free_nu_fit(L, T, sigma)
+
+
+def _fit_with_errors(values, covariance, chi2, dof, sigma, nu, nu_err, n, note) -> FiniteSizeFit:
+    """The fit's values with errors ``sqrt(diag(covariance))``, PDG-scaled when weighted."""
+    scale = pdg_scale(chi2, dof) if sigma is not None else 1.0
+    errors = np.sqrt(np.diag(covariance)) * scale
+    if sigma is not None:
+        chi2_dof = chi2 / dof if dof > 0 else math.nan
+        if scale > 1.0:
+            note += f"; errors scaled by sqrt(chi2/dof) = {scale:.2f}"
+    else:
+        chi2_dof = math.nan
+        note += "; unweighted, errors from the residuals"
+    nu_err = nu_err if nu_err is not None else float(errors[2] / values[2] ** 2)
+    return FiniteSizeFit(float(values[0]), float(errors[0]), float(values[1]), float(errors[1]), nu, nu_err, chi2_dof, n, note)
+
+
+def _fixed_nu_fit(L, T, sigma, nu: float) -> FiniteSizeFit:
+    sizes = np.unique(L)
+    if sizes.size < 2:
+        return FiniteSizeFit.failed(nu, 0.0, int(L.size), f"needs >= 2 sizes with T(L) and error, have {sizes.size}")
+    coefficients, covariance, chi2, dof = weighted_line(L ** (-1.0 / nu), T, sigma)
+    listed = ", ".join(f"{size:g}" for size in sizes)
+    note = f"weighted fit T(L) = T_c + a L^(-1/nu), nu = {nu:g} fixed, over L = {listed}"
+    return _fit_with_errors(coefficients, covariance, chi2, dof, sigma, nu, 0.0, int(L.size), note)
+
+
+def _free_nu_fit(L, T, sigma) -> FiniteSizeFit:
+    from scipy.optimize import OptimizeWarning, curve_fit  # scipy costs ~0.3 s to import
+
+    n, sizes = int(L.size), np.unique(L)
+    listed = ", ".join(f"{size:g}" for size in sizes)
+    if sizes.size < FREE_NU_MIN_SIZES:
+        return FiniteSizeFit.failed(
+            math.nan, math.nan, n, f"free nu needs >= {FREE_NU_MIN_SIZES} sizes with T(L) and error, have {sizes.size}"
+        )
+    start, _, _, _ = weighted_line(1.0 / L, T, sigma)
+
+    def model(size, T_c, a, omega):
+        return T_c + a * size ** (-omega)
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", OptimizeWarning)
+            with np.errstate(all="ignore"):
+                parameters, covariance = curve_fit(
+                    model, L, T, p0=(start[0], start[1], 1.0), sigma=sigma, absolute_sigma=sigma is not None, maxfev=20000
+                )
+    except (RuntimeError, OptimizeWarning, ValueError) as reason:
+        return FiniteSizeFit.failed(math.nan, math.nan, n, f"free-nu fit over L = {listed} failed: {reason}")
+    omega = float(parameters[2])
+    if not (omega > 0 and np.all(np.isfinite(covariance))):
+        return FiniteSizeFit.failed(math.nan, math.nan, n, f"free-nu fit over L = {listed} found no positive nu (1/nu = {omega:.3g})")
+    chi2 = float(np.sum(((T - model(L, *parameters)) / sigma) ** 2)) if sigma is not None else math.nan
+    note = f"fit T(L) = T_c + a L^(-1/nu), nu free, over L = {listed}"
+    return _fit_with_errors(parameters, covariance, chi2, n - 3, sigma, 1.0 / omega, None, n, note)

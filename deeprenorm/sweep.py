@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from .exact import T_C
-from .latent import _check_part, _model_name
+from .stats import jackknife_error
+from .latent import encoded_model_name, part_code
 
 __all__ = [
     "REFERENCE_WIDTH_TABLE",
@@ -82,21 +83,14 @@ def _blocks(n_samples: int) -> np.ndarray:
     return np.minimum((np.arange(n_samples) * blocks) // max(n_samples, 1), blocks - 1)
 
 
-def _jackknife(replicas: np.ndarray) -> float:
-    n = len(replicas)
-    if n < 2 or not np.all(np.isfinite(replicas)):
-        return math.nan
-    return float(np.sqrt((n - 1) / n * np.sum((replicas - replicas.mean()) ** 2)))
-
-
 def _labels(encoded) -> dict:
-    return {"model": _model_name(encoded), "L": int(encoded.attrs["L"]), "training_seed": int(encoded.attrs.get("training_seed", 0))}
+    return {"model": encoded_model_name(encoded), "L": int(encoded.attrs["L"]), "training_seed": int(encoded.attrs.get("training_seed", 0))}
 
 
 def reconstruction_curve(encoded, part: str = "test") -> pd.DataFrame:
     """Mean reconstruction error per spin at each temperature on one part of the split, with
     its standard error (the samples are independent). Columns :data:`RECONSTRUCTION_COLUMNS`."""
-    code = _check_part(part)
+    code = part_code(part)
     T = np.asarray(encoded["temperature"].values, dtype=float)
     errors = encoded["reconstruction_error"].transpose("temperature", "sample").values.astype(float)
     mask = encoded["split"].transpose("temperature", "sample").values == code
@@ -132,7 +126,7 @@ def unit_correlations(encoded, part: str = "test") -> pd.DataFrame:
     temperature). A unit that is constant on the part has NaN. A unit of a symmetric
     (m -> -m odd) code correlates with m, not with |m|; a unit that has learned the energy (a
     local, even quantity) correlates with e. Columns :data:`UNIT_COLUMNS`."""
-    code = _check_part(part)
+    code = part_code(part)
     latent = encoded["latent"].transpose("temperature", "sample", "unit").values.astype(float)
     mask = encoded["split"].transpose("temperature", "sample").values == code
     m = encoded["magnetization"].transpose("temperature", "sample").values.astype(float)
@@ -147,7 +141,7 @@ def unit_correlations(encoded, part: str = "test") -> pd.DataFrame:
         row = _labels(encoded) | {"part": part, "unit": unit, "n": int(z.shape[0])}
         for column, name in enumerate(("corr_m", "corr_abs_m", "corr_e")):
             row[name] = float(full[unit, column])
-            row[f"{name}_err"] = _jackknife(replicas[:, unit, column])
+            row[f"{name}_err"] = jackknife_error(replicas[:, unit, column])
         rows.append(row)
     return pd.DataFrame(rows, columns=UNIT_COLUMNS)
 

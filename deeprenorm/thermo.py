@@ -1,4 +1,4 @@
-"""Thermodynamics of the sampled datasets: observables per (L, T), T_c estimates, z fits.
+"""Thermodynamics of the sampled datasets: observables per (L, T) and T_c estimates.
 
 Pure functions of what is passed in (``xarray.Dataset`` objects following :mod:`deeprenorm.data`,
 or the tables built here); no file I/O.
@@ -11,8 +11,9 @@ or the tables built here); no file I/O.
   (extrapolated in 1/L with nu = 1) and from Binder-cumulant crossings of multi-histogram
   reweighted curves (:mod:`deeprenorm.reweighting`), with blocked-jackknife errors; peaks and
   crossings are located by :func:`deeprenorm.stats.locate_peak`, ``locate_crossing`` and
-  ``find_crossings``, in a temperature window derived from the data unless one is given.
-* :func:`fit_dynamic_exponent` -- z from tau_int(T_c) ~ L^z.
+  ``find_crossings``, in a temperature window derived from the data unless one is given; the
+  reweighting, jackknife and location are :mod:`deeprenorm.ensemble`'s, shared with the latent
+  analysis and the RG flow.
 
 Conventions as in :mod:`deeprenorm.stats`: J = k_B = 1, per-spin energy ``e`` and
 magnetisation ``m``, Sokal's ``tau_int`` (1/2 for independent samples) in sweeps.
@@ -22,18 +23,29 @@ from __future__ import annotations
 
 import math
 import warnings
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
+from .arguments import check_integer, check_real, check_window
+from .ensemble import (
+    Ensemble,
+    JackknifedCurves,
+    Located,
+    derived_window,
+    jackknifed_crossing,
+    jackknifed_peak,
+    reweighted_curves,
+    temperature_grid_between,
+)
 from .exact import T_C, finite_energy, finite_specific_heat
-from .reweighting import MultiHistogram
+from .reweighting import thermal_columns, thermal_curves
 from .stats import (
     choose_block_size,
-    find_crossings,
+    fit_finite_size,
     integrated_autocorrelation_time,
-    locate_crossing,
-    locate_peak,
+    jackknife_error,
     thermodynamic_summary,
 )
 
@@ -41,12 +53,10 @@ __all__ = [
     "THERMODYNAMIC_COLUMNS",
     "ESTIMATE_COLUMNS",
     "CURVE_COLUMNS",
-    "pair_crossing",
     "thermodynamic_table",
     "critical_temperature_estimates",
-    "fit_dynamic_exponent",
-    "derived_window",
-    "temperature_grid_between",
+    "estimate_row",
+    "not_located",
 ]
 
 #: Columns of :func:`thermodynamic_table`, in order.
@@ -250,91 +260,40 @@ def thermodynamic_table(dataset, *, block_size: int | None = None) -> pd.DataFra
 
 
 # --------------------------------------------------------------------------
-# weighted straight lines
-
-
-def _weighted_line(x, y, sigma=None):
-    """Least-squares line ``y = c0 + c1 x``.
-
-    With ``sigma`` the fit is weighted by ``1/sigma^2`` and the covariance is
-    ``(A^T W A)^-1`` (errors taken as known); without, it is unweighted and the covariance is
-    scaled by the residual variance (NaN for two points).  Returns
-    ``(coefficients, covariance, chi2, dof)``.
-    """
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    w = np.ones_like(x) if sigma is None else 1.0 / np.asarray(sigma, dtype=float) ** 2
-    design = np.column_stack([np.ones_like(x), x])
-    fisher = design.T @ (w[:, None] * design)
-    covariance = np.linalg.inv(fisher)
-    coefficients = covariance @ (design.T @ (w * y))
-    residual = y - design @ coefficients
-    chi2 = float(np.sum(w * residual**2))
-    dof = x.size - 2
-    if sigma is None:
-        covariance = covariance * (chi2 / dof if dof > 0 else math.nan)
-    return coefficients, covariance, chi2, dof
-
-
-def _pdg_scale(chi2: float, dof: int) -> float:
-    """Error scale factor ``max(1, sqrt(chi2/dof))`` (Particle Data Group convention)."""
-    if dof <= 0:
-        return 1.0
-    return max(1.0, math.sqrt(chi2 / dof))
-
-
-def fit_dynamic_exponent(L, tau, tau_err=None) -> tuple[float, float]:
-    """Dynamic exponent ``z`` from ``tau = a L^z`` by weighted least squares in log-log.
-
-    Fits ``ln tau = z ln L + c`` with ``sigma(ln tau) = tau_err / tau`` (first-order
-    propagation).  The error is ``sqrt((A^T W A)^-1)`` of the slope, multiplied by the PDG scale
-    factor ``sqrt(chi2/dof)`` when that exceeds 1 (effective exponents from small L carry
-    corrections to scaling that the statistical errors do not cover).  Two sizes give the
-    exact line through both points with the propagated error
-    ``sqrt(s1^2 + s2^2) / |ln L2 - ln L1|``.
-
-    Points with a non-finite or non-positive ``tau`` are dropped; so are points whose error is
-    not finite and positive (an infinite error carries no weight, a NaN error an unknown one).
-    If fewer than two distinct sizes with usable errors remain but at least two with usable
-    ``tau`` do (or ``tau_err`` is None), the fit is unweighted and ``z_err`` comes from the
-    scatter of the residuals (NaN for two points).  Fewer than two distinct sizes:
-    ``(nan, nan)``.  Returns ``(z, z_err)`` as floats.
-    """
-    L = np.asarray(L, dtype=float).ravel()
-    tau = np.asarray(tau, dtype=float).ravel()
-    if L.shape != tau.shape:
-        raise ValueError(f"L and tau differ in length ({L.size} vs {tau.size})")
-    usable = np.isfinite(L) & (L > 0) & np.isfinite(tau) & (tau > 0)
-    if tau_err is not None:
-        tau_err = np.broadcast_to(np.asarray(tau_err, dtype=float).ravel(), tau.shape)
-        weighted = usable & np.isfinite(tau_err) & (tau_err > 0)
-        if np.unique(L[weighted]).size >= 2:
-            x, y = np.log(L[weighted]), np.log(tau[weighted])
-            coefficients, covariance, chi2, dof = _weighted_line(x, y, tau_err[weighted] / tau[weighted])
-            return float(coefficients[1]), float(math.sqrt(covariance[1, 1]) * _pdg_scale(chi2, dof))
-    if np.unique(L[usable]).size < 2:
-        return math.nan, math.nan
-    coefficients, covariance, _, _ = _weighted_line(np.log(L[usable]), np.log(tau[usable]))
-    return float(coefficients[1]), float(math.sqrt(covariance[1, 1]))
-
-
-# --------------------------------------------------------------------------
 # critical temperature (multi-histogram reweighting)
 
 
-def _row(method, L=None, L2=None, T_c=math.nan, T_c_err=math.nan, note="", **extra) -> dict:
+def estimate_row(method: str, located: Located | None = None, *, note: str = "", **fields) -> dict:
+    """One row of :data:`ESTIMATE_COLUMNS` (the thermodynamic and the latent tables share it).
+
+    With ``located`` (:class:`deeprenorm.ensemble.Located`) the value, error, peak height and
+    replica count come from it, or, where it was not located, stay NaN with ``note`` followed by
+    the reason; other columns (``L``, ``L2``, ``slope``, ...) from ``fields``. The deviation
+    from Onsager's T_c is added, in units of the error where that is positive.
+    """
+    if located is not None and located.located:
+        fields = {
+            "T_c": located.value,
+            "T_c_err": located.error,
+            "peak_height": located.height,
+            "peak_height_err": located.height_err,
+            "n_bootstrap": located.n_replicas,
+            **fields,
+        }
+    elif located is not None:
+        note = f"{note}{located.reason}"
     row = {column: math.nan for column in ESTIMATE_COLUMNS}
-    deviation = T_c - T_C
-    row.update(
-        method=method,
-        L=L,
-        L2=L2,
-        T_c=T_c,
-        T_c_err=T_c_err,
-        deviation_from_onsager=deviation,
-        deviation_sigma=deviation / T_c_err if T_c_err > 0 else math.nan,
-        note=note,
-    )
-    row.update(extra)
+    row.update(method=method, L=None, L2=None, note=note)
+    row.update(fields)
+    deviation = row["T_c"] - T_C
+    row.update(deviation_from_onsager=deviation, deviation_sigma=deviation / row["T_c_err"] if row["T_c_err"] > 0 else math.nan)
+    return row
+
+
+def not_located(row: dict, what: str, stacklevel: int = 3) -> dict:
+    """Warn that ``row`` holds no estimate, naming ``what`` (the L or the pair) and the row's
+    note; returns the row. ``stacklevel`` points the warning at the caller of the public function."""
+    warnings.warn(f"{what}: {row['note']}; T_c estimate is NaN", RuntimeWarning, stacklevel=stacklevel)
     return row
 
 
@@ -342,118 +301,74 @@ def _extrapolation_row(peak_rows) -> dict:
     """Weighted fit ``T*(L) = T_c + a / L`` (nu = 1) to the located chi' peaks."""
     method = "chi_prime_peak_extrapolation"
     usable = [r for r in peak_rows if math.isfinite(r["T_c"]) and r["T_c_err"] > 0]
-    sizes = sorted(int(r["L"]) for r in usable)
+    sizes = [int(r["L"]) for r in usable]
     if len(sizes) < 2:
-        return _row(method, note=f"needs >= 2 sizes with a located chi' peak and error, have {len(sizes)}")
-    x = np.array([1.0 / r["L"] for r in usable])
-    y = np.array([r["T_c"] for r in usable])
-    s = np.array([r["T_c_err"] for r in usable])
-    coefficients, covariance, chi2, dof = _weighted_line(x, y, s)
-    scale = _pdg_scale(chi2, dof)
-    chi2_dof = chi2 / dof if dof > 0 else math.nan
-    note = f"weighted fit T*(L) = T_c + a/L over L = {', '.join(map(str, sizes))}"
-    if scale > 1.0:
-        note += f"; errors scaled by sqrt(chi2/dof) = {scale:.2f}"
-    return _row(
-        method,
-        T_c=float(coefficients[0]),
-        T_c_err=float(math.sqrt(covariance[0, 0]) * scale),
-        slope=float(coefficients[1]),
-        slope_err=float(math.sqrt(covariance[1, 1]) * scale),
-        chi2_dof=chi2_dof,
-        note=note,
+        return estimate_row(method, note=f"needs >= 2 sizes with a located chi' peak and error, have {len(sizes)}")
+    fit = fit_finite_size(sizes, [r["T_c"] for r in usable], [r["T_c_err"] for r in usable], nu=1.0)
+    note = f"weighted fit T*(L) = T_c + a/L over L = {', '.join(map(str, sorted(sizes)))}"
+    if fit.chi2_dof > 1.0:
+        note += f"; errors scaled by sqrt(chi2/dof) = {math.sqrt(fit.chi2_dof):.2f}"
+    return estimate_row(
+        method, T_c=fit.T_c_inf, T_c_err=fit.T_c_inf_err, slope=fit.a, slope_err=fit.a_err, chi2_dof=fit.chi2_dof, note=note
     )
 
 
-def _jackknife_error(replicas: np.ndarray) -> float:
-    """Delete-one-block jackknife error of a statistic from its leave-one-block-out values."""
-    replicas = np.asarray(replicas, dtype=float)
-    if replicas.size < 2 or not np.all(np.isfinite(replicas)):
-        return math.nan
-    return float(math.sqrt((replicas.size - 1) / replicas.size * np.sum((replicas - replicas.mean()) ** 2)))
-
-
-# Reweighted chi' is a smooth curve on a fine grid, so the parabola through the top point and its two
-# neighbours is already exact to a small fraction of the spacing; locate_peak's default five-point
-# fit reaches into the flanks, whose quartic term moved the peaks of L = 8-32 by +5e-5 (0.02 sigma).
-_PEAK_HALF_WIDTH = 1
-
-# window=None keeps the simulated temperatures where some size's chi' is at least this fraction of
-# that size's largest value. At T_c chi' is still ~2/3 of its maximum (0.66-0.76 for L = 16-32), so
-# the chi' peaks and the U4 crossings lie well inside; the ordered phase and the far tail above T_c
-# stay out, which matters because the reweighting cost grows with (temperatures x samples x grid
-# points) and its solver converges slowly when given histograms far from the critical region.
-_CRITICAL_FRACTION = 0.25
-
-
-def derived_window(datasets) -> tuple[float, float]:
-    """Default window: the span of the simulated temperatures where, for some L, the plain
-    per-temperature chi' reaches :data:`_CRITICAL_FRACTION` of its largest value for that L."""
-    low, high = math.inf, -math.inf
+def _reweighted_sizes(datasets, window, n_blocks, grid_spacing) -> dict:
+    """L -> the jackknifed reweighted c, chi' and U4 of that size's samples inside ``window``, or
+    None where fewer than two simulated temperatures lie inside."""
+    per_size = {}
     for dataset in datasets:
-        T = np.asarray(dataset["temperature"].values, dtype=float)
-        m = np.asarray(dataset["magnetization"].values, dtype=float)
-        # chi' up to the factor N, which cancels in the comparison within one L
-        chi_prime = (np.mean(m * m, axis=-1) - np.mean(np.abs(m), axis=-1) ** 2) / T
-        near = T[chi_prime >= _CRITICAL_FRACTION * chi_prime.max()]
-        low, high = min(low, near.min()), max(high, near.max())
-    return float(low), float(high)
+        L = int(dataset.attrs["L"])
+        ensemble = Ensemble(
+            L, dataset["temperature"].values, dataset["energy"].values, dataset["magnetization"].values
+        ).within(window)
+        if ensemble.temperatures.size < 2:
+            per_size[L] = None
+            continue
+        grid = temperature_grid_between(ensemble.temperatures.min(), ensemble.temperatures.max(), grid_spacing)
+        columns = thermal_columns(ensemble.energy, ensemble.magnetization)
+        per_size[L] = reweighted_curves(ensemble, columns, partial(thermal_curves, L=L), grid, n_blocks)
+    return per_size
 
 
-def temperature_grid_between(low: float, high: float, spacing: float) -> np.ndarray:
-    """Evenly spaced temperatures from ``low`` to ``high``, at most ``spacing`` apart."""
-    # the tolerance keeps (2.8 - 2.0) / (1/300) = 240.00000000000003 at 240 intervals
-    intervals = max(1, math.ceil((high - low) / spacing * (1 - 1e-12)))
-    return np.linspace(low, high, intervals + 1)
+def _curve_frame(L: int, curves: JackknifedCurves) -> pd.DataFrame:
+    frame = {"L": L, "temperature": curves.grid}
+    for name in ("chi_prime", "binder", "specific_heat"):
+        frame[name] = curves.full[name]
+        frame[f"{name}_err"] = curves.error(name)
+    return pd.DataFrame(frame)
 
 
-def _peak(grid: np.ndarray, values: np.ndarray) -> tuple[float, float]:
-    """:func:`deeprenorm.stats.locate_peak` as ``(position, height)``, NaN where it finds none
-    (a jackknife replica whose maximum slid onto the grid edge leaves its error undefined)."""
-    try:
-        return tuple(locate_peak(grid, values, half_width=_PEAK_HALF_WIDTH))
-    except ValueError:
-        return math.nan, math.nan
+def _peak_rows(per_size: dict, described: str) -> list[dict]:
+    rows = []
+    for L, curves in per_size.items():
+        if curves is None:
+            note = f"chi' peak not located: fewer than 2 simulated temperatures in the {described}"
+            rows.append(not_located(estimate_row("chi_prime_peak", L=L, note=note), f"L={L}", stacklevel=4))
+            continue
+        peak = jackknifed_peak(curves, "chi_prime", where=described)
+        note = "pseudo-critical T*(L) of reweighted chi', above T_c by ~2.0/L; jackknife error"
+        row = estimate_row("chi_prime_peak", peak, note=note if peak.located else "chi' peak not located", L=L)
+        rows.append(row if peak.located else not_located(row, f"L={L}", stacklevel=4))
+    return rows
 
 
-def _not_located(row: dict, what: str) -> dict:
-    """Warn that ``row`` holds no estimate, naming ``what`` (the L or the pair) and the row's note."""
-    warnings.warn(f"{what}: {row['note']}; T_c estimate is NaN", RuntimeWarning, stacklevel=3)
-    return row
-
-
-def pair_crossing(small, large, column: str, grid_spacing: float, described: str):
-    """The zero of ``column(L) - column(L2)`` where the reweighted curves separate fastest, and
-    the jackknife replicas' zeros nearest to it.
-
-    ``small``, ``large``: ``(grid, full, replicas)`` of the two sizes (curves as dicts of
-    arrays, replicas block by block, the same blocks for both sizes). Returns ``(crossing,
-    replica_roots, n_roots, why)``: ``why`` is None when located, else the reason, worded to
-    follow "crossing not located", and ``crossing`` is NaN.
-    """
-    grid_small, full_small, replicas_small = small
-    grid_large, full_large, replicas_large = large
-    low, high = max(grid_small[0], grid_large[0]), min(grid_small[-1], grid_large[-1])
-    if not low < high:
-        return math.nan, None, 0, f": the two sizes share no simulated temperature range in the {described}"
-    grid = temperature_grid_between(low, high, grid_spacing)
-
-    def curves(curve_small, curve_large):
-        return np.interp(grid, grid_small, curve_small[column]), np.interp(grid, grid_large, curve_large[column])
-
-    try:
-        crossing = locate_crossing(grid, *curves(full_small, full_large), select="steepest")
-    except ValueError as reason:
-        return math.nan, None, 0, f" for T in [{low:.6g}, {high:.6g}] ({described}): {reason}"
-    n_roots = find_crossings(grid, *curves(full_small, full_large)).positions.size
-    replica_roots = []
-    for replica_small, replica_large in zip(replicas_small, replicas_large):
-        try:
-            found = find_crossings(grid, *curves(replica_small, replica_large)).positions
-        except ValueError:  # NaN in a replica's curve (a latent with <z^2> = 0 in that block)
-            found = np.empty(0)
-        replica_roots.append(found[np.argmin(np.abs(found - crossing))] if found.size else math.nan)
-    return crossing, np.array(replica_roots), n_roots, None
+def _crossing_rows(per_size: dict, grid_spacing: float, described: str) -> tuple[list[dict], list[np.ndarray]]:
+    """The U4 crossing of each successive pair of sizes, and the replica roots of those located."""
+    rows, replica_roots = [], []
+    located = [L for L, curves in per_size.items() if curves is not None]
+    for small, large in zip(located, located[1:]):
+        crossing, roots = jackknifed_crossing(per_size[small], per_size[large], "binder", grid_spacing=grid_spacing, where=described)
+        if not crossing.located:
+            row = estimate_row("binder_crossing", crossing, note="U4 crossing not located", L=small, L2=large)
+            rows.append(not_located(row, f"L={small}, L2={large}", stacklevel=4))
+            continue
+        replica_roots.append(roots)
+        note = "zero of reweighted U4(L) - U4(L2); jackknife error"
+        if crossing.n_roots > 1:
+            note += f"; {crossing.n_roots} zeros, the steepest taken"
+        rows.append(estimate_row("binder_crossing", crossing, note=note, L=small, L2=large))
+    return rows, replica_roots
 
 
 def critical_temperature_estimates(
@@ -467,22 +382,21 @@ def critical_temperature_estimates(
 
     ``datasets``: per-L datasets (:mod:`deeprenorm.data` schema); only ``energy``,
     ``magnetization``, ``temperature`` and the attribute ``L`` are read. For each L the samples of
-    the simulated temperatures inside ``window`` are combined by
-    :class:`deeprenorm.reweighting.MultiHistogram` and chi'(T), U4(T) and c(T) are evaluated on an
-    even grid spanning the simulated range inside ``window`` (never extrapolated), at most
-    ``grid_spacing`` J/k_B apart: a wide window gets more points, not a coarser grid (the default
-    1/300 is the resolution of the former fixed 241 points over (2.0, 2.8)). Errors: blocked
-    jackknife over ``n_blocks`` blocks of samples, the same block left out at every temperature,
-    with the whole analysis (reweighting, peak, crossing) repeated per block.
+    the simulated temperatures inside ``window`` are combined by multi-histogram reweighting
+    (:func:`deeprenorm.ensemble.reweighted_curves`) and chi'(T), U4(T) and c(T) are evaluated on
+    an even grid spanning the simulated range inside ``window`` (never extrapolated), at most
+    ``grid_spacing`` J/k_B apart: a wide window gets more points, not a coarser grid. Errors:
+    blocked jackknife over ``n_blocks`` blocks of samples, the same block left out at every
+    temperature, with the whole analysis (reweighting, peak, crossing) repeated per block
+    (:mod:`deeprenorm.ensemble`, whose not-located policy applies: an estimate that some replica
+    cannot locate is reported as not located, with the count).
 
-    ``window``: ``(low, high)`` in J/k_B, or None (default) to derive it from the data: from the
-    lowest to the highest simulated temperature at which, for some L, the plain chi' of that
-    temperature's samples is at least 1/4 of the largest such chi' of that L. That covers every
-    chi' peak and U4 crossing (at T_c chi' is still ~2/3 of its maximum) and leaves out the
-    ordered phase and the far tail above T_c, which add cost but ~no information there: reweighting all
-    48 temperatures of the default study (1.5 to 3.5, L = 16, 24, 32) takes about 8 times longer
-    (53 s against 6 s on one core) for the same estimates within 0.2 of their errors. Every
-    simulated temperature in the window enters the reweighting.
+    ``window``: ``(low, high)`` in J/k_B, or None (default) to derive it from the data
+    (:func:`deeprenorm.ensemble.derived_window`: where, for some L, the plain chi' of a
+    temperature's samples is at least 1/4 of that L's largest). That covers every chi' peak and
+    U4 crossing (at T_c chi' is still ~2/3 of its maximum) and leaves out the ordered phase and
+    the far tail above T_c, which add cost but ~no information there. Every simulated temperature
+    in the window enters the reweighting.
 
     Returns ``(estimates, curves)``.
 
@@ -497,126 +411,40 @@ def critical_temperature_estimates(
         (:func:`deeprenorm.stats.locate_crossing` with ``select="steepest"``); each jackknife
         replica takes its zero (:func:`deeprenorm.stats.find_crossings`) nearest to it.
     ``chi_prime_peak_extrapolation``
-        weighted fit T*(L) = T_c + a/L (nu = 1) over the located peaks, ``slope`` = a.
+        weighted fit T*(L) = T_c + a/L (nu = 1) over the located peaks, ``slope`` = a
+        (:func:`deeprenorm.stats.fit_finite_size`).
     ``binder_crossing_mean``
-        mean of the crossings with its jackknife error (the blocks are shared, so correlations
-        between crossings that share a size are included).
+        mean of the located crossings with its jackknife error (the blocks are shared, so
+        correlations between crossings that share a size are included).
 
-    ``curves`` (columns ``L, temperature, chi_prime, chi_prime_err, binder, binder_err,
-    specific_heat, specific_heat_err``): the reweighted curves with jackknife errors, for plots.
+    ``curves`` (:data:`CURVE_COLUMNS`): the reweighted curves with jackknife errors, for plots.
 
     Degenerate input never raises: fewer than two simulated temperatures in the window, a chi'
     maximum on the edge of the grid (the peak lies outside the simulated range), U4 curves that
     never cross give a NaN row whose ``note`` says why, and a ``RuntimeWarning`` naming the L (or
     the pair L, L2), the window and the reason.
     """
-    if window is not None and not window[0] < window[1]:
-        raise ValueError(f"window must be (low, high) with low < high, got {window}")
-    if n_blocks < 2:
-        raise ValueError(f"n_blocks must be >= 2, got {n_blocks}")
-    if not grid_spacing > 0:
-        raise ValueError(f"grid_spacing must be positive, got {grid_spacing}")
+    window = check_window(window)
+    check_integer("n_blocks", n_blocks, 2)
+    check_real("grid_spacing", grid_spacing, positive=True)
     datasets = sorted(datasets, key=lambda d: int(d.attrs["L"]))
     if window is None:
-        window = derived_window(datasets)
+        window = derived_window((d["temperature"].values, d["magnetization"].values) for d in datasets)
         described = f"window ({window[0]:g}, {window[1]:g}), derived from the data"
     else:
         described = f"window ({window[0]:g}, {window[1]:g})"
-    observables = ("chi_prime", "binder", "specific_heat")
-    per_size = {}
-    for dataset in datasets:
-        size = int(dataset.attrs["L"])
-        T = np.asarray(dataset["temperature"].values, dtype=float)
-        inside = (T >= window[0]) & (T <= window[1])
-        if inside.sum() < 2:
-            per_size[size] = None
-            continue
-        energy = dataset["energy"].values[inside]
-        magnetization = dataset["magnetization"].values[inside]
-        grid = temperature_grid_between(T[inside].min(), T[inside].max(), grid_spacing)
-        full = MultiHistogram(T[inside], energy, magnetization, size)
-        edges = np.linspace(0, energy.shape[1], n_blocks + 1).astype(int)
-        replicas = []
-        for block in range(n_blocks):
-            keep = np.r_[0 : edges[block], edges[block + 1] : energy.shape[1]]
-            replica = MultiHistogram(T[inside], energy[:, keep], magnetization[:, keep], size, initial_log_z=full.log_z)
-            replicas.append(replica.observables(grid))
-        per_size[size] = (grid, full.observables(grid), replicas)
-
-    rows, curves = [], []
-    peak_rows = []
-    for size, result in per_size.items():
-        if result is None:
-            note = f"chi' peak not located: fewer than 2 simulated temperatures in the {described}"
-            peak_rows.append(_not_located(_row("chi_prime_peak", L=size, note=note), f"L={size}"))
-            continue
-        grid, full, replicas = result
-        curve = {"L": size, "temperature": grid}
-        for name in observables:
-            stacked = np.array([replica[name] for replica in replicas])
-            curve[name] = full[name]
-            curve[f"{name}_err"] = np.sqrt((n_blocks - 1) / n_blocks * np.sum((stacked - stacked.mean(0)) ** 2, axis=0))
-        curves.append(pd.DataFrame(curve))
-        try:
-            position, height = locate_peak(grid, full["chi_prime"], half_width=_PEAK_HALF_WIDTH)
-        except ValueError as reason:
-            note = f"chi' peak not located for T in [{grid[0]:.6g}, {grid[-1]:.6g}] ({described}): {reason}"
-            peak_rows.append(_not_located(_row("chi_prime_peak", L=size, note=note), f"L={size}"))
-            continue
-        replica_peaks = np.array([_peak(grid, replica["chi_prime"]) for replica in replicas])
-        peak_rows.append(
-            _row(
-                "chi_prime_peak",
-                L=size,
-                T_c=position,
-                T_c_err=_jackknife_error(replica_peaks[:, 0]),
-                peak_height=height,
-                peak_height_err=_jackknife_error(replica_peaks[:, 1]),
-                n_bootstrap=n_blocks,
-                note="pseudo-critical T*(L) of reweighted chi', above T_c by ~2.0/L; jackknife error",
-            )
-        )
-    rows += peak_rows
-
-    crossing_rows, crossing_replicas = [], []
-    located = [size for size, result in per_size.items() if result is not None]
-    for small, large in zip(located, located[1:]):
-        pair = f"L={small}, L2={large}"
-        crossing, replica_roots, n_roots, why = pair_crossing(per_size[small], per_size[large], "binder", grid_spacing, described)
-        if why:
-            crossing_rows.append(_not_located(_row("binder_crossing", L=small, L2=large, note=f"U4 crossing not located{why}"), pair))
-            continue
-        crossing_replicas.append(replica_roots)
-        note = "zero of reweighted U4(L) - U4(L2); jackknife error"
-        if n_roots > 1:
-            note += f"; {n_roots} zeros, the steepest taken"
-        crossing_rows.append(
-            _row(
-                "binder_crossing",
-                L=small,
-                L2=large,
-                T_c=crossing,
-                T_c_err=_jackknife_error(replica_roots),
-                n_bootstrap=n_blocks,
-                note=note,
-            )
-        )
-    rows += crossing_rows
-    rows.append(_extrapolation_row(peak_rows))
+    per_size = _reweighted_sizes(datasets, window, n_blocks, grid_spacing)
+    curves = [_curve_frame(L, curve) for L, curve in per_size.items() if curve is not None]
+    peak_rows = _peak_rows(per_size, described)
+    crossing_rows, crossing_replicas = _crossing_rows(per_size, grid_spacing, described)
+    rows = peak_rows + crossing_rows + [_extrapolation_row(peak_rows)]
     located_crossings = [r["T_c"] for r in crossing_rows if math.isfinite(r["T_c"])]
     if located_crossings:
-        mean_replicas = np.nanmean(np.array(crossing_replicas), axis=0)
-        rows.append(
-            _row(
-                "binder_crossing_mean",
-                T_c=float(np.mean(located_crossings)),
-                T_c_err=_jackknife_error(mean_replicas),
-                n_bootstrap=n_blocks,
-                note=f"mean of {len(located_crossings)} crossing(s)",
-            )
-        )
+        note = f"mean of {len(located_crossings)} crossing(s)"
+        error = jackknife_error(np.mean(np.array(crossing_replicas), axis=0))
+        rows.append(estimate_row("binder_crossing_mean", T_c=float(np.mean(located_crossings)), T_c_err=error, n_bootstrap=n_blocks, note=note))
     else:
-        rows.append(_row("binder_crossing_mean", note="no U4 crossing located"))
+        rows.append(estimate_row("binder_crossing_mean", note="no U4 crossing located"))
     estimates = pd.DataFrame(rows, columns=ESTIMATE_COLUMNS)
     estimates["L"] = estimates["L"].astype("Int64")
     estimates["L2"] = estimates["L2"].astype("Int64")

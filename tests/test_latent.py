@@ -21,7 +21,8 @@ import xarray as xr
 from deeprenorm import latent as lt
 from deeprenorm.ising import sample
 from deeprenorm.plots.latent import plot_phase_identification, plot_tc_finite_size
-from deeprenorm.thermo import ESTIMATE_COLUMNS, _weighted_line, critical_temperature_estimates
+from deeprenorm.stats import fit_finite_size
+from deeprenorm.thermo import ESTIMATE_COLUMNS, critical_temperature_estimates
 
 SIZES = (8, 12, 16)
 TEMPERATURES = np.round(np.linspace(2.0, 2.7, 15), 4)
@@ -330,74 +331,6 @@ def test_degenerate_cases_warn_and_give_nan_rows(identity_encoded, monte_carlo):
     assert any("chi_z peaks: needs >= 2 sizes" in str(w.message) for w in record)
 
 
-# ----------------------------------------------------------------- finite-size scaling
-
-FSS_SIZES = np.array([8, 12, 16, 24, 32, 48, 64, 96, 128])
-
-
-def synthetic_tc(nu, sigma, seed):
-    rng = np.random.default_rng(seed)
-    return 2.269 + 0.8 * FSS_SIZES ** (-1.0 / nu) + sigma * rng.standard_normal(FSS_SIZES.size)
-
-
-def test_fss_fit_recovers_exact_parameters():
-    for nu in (1.0, 0.8):
-        exact = synthetic_tc(nu, 0.0, 0)
-        fixed = lt.fit_finite_size(FSS_SIZES, exact, 0.001, nu=nu)
-        assert fixed["T_c_inf"] == pytest.approx(2.269, abs=1e-10) and fixed["a"] == pytest.approx(0.8, abs=1e-9)
-        assert fixed["nu"] == nu and fixed["nu_err"] == 0.0 and fixed["n"] == FSS_SIZES.size
-        free = lt.fit_finite_size(FSS_SIZES, exact, 0.001)
-        assert free["T_c_inf"] == pytest.approx(2.269, abs=1e-7) and free["nu"] == pytest.approx(nu, abs=1e-6)
-        assert free["a"] == pytest.approx(0.8, abs=1e-6) and free["chi2_dof"] < 1e-8
-
-
-def test_fss_fit_with_noise_is_within_its_errors_and_calibrated():
-    sigma = 0.003
-    pulls = {"fixed": [], "free_T": [], "free_nu": []}
-    fixed_errors = []
-    for seed in range(200):
-        T = synthetic_tc(1.0, sigma, seed)
-        fixed = lt.fit_finite_size(FSS_SIZES, T, sigma, nu=1.0)
-        pulls["fixed"].append((fixed["T_c_inf"] - 2.269) / fixed["T_c_inf_err"])
-        fixed_errors.append(fixed["T_c_inf_err"])
-        if seed < 100:
-            free = lt.fit_finite_size(FSS_SIZES, T, sigma)
-            pulls["free_T"].append((free["T_c_inf"] - 2.269) / free["T_c_inf_err"])
-            pulls["free_nu"].append((free["nu"] - 1.0) / free["nu_err"])
-    # the unscaled nu = 1 error is exact for a linear fit; PDG scaling only inflates it
-    unscaled = math.sqrt(_weighted_line(1.0 / FSS_SIZES, synthetic_tc(1.0, 0, 0), np.full(FSS_SIZES.size, sigma))[1][0, 0])
-    assert min(fixed_errors) == pytest.approx(unscaled, rel=1e-10)
-    spread = np.std([p * e for p, e in zip(pulls["fixed"], fixed_errors)], ddof=1)
-    assert abs(spread / unscaled - 1) < 4 / math.sqrt(2 * 199)
-    for name, values in pulls.items():
-        values = np.asarray(values)
-        assert np.all(np.abs(values) < 4.5), name
-        assert 0.6 < np.std(values) < 1.3, (name, np.std(values))
-    # nu free on data with nu = 0.8
-    free = lt.fit_finite_size(FSS_SIZES, synthetic_tc(0.8, 0.001, 7), 0.001)
-    assert abs(free["nu"] - 0.8) < 4 * free["nu_err"] and abs(free["T_c_inf"] - 2.269) < 4 * free["T_c_inf_err"]
-
-
-def test_fss_pdg_scaling_and_degenerate_inputs():
-    T = synthetic_tc(1.0, 0.01, 3)  # errors claimed 10x too small
-    fit = lt.fit_finite_size(FSS_SIZES, T, 0.001, nu=1.0)
-    coefficients, covariance, chi2, dof = _weighted_line(1.0 / FSS_SIZES, T, np.full(FSS_SIZES.size, 0.001))
-    assert fit["chi2_dof"] == pytest.approx(chi2 / dof) and fit["chi2_dof"] > 10
-    assert fit["T_c_inf_err"] == pytest.approx(math.sqrt(covariance[0, 0] * chi2 / dof), rel=1e-10)
-    assert "scaled" in fit["note"]
-    three = lt.fit_finite_size([16, 24, 32], [2.35, 2.32, 2.30], [0.01, 0.01, 0.01])
-    assert math.isnan(three["T_c_inf"]) and "4 sizes" in three["note"]
-    two = lt.fit_finite_size([16, 32], [2.35, 2.30], [0.01, 0.01], nu=1.0)
-    assert two["T_c_inf"] == pytest.approx(2.25) and math.isnan(two["chi2_dof"])
-    assert two["T_c_inf_err"] == pytest.approx(math.sqrt(0.01**2 * (2**2 + 1))), two  # x = 1/L: T_c = 2 T(32) - T(16)
-    one = lt.fit_finite_size([16, 32], [2.35, np.nan], [0.01, 0.01], nu=1.0)
-    assert math.isnan(one["T_c_inf"]) and one["n"] == 1 and "have 1" in one["note"]
-    dropped = lt.fit_finite_size([16, 24, 32], [2.35, 2.32, 2.30], [0.01, np.nan, 0.01], nu=1.0)
-    assert dropped["n"] == 2
-    with pytest.raises(ValueError, match="nu"):
-        lt.fit_finite_size([16, 32], [2.3, 2.3], [0.01, 0.01], nu=0.0)
-
-
 # ----------------------------------------------------------------- seeds
 
 
@@ -441,8 +374,8 @@ def test_combine_seeds_formula_and_refitted_extrapolations():
     assert "not located for 1 seed" in rows.loc[("chi_z_peak", 16), "note"]
     fit = combined.set_index("method").loc["chi_z_peak_extrapolation"]
     peaks = combined[combined["method"] == "chi_z_peak"]
-    expected = lt.fit_finite_size(peaks["L"].astype(float), peaks["T_c"], peaks["T_c_err"], nu=1.0)
-    assert fit["T_c"] == pytest.approx(expected["T_c_inf"]) and fit["T_c_err"] == pytest.approx(expected["T_c_inf_err"])
+    expected = fit_finite_size(peaks["L"].astype(float), peaks["T_c"], peaks["T_c_err"], nu=1.0)
+    assert fit["T_c"] == pytest.approx(expected.T_c_inf) and fit["T_c_err"] == pytest.approx(expected.T_c_inf_err)
     assert fit["n_seeds"] == 2
     magnetic_fit = combined.set_index("method").loc["chi_m_peak_extrapolation"]
     assert magnetic_fit["T_c"] == pytest.approx(2.3) and magnetic_fit["slope"] == pytest.approx(1.5)

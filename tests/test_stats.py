@@ -20,17 +20,22 @@ from deeprenorm.stats import (
     autocorrelation_function,
     binder_cumulant,
     binning_error,
+    block_edges,
     choose_block_size,
     connected_susceptibility,
     find_crossings,
+    fit_finite_size,
     integrated_autocorrelation_time,
     jackknife,
+    jackknife_error,
+    leave_one_block_out,
     locate_crossing,
     locate_peak,
     mean_error_tau,
     specific_heat,
     susceptibility,
     thermodynamic_summary,
+    weighted_line,
 )
 
 
@@ -483,3 +488,114 @@ def test_steepest_crossing_ignores_zeros_of_the_noise_in_the_tails():
         locate_crossing(T, u8, u16, select="first")
     with pytest.raises(ValueError, match="do not cross"):
         locate_crossing(T, u8, u8 + 0.1, select="steepest")
+
+
+# ----------------------------------------------------------------- finite-size scaling
+
+FSS_SIZES = np.array([8, 12, 16, 24, 32, 48, 64, 96, 128])
+
+
+def synthetic_tc(nu, sigma, seed):
+    rng = np.random.default_rng(seed)
+    return 2.269 + 0.8 * FSS_SIZES ** (-1.0 / nu) + sigma * rng.standard_normal(FSS_SIZES.size)
+
+
+def test_fss_fit_recovers_exact_parameters():
+    for nu in (1.0, 0.8):
+        exact = synthetic_tc(nu, 0.0, 0)
+        fixed = fit_finite_size(FSS_SIZES, exact, 0.001, nu=nu)
+        assert fixed.T_c_inf == pytest.approx(2.269, abs=1e-10) and fixed.a == pytest.approx(0.8, abs=1e-9)
+        assert fixed.nu == nu and fixed.nu_err == 0.0 and fixed.n == FSS_SIZES.size
+        free = fit_finite_size(FSS_SIZES, exact, 0.001)
+        assert free.T_c_inf == pytest.approx(2.269, abs=1e-7) and free.nu == pytest.approx(nu, abs=1e-6)
+        assert free.a == pytest.approx(0.8, abs=1e-6) and free.chi2_dof < 1e-8
+
+
+def test_fss_fit_with_noise_is_within_its_errors_and_calibrated():
+    sigma = 0.003
+    pulls = {"fixed": [], "free_T": [], "free_nu": []}
+    fixed_errors = []
+    for seed in range(200):
+        T = synthetic_tc(1.0, sigma, seed)
+        fixed = fit_finite_size(FSS_SIZES, T, sigma, nu=1.0)
+        pulls["fixed"].append((fixed.T_c_inf - 2.269) / fixed.T_c_inf_err)
+        fixed_errors.append(fixed.T_c_inf_err)
+        if seed < 100:
+            free = fit_finite_size(FSS_SIZES, T, sigma)
+            pulls["free_T"].append((free.T_c_inf - 2.269) / free.T_c_inf_err)
+            pulls["free_nu"].append((free.nu - 1.0) / free.nu_err)
+    # the unscaled nu = 1 error is exact for a linear fit; PDG scaling only inflates it
+    unscaled = math.sqrt(weighted_line(1.0 / FSS_SIZES, synthetic_tc(1.0, 0, 0), np.full(FSS_SIZES.size, sigma))[1][0, 0])
+    assert min(fixed_errors) == pytest.approx(unscaled, rel=1e-10)
+    spread = np.std([p * e for p, e in zip(pulls["fixed"], fixed_errors)], ddof=1)
+    assert abs(spread / unscaled - 1) < 4 / math.sqrt(2 * 199)
+    for name, values in pulls.items():
+        values = np.asarray(values)
+        assert np.all(np.abs(values) < 4.5), name
+        assert 0.6 < np.std(values) < 1.3, (name, np.std(values))
+    # nu free on data with nu = 0.8
+    free = fit_finite_size(FSS_SIZES, synthetic_tc(0.8, 0.001, 7), 0.001)
+    assert abs(free.nu - 0.8) < 4 * free.nu_err and abs(free.T_c_inf - 2.269) < 4 * free.T_c_inf_err
+
+
+def test_fss_pdg_scaling_and_degenerate_inputs():
+    T = synthetic_tc(1.0, 0.01, 3)  # errors claimed 10x too small
+    fit = fit_finite_size(FSS_SIZES, T, 0.001, nu=1.0)
+    coefficients, covariance, chi2, dof = weighted_line(1.0 / FSS_SIZES, T, np.full(FSS_SIZES.size, 0.001))
+    assert fit.chi2_dof == pytest.approx(chi2 / dof) and fit.chi2_dof > 10
+    assert fit.T_c_inf_err == pytest.approx(math.sqrt(covariance[0, 0] * chi2 / dof), rel=1e-10)
+    assert "scaled" in fit.note
+    three = fit_finite_size([16, 24, 32], [2.35, 2.32, 2.30], [0.01, 0.01, 0.01])
+    assert math.isnan(three.T_c_inf) and "4 sizes" in three.note
+    two = fit_finite_size([16, 32], [2.35, 2.30], [0.01, 0.01], nu=1.0)
+    assert two.T_c_inf == pytest.approx(2.25) and math.isnan(two.chi2_dof)
+    assert two.T_c_inf_err == pytest.approx(math.sqrt(0.01**2 * (2**2 + 1))), two  # x = 1/L: T_c = 2 T(32) - T(16)
+    one = fit_finite_size([16, 32], [2.35, np.nan], [0.01, 0.01], nu=1.0)
+    assert math.isnan(one.T_c_inf) and one.n == 1 and "have 1" in one.note
+    dropped = fit_finite_size([16, 24, 32], [2.35, 2.32, 2.30], [0.01, np.nan, 0.01], nu=1.0)
+    assert dropped.n == 2
+    with pytest.raises(ValueError, match="nu"):
+        fit_finite_size([16, 32], [2.3, 2.3], [0.01, 0.01], nu=0.0)
+
+
+# ----------------------------------------------------------------- jackknife of replicas
+
+
+@pytest.mark.parametrize("n, k", [(40, 20), (100, 7), (164, 20), (1001, 16)])
+def test_blocks_cover_every_sample_once_with_lengths_differing_by_at_most_one(n, k):
+    edges = block_edges(n, k)
+    assert edges[0] == 0 and edges[-1] == n and np.all(np.diff(edges) >= n // k)
+    assert np.ptp(np.diff(edges)) <= 1
+    kept = leave_one_block_out(n, k)
+    assert len(kept) == k
+    for j, keep in enumerate(kept):
+        left_out = np.setdiff1d(np.arange(n), keep)
+        np.testing.assert_array_equal(left_out, np.arange(edges[j], edges[j + 1]))
+    # exact integer edges: the float form linspace(0, n, k + 1).astype(int) puts edge 15 of
+    # n = 164, k = 20 at 122 instead of 164 * 15 / 20 = 123
+    assert list(edges) == [(j * n) // k for j in range(k + 1)]
+
+
+def test_jackknife_error_of_replica_means_is_the_blocked_jackknife_of_the_mean():
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal(200)
+    replicas = np.array([x[keep].mean() for keep in leave_one_block_out(200, 20)])
+    assert jackknife_error(replicas) == pytest.approx(jackknife(np.mean, x, n_blocks=20).error, rel=1e-12)
+    assert jackknife_error(replicas) == pytest.approx(binning_error(x, block_size=10), rel=1e-12)
+
+
+def test_jackknife_error_nan_policy_and_curves():
+    replicas = np.array([1.0, 2.0, 4.0])
+    assert jackknife_error(replicas) == pytest.approx(math.sqrt(2 / 3 * np.sum((replicas - replicas.mean()) ** 2)))
+    # a replica that failed leaves the error undefined, never the spread of the rest
+    assert math.isnan(jackknife_error([1.0, np.nan, 4.0]))
+    assert math.isnan(jackknife_error([1.0, np.inf, 4.0]))
+    assert math.isnan(jackknife_error([1.0]))
+    curves = np.array([[1.0, 1.0, 5.0], [2.0, np.nan, 6.0], [4.0, 1.0, 7.0]])
+    errors = jackknife_error(curves)
+    assert errors.shape == (3,) and math.isnan(errors[1])
+    assert errors[0] == pytest.approx(jackknife_error(curves[:, 0])) and errors[2] == pytest.approx(jackknife_error(curves[:, 2]))
+    assert np.isnan(jackknife_error(np.ones((1, 4)))).all()
+    with pytest.raises(ValueError, match="replica axis"):
+        jackknife_error(3.0)
+

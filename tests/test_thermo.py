@@ -1,4 +1,4 @@
-"""Tests for deeprenorm.thermo: thermodynamic tables, dynamic exponents, and the search window and
+"""Tests for deeprenorm.thermo: thermodynamic tables and the search window and
 warnings of the T_c estimates (their physics: tests/test_reweighting.py).
 
 Statistical tolerances follow tests/test_stats.py: every random test has a fixed seed, and the
@@ -22,7 +22,6 @@ from deeprenorm.ising.sampler import sample
 from deeprenorm.thermo import (
     THERMODYNAMIC_COLUMNS,
     critical_temperature_estimates,
-    fit_dynamic_exponent,
     thermodynamic_table,
 )
 
@@ -107,62 +106,6 @@ def test_fewer_than_four_samples_gives_nan_errors_not_an_exception():
     simulation = simulation_to_xarray(sample(4, 2.5, 3, "wolff", seed=3))
     table = thermodynamic_table(simulation)
     assert np.isfinite(table["e"].iloc[0]) and math.isnan(table["e_err"].iloc[0])
-
-
-# ----------------------------------------------------------------- dynamic exponent
-
-
-def test_fit_recovers_exact_power_law_with_the_propagated_error():
-    L = np.array([8, 16, 32, 64])
-    tau = 0.3 * L**2.1665
-    z, z_err = fit_dynamic_exponent(L, tau, 0.05 * tau)
-    assert z == pytest.approx(2.1665, abs=1e-12)
-    x = np.log(L)
-    assert z_err == pytest.approx(0.05 / math.sqrt(np.sum((x - x.mean()) ** 2)), rel=1e-10)
-
-
-def test_two_points_give_the_exact_line():
-    z, z_err = fit_dynamic_exponent([16, 64], [3.0, 3.0 * 4**0.25], [0.3, 0.2])
-    assert z == pytest.approx(0.25, abs=1e-12)
-    sigma = math.hypot(0.3 / 3.0, 0.2 / (3.0 * 4**0.25))
-    assert z_err == pytest.approx(sigma / math.log(4.0), rel=1e-12)
-
-
-def test_noisy_fit_is_calibrated():
-    # two sizes: no chi2 scaling, so the pulls must be standard normal; std of 400 pulls is
-    # 1 +- 0.035, bounds at 4 sigma.  The four-size fit is checked within 4 z_err.
-    rng = np.random.default_rng(12)
-    pulls = []
-    for _ in range(400):
-        L = np.array([8, 32])
-        sigma = np.array([0.05, 0.1])
-        tau = 2.0 * L**0.25 * np.exp(sigma * rng.standard_normal(2))
-        z, z_err = fit_dynamic_exponent(L, tau, sigma * tau)
-        pulls.append((z - 0.25) / z_err)
-    assert np.std(pulls) == pytest.approx(1.0, abs=0.14)
-    assert abs(np.mean(pulls)) < 4 / math.sqrt(400)
-    L = np.array([8, 16, 32, 64, 128])
-    tau = 0.5 * L**2.17 * np.exp(0.08 * rng.standard_normal(5))
-    z, z_err = fit_dynamic_exponent(L, tau, 0.08 * tau)
-    assert abs(z - 2.17) < 4 * z_err
-
-
-def test_unusable_errors_and_points_are_handled():
-    L = np.array([8, 16, 32, 64])
-    tau = 1.5 * L**0.3
-    # an infinite error carries no weight: same as leaving the point out
-    with_inf = fit_dynamic_exponent(L, tau * [1, 1, 1, 1.5], [0.1, 0.1, 0.1, np.inf])
-    without = fit_dynamic_exponent(L[:3], tau[:3], [0.1, 0.1, 0.1])
-    assert with_inf == pytest.approx(without)
-    # no usable errors: unweighted fit, error from the residual scatter (zero for exact data)
-    z, z_err = fit_dynamic_exponent(L, tau, [np.nan] * 4)
-    assert z == pytest.approx(0.3) and z_err == pytest.approx(0.0, abs=1e-12)
-    z, z_err = fit_dynamic_exponent(L[:2], tau[:2], None)
-    assert z == pytest.approx(0.3) and math.isnan(z_err)
-    # non-positive tau is dropped; a single size cannot give a slope
-    assert fit_dynamic_exponent([8, 16, 32], [0.0, 2.0, 2.0 * 2**0.3], [0.1, 0.1, 0.1])[0] == pytest.approx(0.3)
-    assert all(math.isnan(v) for v in fit_dynamic_exponent([16, 16], [2.0, 2.1], [0.1, 0.1]))
-    assert all(math.isnan(v) for v in fit_dynamic_exponent([], [], []))
 
 
 # ----------------------------------------------------------------- T_c search window

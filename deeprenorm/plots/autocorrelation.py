@@ -9,7 +9,7 @@ import pandas as pd
 from matplotlib.ticker import NullLocator
 
 from ..exact import DYNAMIC_EXPONENTS, T_C
-from ..thermo import fit_dynamic_exponent
+from ..dynamics import fit_dynamic_exponent
 from .style import (
     algorithm_color,
     algorithm_label,
@@ -157,7 +157,7 @@ def plot_autocorrelation(
     ``fits`` gives the dynamic exponents drawn on the right panels: a mapping
     ``{(algorithm, observable): (z, z_err)}`` with ``observable`` in ``"abs_m"``, ``"energy"``,
     or a DataFrame with columns ``algorithm, observable, z, z_err``.  Pairs missing from it (or
-    ``fits=None``) are fitted here with :func:`deeprenorm.thermo.fit_dynamic_exponent`.  The
+    ``fits=None``) are fitted here with :func:`deeprenorm.dynamics.fit_dynamic_exponent`.  The
     line drawn has the given slope and the weighted-least-squares intercept for it; the legend
     gives ``z ± err`` beside the literature value (``exact.DYNAMIC_EXPONENTS``).  Returns the
     path.

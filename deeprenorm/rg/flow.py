@@ -23,14 +23,13 @@ majority rule, T* lies ~0.2 % below T_c and nu within a few % of 1).
 * :func:`phenomenological_renormalization` -- the whole analysis: Q_coarse at each simulated T_i
   (or, given the energies of the L x L samples, as a reweighted curve), Q_direct(T) as a
   continuous curve by multi-histogram reweighting of the direct L/b samples
-  (:class:`deeprenorm.reweighting.MultiHistogram`), T'(T) by inverting that curve, the fixed
+  (:func:`deeprenorm.ensemble.reweighted_curves`), T'(T) by inverting that curve, the fixed
   point, y_t and nu, with blocked-jackknife errors.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -38,9 +37,9 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from ..reweighting import MultiHistogram, solved_histogram
-from ..stats import locate_crossing
-from ..thermo import _jackknife_error, temperature_grid_between
+from ..arguments import check_integer, check_real, check_window
+from ..ensemble import Ensemble, JackknifedCurves, reweighted_curves, temperature_grid_between
+from ..stats import jackknife_error, leave_one_block_out, locate_crossing
 
 __all__ = [
     "OBSERVABLES",
@@ -125,10 +124,8 @@ def fixed_point(T, T_prime, *, half_width: int = _HALF_WIDTH, degree: int = 1) -
     Raises ValueError if the table never crosses the diagonal, if fewer than ``degree + 1``
     points are in the window, or if the fit has no real root.
     """
-    if isinstance(half_width, bool) or not isinstance(half_width, numbers.Integral) or half_width < 1:
-        raise ValueError(f"half_width must be an integer >= 1, got {half_width!r}")
-    if isinstance(degree, bool) or not isinstance(degree, numbers.Integral) or degree < 1:
-        raise ValueError(f"degree must be an integer >= 1, got {degree!r}")
+    half_width = check_integer("half_width", half_width, 1)
+    degree = check_integer("degree", degree, 1)
     T = np.asarray(T, dtype=float).ravel()
     T_prime = np.asarray(T_prime, dtype=float).ravel()
     if T.shape != T_prime.shape:
@@ -173,11 +170,6 @@ def _from_means(means: np.ndarray, observable: str) -> np.ndarray:
     if observable == "binder":
         return 1.0 - means[..., 1] / (3.0 * means[..., 0] ** 2)
     return means[..., 0]
-
-
-def _reweighted(histogram: MultiHistogram, grid: np.ndarray, columns: np.ndarray, observable: str) -> np.ndarray:
-    """Q(T) on ``grid`` from the ``(n_T, n, k)`` columns of the histogram's samples."""
-    return _from_means(histogram.expectations(grid, columns.reshape(-1, columns.shape[-1])), observable)
 
 
 def _match(grid: np.ndarray, curve: np.ndarray, q_coarse: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -229,6 +221,82 @@ def _check_ensemble(temperatures, values, described: str) -> tuple[np.ndarray, n
     if not np.all(np.isfinite(values)):
         raise ValueError(f"{described} contains NaN or inf")
     return temperatures, values
+
+
+class _Ensembles(NamedTuple):
+    """The checked input of :func:`phenomenological_renormalization` inside its window."""
+
+    direct: Ensemble
+    temperatures: np.ndarray
+    coarse: np.ndarray
+    coarse_energy: np.ndarray | None
+
+
+def _checked_ensembles(temperatures, coarse, direct_temperatures, direct_energy, direct_magnetization, L_direct, b, coarse_energy, window):
+    """The two ensembles, checked and cut to ``window``; ValueError naming what is malformed."""
+    T, coarse = _check_ensemble(temperatures, coarse, "coarse")
+    T_direct, energy = _check_ensemble(direct_temperatures, direct_energy, "direct_energy")
+    _, magnetization = _check_ensemble(direct_temperatures, direct_magnetization, "direct_magnetization")
+    if energy.shape != magnetization.shape:
+        raise ValueError(f"direct_energy {energy.shape} and direct_magnetization {magnetization.shape} differ in shape")
+    if coarse_energy is not None:
+        _, coarse_energy = _check_ensemble(temperatures, coarse_energy, "coarse_energy")
+        if coarse_energy.shape != coarse.shape:
+            raise ValueError(f"coarse_energy {coarse_energy.shape} and coarse {coarse.shape} differ in shape")
+    direct = Ensemble(int(L_direct), T_direct, energy, magnetization).within(window)
+    if window is not None:
+        inside = (T >= window[0]) & (T <= window[1])
+        T, coarse = T[inside], coarse[inside]
+        coarse_energy = coarse_energy[inside] if coarse_energy is not None else None
+    if T.size < 2 or direct.temperatures.size < 2:
+        raise ValueError(
+            f"need >= 2 temperatures of each ensemble (in the window {window}), got {T.size} coarse and {direct.temperatures.size} direct"
+        )
+    return _Ensembles(direct, T, coarse, coarse_energy)
+
+
+def _matched_curve(observable: str):
+    """``curves`` of :func:`deeprenorm.ensemble.reweighted_curves`: Q from its column means."""
+
+    def curves(means, grid):
+        return {"q": _from_means(means, observable)}
+
+    return curves
+
+
+def _coarse_curves(ensembles: _Ensembles, b: int, observable: str, n_blocks: int, grid_spacing: float) -> JackknifedCurves:
+    """Q_coarse with its jackknife replicas: reweighted with the energies of the L x L
+    configurations on a grid over the coarse range, or the plain average at each T_i."""
+    T, columns = ensembles.temperatures, np.ascontiguousarray(_columns(ensembles.coarse, observable))
+    if ensembles.coarse_energy is not None:
+        # only the energies enter the weights; the magnetisation is not read
+        fine = Ensemble(b * ensembles.direct.L, T, ensembles.coarse_energy, np.zeros_like(ensembles.coarse_energy))
+        table_T = temperature_grid_between(T.min(), T.max(), grid_spacing)
+        return reweighted_curves(fine, columns, _matched_curve(observable), table_T, n_blocks)
+    replicas = tuple(
+        {"q": _from_means(columns[:, keep].mean(axis=1), observable)} for keep in leave_one_block_out(columns.shape[1], n_blocks)
+    )
+    return JackknifedCurves(grid=T, full={"q": _from_means(columns.mean(axis=1), observable)}, replicas=replicas)
+
+
+class _Matching(NamedTuple):
+    """T'(T) and the fixed point from one direct and one coarse curve (all samples or a replica)."""
+
+    T_prime: np.ndarray
+    n_solutions: np.ndarray
+    point: FixedPoint
+    why: str | None
+
+
+def _matching(grid, q_direct, table_T, q_coarse, half_width: int, degree: int) -> _Matching:
+    T_prime, n_solutions = _match(grid, q_direct, q_coarse)
+    point, why = _fixed_point_or_nan(table_T, T_prime, half_width, degree)
+    return _Matching(T_prime, n_solutions, point, why)
+
+
+def _errors_by_row(replicas: np.ndarray) -> np.ndarray:
+    """The jackknife error of each column of ``(n_blocks, n_rows)`` replicas, row by row."""
+    return np.array([jackknife_error(column) for column in replicas.T])
 
 
 def phenomenological_renormalization(
@@ -300,124 +368,90 @@ def phenomenological_renormalization(
     ``nu = 1 / y_t``.
 
     Errors: blocked jackknife over ``n_blocks`` blocks of samples, block j of the coarse samples
-    and block j of the direct samples left out together at every temperature (as
-    :func:`deeprenorm.latent.latent_critical_temperatures` does), the whole analysis --
-    reweighting, T'(T), fixed point, exponents -- repeated per replica.  The two ensembles are
-    independent simulations, so leaving their blocks out together adds their variances.
+    and block j of the direct samples left out together at every temperature (the convention of
+    :mod:`deeprenorm.ensemble`, shared with the thermodynamic and latent T_c), the whole
+    analysis -- reweighting, T'(T), fixed point, exponents -- repeated per replica.  The two
+    ensembles are independent simulations, so leaving their blocks out together adds their
+    variances.
 
     Raises ValueError for malformed input.  A fixed point that cannot be located on all samples
-    gives NaN estimates, a ``note`` saying why and a RuntimeWarning.
+    and on every jackknife replica gives NaN estimates (T*, slope, y_t, nu), a ``note`` saying
+    why (with the count of replicas that failed) and a RuntimeWarning; likewise y_t and nu alone
+    are NaN where some replica's slope is not positive.
     """
     if observable not in OBSERVABLES:
         raise ValueError(f"observable must be one of {tuple(OBSERVABLES)}, got {observable!r}")
-    if isinstance(b, bool) or not isinstance(b, numbers.Integral) or b < 2:
-        raise ValueError(f"b must be an integer >= 2, got {b!r}")
-    if window is not None and not window[0] < window[1]:
-        raise ValueError(f"window must be (low, high) with low < high, got {window}")
-    if isinstance(n_blocks, bool) or not isinstance(n_blocks, numbers.Integral) or n_blocks < 2:
-        raise ValueError(f"n_blocks must be an integer >= 2, got {n_blocks!r}")
-    if not grid_spacing > 0:
-        raise ValueError(f"grid_spacing must be positive, got {grid_spacing}")
-    T, coarse = _check_ensemble(temperatures, coarse, "coarse")
-    T_direct, energy = _check_ensemble(direct_temperatures, direct_energy, "direct_energy")
-    _, magnetization = _check_ensemble(direct_temperatures, direct_magnetization, "direct_magnetization")
-    if energy.shape != magnetization.shape:
-        raise ValueError(f"direct_energy {energy.shape} and direct_magnetization {magnetization.shape} differ in shape")
-    reweight_coarse = coarse_energy is not None
-    if reweight_coarse:
-        _, coarse_energy = _check_ensemble(temperatures, coarse_energy, "coarse_energy")
-        if coarse_energy.shape != coarse.shape:
-            raise ValueError(f"coarse_energy {coarse_energy.shape} and coarse {coarse.shape} differ in shape")
-    if window is not None:
-        inside, inside_direct = ((t >= window[0]) & (t <= window[1]) for t in (T, T_direct))
-        T, coarse = T[inside], coarse[inside]
-        coarse_energy = coarse_energy[inside] if reweight_coarse else None
-        T_direct, energy, magnetization = T_direct[inside_direct], energy[inside_direct], magnetization[inside_direct]
-    if T.size < 2 or T_direct.size < 2:
-        raise ValueError(
-            f"need >= 2 temperatures of each ensemble (in the window {window}), got {T.size} coarse and {T_direct.size} direct"
-        )
-    n, n_direct = coarse.shape[1], energy.shape[1]
+    b = check_integer("b", b, 2)
+    window = check_window(window)
+    n_blocks = check_integer("n_blocks", n_blocks, 2)
+    check_real("grid_spacing", grid_spacing, positive=True)
+    ensembles = _checked_ensembles(
+        temperatures, coarse, direct_temperatures, direct_energy, direct_magnetization, L_direct, b, coarse_energy, window
+    )
+    direct = ensembles.direct
+    n, n_direct = ensembles.coarse.shape[1], direct.n_samples
     if min(n, n_direct) < n_blocks:
         raise ValueError(f"n_blocks = {n_blocks} exceeds the samples per temperature (coarse {n}, direct {n_direct})")
-    L_direct, b = int(L_direct), int(b)
 
-    grid = temperature_grid_between(T_direct.min(), T_direct.max(), grid_spacing)
-    direct_columns = _columns(-0.5 * energy if observable == "nn" else magnetization, observable)
-    coarse_columns = _columns(coarse, observable)
-    table_T = temperature_grid_between(T.min(), T.max(), grid_spacing) if reweight_coarse else T
-
-    def analysis(keep, keep_direct, initial=(None, None)):
-        """Q_direct on the grid, Q_coarse and T' on table_T, the fixed point, and the two
-        histograms' ln Z (the start of the replicas' solutions)."""
-        direct = solved_histogram(T_direct, energy[:, keep_direct], magnetization[:, keep_direct], L_direct, initial_log_z=initial[0])
-        curve = _reweighted(direct, grid, direct_columns[:, keep_direct], observable)
-        log_z = [direct.log_z, None]
-        if reweight_coarse:
-            # only the energies enter the weights; the magnetisation argument is not read
-            fine = solved_histogram(T, coarse_energy[:, keep], np.zeros((T.size, keep.size)), b * L_direct, initial_log_z=initial[1])
-            q_coarse = _reweighted(fine, table_T, coarse_columns[:, keep], observable)
-            log_z[1] = fine.log_z
-        else:
-            q_coarse = _from_means(coarse_columns[:, keep].mean(axis=1), observable)
-        T_prime, n_solutions = _match(grid, curve, q_coarse)
-        point, why = _fixed_point_or_nan(table_T, T_prime, half_width, degree)
-        return curve, q_coarse, T_prime, n_solutions, point, why, log_z
-
-    curve, q_coarse, T_prime, n_solutions, point, why, log_z = analysis(np.arange(n), np.arange(n_direct))
-    edges, edges_direct = (np.linspace(0, size, n_blocks + 1).astype(int) for size in (n, n_direct))
+    grid = temperature_grid_between(direct.temperatures.min(), direct.temperatures.max(), grid_spacing)
+    direct_columns = _columns(-0.5 * direct.energy if observable == "nn" else direct.magnetization, observable)
+    q_direct = reweighted_curves(direct, direct_columns, _matched_curve(observable), grid, n_blocks)
+    q_coarse = _coarse_curves(ensembles, b, observable, n_blocks, grid_spacing)
+    full = _matching(grid, q_direct.full["q"], q_coarse.grid, q_coarse.full["q"], half_width, degree)
     replicas = [
-        analysis(
-            np.r_[0 : edges[block], edges[block + 1] : n],
-            np.r_[0 : edges_direct[block], edges_direct[block + 1] : n_direct],
-            log_z,
-        )
-        for block in range(n_blocks)
+        _matching(grid, direct_replica["q"], q_coarse.grid, coarse_replica["q"], half_width, degree)
+        for direct_replica, coarse_replica in zip(q_direct.replicas, q_coarse.replicas)
     ]
-
-    def spread(position):
-        stacked = np.array([replica[position] for replica in replicas], dtype=float)
-        return np.array([_jackknife_error(column) for column in stacked.reshape(n_blocks, -1).T]).reshape(stacked.shape[1:])
-
     table = pd.DataFrame(
         {
-            "temperature": table_T,
-            "q_coarse": q_coarse,
-            "q_coarse_err": spread(1),
-            "T_prime": T_prime,
-            "T_prime_err": spread(2),
-            "n_solutions": n_solutions,
+            "temperature": q_coarse.grid,
+            "q_coarse": q_coarse.full["q"],
+            "q_coarse_err": _errors_by_row(q_coarse.replica_values("q")),
+            "T_prime": full.T_prime,
+            "T_prime_err": _errors_by_row(np.array([replica.T_prime for replica in replicas])),
+            "n_solutions": full.n_solutions,
         },
         columns=TABLE_COLUMNS,
     )
-    curve_table = pd.DataFrame({"temperature": grid, "q_direct": curve, "q_direct_err": spread(0)}, columns=CURVE_COLUMNS)
+    curve = pd.DataFrame(
+        {"temperature": grid, "q_direct": q_direct.full["q"], "q_direct_err": _errors_by_row(q_direct.replica_values("q"))},
+        columns=CURVE_COLUMNS,
+    )
+    matched = "reweighted" if ensembles.coarse_energy is not None else "per-temperature"
+    note = f"{observable} matching of the {matched} coarse ensemble with the direct L = {direct.L}; jackknife errors"
+    return _flow(observable, b, direct.L, full, replicas, note, table, curve)
 
-    replica_points = np.array([replica[4] for replica in replicas], dtype=float)
-    replica_y_t, replica_nu = _exponents(replica_points[:, 1], b)
-    y_t, nu = (float(value) for value in _exponents(point.slope, b))
-    matched = "reweighted" if reweight_coarse else "per-temperature"
-    note = f"{observable} matching of the {matched} coarse ensemble with the direct L = {L_direct}; jackknife errors"
+
+def _flow(observable: str, b: int, L_direct: int, full: _Matching, replicas: list, note: str, table, curve) -> Flow:
+    """The :class:`Flow` of the all-sample matching and its replicas, under the not-located
+    policy of :mod:`deeprenorm.ensemble`."""
+    replica_points = np.array([replica.point for replica in replicas], dtype=float)
+    failed = int(np.sum(~np.isfinite(replica_points[:, 0])))
+    why = full.why or (f"{failed} of {len(replicas)} jackknife replicas located none" if failed else None)
+    point = full.point if why is None else FixedPoint(math.nan, math.nan)
     if why:
         note = f"fixed point not located: {why}"
-        warnings.warn(f"b = {b}, L_direct = {L_direct}, {observable}: {note}; estimates are NaN", RuntimeWarning, stacklevel=2)
-    else:
-        failed = int(np.sum(~np.isfinite(replica_points[:, 0])))
-        if failed:
-            note += f"; {failed} of {n_blocks} replicas located no fixed point, errors NaN"
+        warnings.warn(f"b = {b}, L_direct = {L_direct}, {observable}: {note}; estimates are NaN", RuntimeWarning, stacklevel=3)
+    replica_y_t, replica_nu = _exponents(replica_points[:, 1], b)
+    y_t, nu = (float(value) for value in _exponents(point.slope, b))
+    non_positive = int(np.sum(~np.isfinite(replica_y_t)))
+    if not why and non_positive:
+        y_t = nu = math.nan
+        note += f"; y_t and nu not located: {non_positive} of {len(replicas)} jackknife replicas have a slope <= 0"
     return Flow(
         observable=observable,
         b=b,
         L_direct=L_direct,
         T_star=point.T_star,
-        T_star_err=_jackknife_error(replica_points[:, 0]),
+        T_star_err=jackknife_error(replica_points[:, 0]) if why is None else math.nan,
         slope=point.slope,
-        slope_err=_jackknife_error(replica_points[:, 1]),
+        slope_err=jackknife_error(replica_points[:, 1]) if why is None else math.nan,
         y_t=y_t,
-        y_t_err=_jackknife_error(replica_y_t),
+        y_t_err=jackknife_error(replica_y_t) if math.isfinite(y_t) else math.nan,
         nu=nu,
-        nu_err=_jackknife_error(replica_nu),
-        n_blocks=n_blocks,
+        nu_err=jackknife_error(replica_nu) if math.isfinite(nu) else math.nan,
+        n_blocks=len(replicas),
         note=note,
         table=table,
-        curve=curve_table,
+        curve=curve,
     )

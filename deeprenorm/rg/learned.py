@@ -45,7 +45,7 @@ from .flow import OBSERVABLES, phenomenological_renormalization
 from .information import block_environment, information_bound
 from .network_flow import ENSEMBLE_COLUMNS, FIXED_POINT_COLUMNS, ensemble_temperatures, flow_direction, flow_map_fixed_points, iterate_flow
 from .observables import magnetization, nearest_neighbour_correlation
-from .study import FLOW_COLUMNS, FLOW_CURVE_COLUMNS, _flow_row, default_window
+from .study import FLOW_COLUMNS, FLOW_CURVE_COLUMNS, flow_row, default_window
 
 __all__ = [
     "LEARNED_MAPS",
@@ -224,7 +224,7 @@ def learned_rg_study(
             )
             logger.info("%s (%s) L = %d -> %d, %s, %s: T* = %.4f(%.4f), nu = %.3f(%.3f) %s",
                         model_name, weights, L, L_direct, name, observable, flow.T_star, flow.T_star_err, flow.nu, flow.nu_err, flow.note)
-            flows.append(_flow_row(L, b, name, observable, window, flow) | {"model": model_name, "weights": weights})
+            flows.append(flow_row(L, b, name, observable, window, flow) | {"model": model_name, "weights": weights})
             curves.append(flow.table.assign(L=L, L_coarse=L_direct, b=b, map=name, observable=observable, model=model_name, weights=weights))
     return {
         "flow": pd.DataFrame(flows, columns=["model", "weights", *FLOW_COLUMNS]),

@@ -51,6 +51,7 @@ __all__ = [
     "BLOCK_SPIN_COLUMNS",
     "SUMMARY_OBSERVABLES",
     "default_window",
+    "flow_row",
     "nearest_temperature_indices",
     "blocked_samples",
     "block_dataset",
@@ -205,7 +206,9 @@ def _comparison_rows(part, L, b, level, L_coarse, name, temperature, blocked, di
     return rows
 
 
-def _flow_row(L, b, name, observable, window, flow) -> dict:
+def flow_row(L, b, name, observable, window, flow) -> dict:
+    """One row of :data:`FLOW_COLUMNS`: a :class:`~deeprenorm.rg.flow.Flow` of the map ``name``
+    from L to L/b, matched by ``observable`` in ``window``."""
     deviation = flow.T_star - T_C
     return {
         "L": L,
@@ -321,7 +324,7 @@ def rg_study(
                     "L = %d -> %d, %s, %s: T* = %.4f(%.4f), slope %.3f(%.3f), nu = %.3f(%.3f)",
                     L, L // b, name, observable, flow.T_star, flow.T_star_err, flow.slope, flow.slope_err, flow.nu, flow.nu_err,
                 )
-                flows.append(_flow_row(L, b, name, observable, window, flow))
+                flows.append(flow_row(L, b, name, observable, window, flow))
                 curves.append(flow.table.assign(L=L, L_coarse=L // b, b=b, map=name, observable=observable))
             at_critical = {key: values[critical] for key, values in samples.items()}
             block_spins += _comparison_rows(

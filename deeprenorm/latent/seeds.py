@@ -1,0 +1,118 @@
+"""Several training seeds of one model: one estimate, the data and the training noise kept apart."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from ..thermo import not_located
+from .critical import LATENT_ESTIMATE_COLUMNS, estimate_frame, extrapolation_rows, latent_row
+
+__all__ = ["COMBINED_COLUMNS", "combine_seeds"]
+
+#: Columns of :func:`combine_seeds`, in order.
+COMBINED_COLUMNS = [*LATENT_ESTIMATE_COLUMNS, "T_c_err_jackknife", "seed_spread", "n_seeds"]
+
+
+_GROUP = ["model", "reduction", "part", "observable", "method", "L", "L2"]
+
+
+def combine_seeds(estimates_by_seed) -> pd.DataFrame:
+    """One set of estimates from those of several training seeds of the same models.
+
+    ``estimates_by_seed``: the ``estimates`` of :func:`latent_critical_temperatures`, one frame
+    per training seed, all trained on the same split of the same data (several models,
+    reductions and parts may be stacked in each frame).  For every per-L (or per-pair) row --
+    same ``model, reduction, part, observable, method, L, L2`` -- over the seeds where it was
+    located::
+
+        T_c       = mean_i T_c,i
+        T_c_err^2 = mean_i T_c_err,i^2  +  s^2 / n_seeds
+
+    Why two terms.  Every seed's model is evaluated on the same test samples, so the data noise
+    that the jackknife measures is common to all seeds: it does not average down, and
+    ``T_c_err_jackknife = sqrt(mean_i T_c_err,i^2)`` is its typical size.  The seeds differ
+    only by training noise (initialisation, minibatch order, dropout), independent between
+    seeds: the seed-to-seed standard deviation ``s`` (``seed_spread``, ddof = 1; it contains no
+    data noise, the data being the same) measures it, and its share of the mean's error is
+    ``s / sqrt(n_seeds)``.  Not covered: the noise of the particular training samples, common to
+    all seeds and measured by neither term (it would take retraining on resampled training
+    sets).  With one located seed ``seed_spread`` is NaN and only the jackknife term is kept
+    (noted).  ``peak_height`` is combined in the same way.  Magnetic rows (``chi_m_peak``) are
+    the same for every seed, so ``s = 0`` and they pass through unchanged.
+
+    The extrapolation rows of the input are dropped and refitted (:func:`deeprenorm.stats.fit_finite_size`, nu = 1
+    and nu free) from the combined per-L peaks of each ``model, reduction, part, observable``;
+    their ``T_c_err_jackknife`` and ``seed_spread`` are NaN and ``n_seeds`` is the fewest seeds
+    behind any of their points.  Columns :data:`COMBINED_COLUMNS`; a row found in no seed is NaN
+    with a note (and a RuntimeWarning).  Raises ValueError for an empty list or a row repeated
+    within one seed's frame.
+    """
+    frames = [pd.DataFrame(frame) for frame in estimates_by_seed]
+    if not frames:
+        raise ValueError("estimates_by_seed is empty")
+    for index, frame in enumerate(frames):
+        missing = [c for c in LATENT_ESTIMATE_COLUMNS if c not in frame.columns]
+        if missing:
+            raise ValueError(f"estimates of seed {index} lack columns {missing}")
+    stacked = pd.concat([frame[LATENT_ESTIMATE_COLUMNS].assign(_seed=i) for i, frame in enumerate(frames)], ignore_index=True)
+    stacked = stacked[~stacked["method"].str.contains("_extrapolation")]
+    if stacked.duplicated(_GROUP + ["_seed"]).any():
+        raise ValueError("a (model, reduction, part, observable, method, L, L2) row is repeated within one seed's estimates")
+
+    rows = []
+    for key, group in stacked.groupby(_GROUP, dropna=False, sort=False):
+        labels = dict(zip(_GROUP, key))
+        fields = {name: (None if pd.isna(labels[name]) else int(labels[name])) for name in ("L", "L2")}
+        T = group["T_c"].to_numpy(dtype=float)
+        located = np.isfinite(T)
+        n_seeds = int(located.sum())
+        base = {name: labels[name] for name in ("model", "reduction", "part")}
+        if n_seeds == 0:
+            row = latent_row(base, labels["observable"], labels["method"], **fields, note=f"not located for any of {len(group)} seed(s)")
+            row.update(T_c_err_jackknife=math.nan, seed_spread=math.nan, n_seeds=0)
+            rows.append(not_located(row, f"{labels['model']} {labels['method']} L={fields['L']}"))
+            continue
+        combined, note = {}, f"mean over {n_seeds} seed(s)"
+        for value_name, error_name in (("T_c", "T_c_err"), ("peak_height", "peak_height_err")):
+            values = group[value_name].to_numpy(dtype=float)[located]
+            errors = group[error_name].to_numpy(dtype=float)[located]
+            jackknife = math.sqrt(np.nanmean(errors**2)) if np.any(np.isfinite(errors)) else math.nan
+            spread = float(np.std(values, ddof=1)) if n_seeds > 1 else math.nan
+            total = math.sqrt(jackknife**2 + (spread**2 / n_seeds if n_seeds > 1 else 0.0))
+            combined[value_name] = (float(np.mean(values)) if np.all(np.isfinite(values)) else math.nan, total, jackknife, spread)
+        T_c, T_c_err, jackknife, spread = combined["T_c"]
+        if n_seeds == 1:
+            note += "; one seed: no estimate of the training noise"
+        else:
+            note += "; error^2 = mean(jackknife^2) + seed_spread^2 / n_seeds"
+        if n_seeds < len(group):
+            note += f"; not located for {len(group) - n_seeds} seed(s)"
+        row = latent_row(
+            base,
+            labels["observable"],
+            labels["method"],
+            **fields,
+            T_c=T_c,
+            T_c_err=T_c_err,
+            peak_height=combined["peak_height"][0],
+            peak_height_err=combined["peak_height"][1],
+            n_bootstrap=group["n_bootstrap"].max(),
+            note=note,
+        )
+        row.update(T_c_err_jackknife=jackknife, seed_spread=spread, n_seeds=n_seeds)
+        rows.append(row)
+
+    per_L = [row for row in rows if row["method"] in ("chi_z_peak", "chi_m_peak")]
+    for key in dict.fromkeys((row["model"], row["reduction"], row["part"]) for row in rows):
+        labels = dict(zip(("model", "reduction", "part"), key))
+        peaks = [row for row in per_L if (row["model"], row["reduction"], row["part"]) == key]
+        for row in extrapolation_rows(labels, peaks, f"{key[0]} ({key[1]}, {key[2]}), seeds combined"):
+            used = [p["n_seeds"] for p in peaks if p["observable"] == row["observable"] and math.isfinite(p["T_c"]) and p["T_c_err"] > 0]
+            row.update(T_c_err_jackknife=math.nan, seed_spread=math.nan, n_seeds=min(used) if used else 0)
+            rows.append(row)
+    frame = estimate_frame(rows, COMBINED_COLUMNS)
+    frame["n_seeds"] = frame["n_seeds"].astype(int)
+    return frame
