@@ -14,7 +14,8 @@ stage                     code it covers
 ========================  ===================================================================
 simulate                  the Monte Carlo engine (``deeprenorm.ising``) and the simulation file
 dataset                   assembly of the per-L dataset (``deeprenorm.data``)
-thermodynamics            observables, reweighting and T_c (``thermo``, ``reweighting``, ``stats``)
+thermodynamics            observables, reweighting and T_c (``thermo``, ``ensemble``, ``reweighting``,
+                          ``stats``)
 thermodynamics_figure     ``deeprenorm.plots.thermodynamics``
 autocorrelation           the algorithm comparison (``deeprenorm.dynamics``; also uses the engine)
 autocorrelation_figure    ``deeprenorm.plots.autocorrelation`` and the z fits
@@ -49,20 +50,20 @@ __all__ = ["STAGE_VERSIONS", "stage_versions"]
 STAGE_VERSIONS = {
     "simulate": 2,
     "dataset": 2,
-    "thermodynamics": 2,
+    "thermodynamics": 3,
     "thermodynamics_figure": 1,
     "autocorrelation": 1,
     "autocorrelation_figure": 2,
     "split": 1,
     "train": 2,
     "encode": 2,
-    "latent": 2,
+    "latent": 3,
     "latent_figures": 2,
     "width_sweep": 1,
     "width_sweep_figure": 1,
-    "rg_flow": 1,
+    "rg_flow": 2,
     "rg_figures": 2,
-    "rg_learned": 1,
+    "rg_learned": 2,
     "network_flow": 1,
     "rg_information": 1,
     "rg_verdict": 2,
