@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 
+from deeprenorm.ensemble import Ensemble
 from deeprenorm.exact import T_C, finite_energy
 from deeprenorm.ising import sample
 from deeprenorm.ising.lattice import energy_magnetization
@@ -312,7 +313,7 @@ def test_flow_table_and_curve(small_flow_data):
     coarse = blocked_magnetization(fine, 8, 2, temperatures, 5)
     for kwargs in ({}, {"coarse_energy": fine["energy"]}):
         flow = phenomenological_renormalization(
-            temperatures, coarse, temperatures, direct["energy"], direct["magnetization"], 4, 2,
+            temperatures, coarse, Ensemble(4, temperatures, direct["energy"], direct["magnetization"]), 2,
             grid_spacing=FAST_SPACING, **kwargs,
         )
         assert list(flow.table.columns) == TABLE_COLUMNS and list(flow.curve.columns) == CURVE_COLUMNS
@@ -334,7 +335,7 @@ def test_matching_an_ensemble_with_itself_gives_the_identity(small_flow_data):
     per_sample = {"binder": direct["magnetization"], "abs_m": direct["magnetization"], "nn": -direct["energy"] / 2}
     for observable, values in per_sample.items():
         flow = phenomenological_renormalization(
-            temperatures, values, temperatures, direct["energy"], direct["magnetization"], 4, 2,
+            temperatures, values, Ensemble(4, temperatures, direct["energy"], direct["magnetization"]), 2,
             observable=observable, grid_spacing=FAST_SPACING,
         )
         table = flow.table[flow.table["n_solutions"] == 1]
@@ -349,7 +350,7 @@ def test_a_flow_without_fixed_point_gives_nan_and_warns(small_flow_data):
     ordered = np.where(np.arange(200) % 2, 1.0, -1.0) * np.ones((temperatures.size, 1))
     with pytest.warns(RuntimeWarning, match="fixed point not located"):
         flow = phenomenological_renormalization(
-            temperatures, ordered, temperatures, direct["energy"], direct["magnetization"], 4, 2, grid_spacing=FAST_SPACING
+            temperatures, ordered, Ensemble(4, temperatures, direct["energy"], direct["magnetization"]), 2, grid_spacing=FAST_SPACING
         )
     assert math.isnan(flow.T_star) and math.isnan(flow.nu) and math.isnan(flow.T_star_err)
     assert (flow.table["n_solutions"] == 0).all() and flow.table["T_prime"].isna().all()
@@ -359,7 +360,7 @@ def test_a_flow_without_fixed_point_gives_nan_and_warns(small_flow_data):
 def test_flow_refuses_bad_arguments(small_flow_data):
     temperatures, fine, direct = small_flow_data
     coarse = blocked_magnetization(fine, 8, 2, temperatures, 5)
-    arguments = (temperatures, coarse, temperatures, direct["energy"], direct["magnetization"], 4, 2)
+    arguments = (temperatures, coarse, Ensemble(4, temperatures, direct["energy"], direct["magnetization"]), 2)
     with pytest.raises(ValueError, match="observable must be one of"):
         phenomenological_renormalization(*arguments, observable="energy")
     with pytest.raises(ValueError, match="coarse must be"):
@@ -455,7 +456,7 @@ def test_phenomenological_renormalization_16_to_8_finds_T_c_and_nu():
     seed = 2024
     fine, direct = ensembles(16, temperatures, 400, seed), ensembles(8, temperatures, 400, seed)
     coarse = blocked_magnetization(fine, 16, 2, temperatures, seed)
-    arguments = (temperatures, coarse, temperatures, direct["energy"], direct["magnetization"], 8, 2)
+    arguments = (temperatures, coarse, Ensemble(8, temperatures, direct["energy"], direct["magnetization"]), 2)
 
     flow = phenomenological_renormalization(*arguments, coarse_energy=fine["energy"])
     assert np.max(np.diff(flow.curve["temperature"])) <= 1 / 300 + 1e-12

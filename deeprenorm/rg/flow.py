@@ -18,6 +18,14 @@ L x L lattice) the crossing of U_4(L) and U_4(L/b), and the slope the ratio of t
 derivatives there; both carry the corrections to scaling of small L (for L = 16 -> 8 and the
 majority rule, T* lies ~0.2 % below T_c and nu within a few % of 1).
 
+Reweighting the coarse ensemble too (given the energies of the L x L configurations it came from)
+is the better estimator of the slope: the statistical fluctuations of a reweighted curve are
+shared by neighbouring temperatures and largely cancel in its derivative, where independent
+temperatures each add their own noise.  In twelve independent runs of L = 16 -> 8 with 400
+samples at each of 15 temperatures 0.025 apart, the jackknife errors of nu were 0.024-0.047 with
+reweighting and 0.11-1.25 without (of T*: 0.006-0.013 and 0.008-0.11), and the spread of the
+estimates matched them.
+
 * :func:`fixed_point` -- T* and the slope from a T'(T) table, by a local polynomial fit of
   T' - T around the crossing of the diagonal.
 * :func:`phenomenological_renormalization` -- the whole analysis: Q_coarse at each simulated T_i
@@ -232,18 +240,17 @@ class _Ensembles(NamedTuple):
     coarse_energy: np.ndarray | None
 
 
-def _checked_ensembles(temperatures, coarse, direct_temperatures, direct_energy, direct_magnetization, L_direct, b, coarse_energy, window):
+def _checked_ensembles(temperatures, coarse, direct: Ensemble, coarse_energy, window) -> _Ensembles:
     """The two ensembles, checked and cut to ``window``; ValueError naming what is malformed."""
     T, coarse = _check_ensemble(temperatures, coarse, "coarse")
-    T_direct, energy = _check_ensemble(direct_temperatures, direct_energy, "direct_energy")
-    _, magnetization = _check_ensemble(direct_temperatures, direct_magnetization, "direct_magnetization")
-    if energy.shape != magnetization.shape:
-        raise ValueError(f"direct_energy {energy.shape} and direct_magnetization {magnetization.shape} differ in shape")
+    for name in ("energy", "magnetization"):
+        if not np.all(np.isfinite(getattr(direct, name))):
+            raise ValueError(f"the direct ensemble's {name} contains NaN or inf")
     if coarse_energy is not None:
         _, coarse_energy = _check_ensemble(temperatures, coarse_energy, "coarse_energy")
         if coarse_energy.shape != coarse.shape:
             raise ValueError(f"coarse_energy {coarse_energy.shape} and coarse {coarse.shape} differ in shape")
-    direct = Ensemble(int(L_direct), T_direct, energy, magnetization).within(window)
+    direct = direct.within(window)
     if window is not None:
         inside = (T >= window[0]) & (T <= window[1])
         T, coarse = T[inside], coarse[inside]
@@ -299,13 +306,30 @@ def _errors_by_row(replicas: np.ndarray) -> np.ndarray:
     return np.array([jackknife_error(column) for column in replicas.T])
 
 
+def _flow_tables(q_direct: JackknifedCurves, q_coarse: JackknifedCurves, full: _Matching, replicas: list):
+    """:attr:`Flow.table` and :attr:`Flow.curve`, each value with its jackknife error."""
+    table = pd.DataFrame(
+        {
+            "temperature": q_coarse.grid,
+            "q_coarse": q_coarse.full["q"],
+            "q_coarse_err": _errors_by_row(q_coarse.replica_values("q")),
+            "T_prime": full.T_prime,
+            "T_prime_err": _errors_by_row(np.array([replica.T_prime for replica in replicas])),
+            "n_solutions": full.n_solutions,
+        },
+        columns=TABLE_COLUMNS,
+    )
+    curve = pd.DataFrame(
+        {"temperature": q_direct.grid, "q_direct": q_direct.full["q"], "q_direct_err": _errors_by_row(q_direct.replica_values("q"))},
+        columns=CURVE_COLUMNS,
+    )
+    return table, curve
+
+
 def phenomenological_renormalization(
     temperatures,
     coarse,
-    direct_temperatures,
-    direct_energy,
-    direct_magnetization,
-    L_direct: int,
+    direct: Ensemble,
     b: int,
     *,
     coarse_energy=None,
@@ -325,9 +349,8 @@ def phenomenological_renormalization(
         the map's output at each T_i, the value :data:`OBSERVABLES` names for ``observable``
         ``(n_T, n)``: the magnetisation per spin of the blocked configurations for ``"binder"``
         and ``"abs_m"``, their nearest-neighbour correlation for ``"nn"``.
-    direct_temperatures, direct_energy, direct_magnetization, L_direct
-        The direct ensemble of size ``L_direct = L / b``: its temperatures ``(n_T',)`` and the
-        energy and magnetisation per spin of its samples ``(n_T', n')``.
+    direct
+        The direct ensemble (:class:`deeprenorm.ensemble.Ensemble`) of size ``L_direct = L / b``.
     b
         The scale factor of the map (``b**k`` for a map applied k times); L = b * L_direct.
     coarse_energy
@@ -353,12 +376,7 @@ def phenomenological_renormalization(
     configurations they came from (the map's output is a function of the configuration, and
     the random tie breaks of the majority rule are independent of it, so its averages reweight
     like any observable) and the table has one row per temperature of a grid over the coarse
-    ensemble's simulated range.  Reweighting is the better estimator of the slope: the
-    statistical fluctuations of a reweighted curve are shared by neighbouring temperatures and
-    largely cancel in its derivative, where independent T_i each add their own noise.  In twelve
-    independent runs of L = 16 -> 8 with 400 samples at each of 15 temperatures 0.025 apart, the
-    jackknife errors of nu were 0.024-0.047 with reweighting and 0.11-1.25 without (of T*:
-    0.006-0.013 and 0.008-0.11), and the spread of the estimates matched them.
+    ensemble's simulated range: the better estimator of the slope (module docstring).
 
     T'(T) solves ``Q_direct(T') = Q_coarse(T)`` by linear interpolation on the direct grid: NaN
     where Q_coarse lies outside the curve's range (deep in the ordered phase U_4 and <|m|> of
@@ -385,9 +403,7 @@ def phenomenological_renormalization(
     window = check_window(window)
     n_blocks = check_integer("n_blocks", n_blocks, 2)
     check_real("grid_spacing", grid_spacing, positive=True)
-    ensembles = _checked_ensembles(
-        temperatures, coarse, direct_temperatures, direct_energy, direct_magnetization, L_direct, b, coarse_energy, window
-    )
+    ensembles = _checked_ensembles(temperatures, coarse, direct, coarse_energy, window)
     direct = ensembles.direct
     n, n_direct = ensembles.coarse.shape[1], direct.n_samples
     if min(n, n_direct) < n_blocks:
@@ -402,21 +418,7 @@ def phenomenological_renormalization(
         _matching(grid, direct_replica["q"], q_coarse.grid, coarse_replica["q"], half_width, degree)
         for direct_replica, coarse_replica in zip(q_direct.replicas, q_coarse.replicas)
     ]
-    table = pd.DataFrame(
-        {
-            "temperature": q_coarse.grid,
-            "q_coarse": q_coarse.full["q"],
-            "q_coarse_err": _errors_by_row(q_coarse.replica_values("q")),
-            "T_prime": full.T_prime,
-            "T_prime_err": _errors_by_row(np.array([replica.T_prime for replica in replicas])),
-            "n_solutions": full.n_solutions,
-        },
-        columns=TABLE_COLUMNS,
-    )
-    curve = pd.DataFrame(
-        {"temperature": grid, "q_direct": q_direct.full["q"], "q_direct_err": _errors_by_row(q_direct.replica_values("q"))},
-        columns=CURVE_COLUMNS,
-    )
+    table, curve = _flow_tables(q_direct, q_coarse, full, replicas)
     matched = "reweighted" if ensembles.coarse_energy is not None else "per-temperature"
     note = f"{observable} matching of the {matched} coarse ensemble with the direct L = {direct.L}; jackknife errors"
     return _flow(observable, b, direct.L, full, replicas, note, table, curve)

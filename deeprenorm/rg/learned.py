@@ -38,6 +38,7 @@ import pandas as pd
 import torch
 
 from ..data import SpinReader, open_dataset
+from ..ensemble import Ensemble
 from ..ml import TEST, Autoencoder
 from ..seeding import stream, temperature_key
 from .blocking import decimation, majority, tie_breaking_rng
@@ -219,7 +220,7 @@ def learned_rg_study(
         m = per_temperature.reshape(per_temperature.shape[:2] + (-1,)).mean(axis=2, dtype=np.float64)
         for observable in ("binder",) if name == "code" else observables:
             flow = phenomenological_renormalization(
-                grid, sign * m, direct_T, direct_E, direct_M, L_direct, b,
+                grid, sign * m, Ensemble(L_direct, direct_T, direct_E, direct_M), b,
                 coarse_energy=energy, observable=observable, window=window, n_blocks=n_blocks, grid_spacing=grid_spacing,
             )
             logger.info("%s (%s) L = %d -> %d, %s, %s: T* = %.4f(%.4f), nu = %.3f(%.3f) %s",

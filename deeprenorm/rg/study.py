@@ -37,6 +37,7 @@ import pandas as pd
 from ..config import RG_WINDOW_HALF_WIDTH as WINDOW_HALF_WIDTH
 from ..config import default_rg_window as default_window
 from ..data import SpinReader, open_dataset
+from ..ensemble import Ensemble
 from ..exact import T_C
 from .blocking import MAPS, majority, tie_breaking_rng
 from .flow import OBSERVABLES, TABLE_COLUMNS, phenomenological_renormalization
@@ -232,6 +233,31 @@ def flow_row(L, b, name, observable, window, flow) -> dict:
     }
 
 
+def _scalars_on_one_grid(datasets: Mapping[int, str], pairs) -> tuple[dict, np.ndarray]:
+    """L -> the temperatures, energies and magnetisations of each dataset, and the temperature
+    grid the blocked sizes share; ValueError where the grids disagree."""
+    scalars = {}
+    for L, path in datasets.items():
+        with open_dataset(path) as dataset:
+            scalars[int(L)] = {
+                "temperature": dataset["temperature"].values.astype(float),
+                "energy": dataset["energy"].values,
+                "magnetization": dataset["magnetization"].values,
+            }
+    # the blocked sizes share one grid; a block lattice that is only a direct ensemble may hold
+    # a part of it (the workflow simulates those at the flow's window only)
+    blocked_sizes = sorted({L for L, _ in pairs} | {max(datasets)})
+    grid = scalars[blocked_sizes[0]]["temperature"]
+    differing = sorted(L for L in blocked_sizes if not np.array_equal(scalars[L]["temperature"], grid))
+    outside = sorted(L for L, values in scalars.items() if not np.isin(values["temperature"], grid).all())
+    if differing or outside:
+        raise ValueError(
+            f"the datasets of L = {differing or outside} have other temperatures than the rest: the blocked sizes "
+            "need one grid, the direct ones a part of it"
+        )
+    return scalars, grid
+
+
 def rg_study(
     datasets: Mapping[int, str],
     pairs: Sequence[tuple[int, int]],
@@ -266,25 +292,7 @@ def rg_study(
     if not datasets:
         raise ValueError("datasets is empty: the repeated blocking needs at least one L")
 
-    scalars = {}
-    for L, path in datasets.items():
-        with open_dataset(path) as dataset:
-            scalars[int(L)] = {
-                "temperature": dataset["temperature"].values.astype(float),
-                "energy": dataset["energy"].values,
-                "magnetization": dataset["magnetization"].values,
-            }
-    # the blocked sizes share one grid; a block lattice that is only a direct ensemble may hold
-    # a part of it (the workflow simulates those at the flow's window only)
-    blocked_sizes = sorted({L for L, _ in pairs} | {max(datasets)})
-    grid = scalars[blocked_sizes[0]]["temperature"]
-    differing = sorted(L for L in blocked_sizes if not np.array_equal(scalars[L]["temperature"], grid))
-    outside = sorted(L for L, values in scalars.items() if not np.isin(values["temperature"], grid).all())
-    if differing or outside:
-        raise ValueError(
-            f"the datasets of L = {differing or outside} have other temperatures than the rest: the blocked sizes "
-            "need one grid, the direct ones a part of it"
-        )
+    scalars, grid = _scalars_on_one_grid(datasets, pairs)
     window = tuple(window) if window is not None else default_window(grid)
     critical = nearest_temperature_indices(grid, [T_C])[0]
 
@@ -309,10 +317,7 @@ def rg_study(
                 flow = phenomenological_renormalization(
                     grid,
                     samples["nn" if observable == "nn" else "m"],
-                    direct["temperature"],
-                    direct["energy"],
-                    direct["magnetization"],
-                    L // b,
+                    Ensemble(L // b, direct["temperature"], direct["energy"], direct["magnetization"]),
                     b,
                     coarse_energy=scalars[L]["energy"],
                     observable=observable,
