@@ -10,7 +10,10 @@ min_version("9.20")
 # config.yaml (and any --configfile, --config) is read and validated in workflow/rules/common.smk.
 # The report's front page: the summary's, with the study's numbers, once rule summary has written
 # it; before that the question and the method alone.
-report: str(Path("results/report/workflow.rst").resolve()) if Path("results/report/workflow.rst").is_file() else "workflow/report/workflow.rst"
+report:
+    str(Path("results/report/workflow.rst").resolve())
+    if Path("results/report/workflow.rst").is_file()
+    else "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
@@ -19,30 +22,31 @@ include: "workflow/rules/thermodynamics.smk"
 include: "workflow/rules/autocorrelation.smk"
 include: "workflow/rules/autoencoder.smk"
 include: "workflow/rules/rg.smk"
+include: "workflow/rules/rg_networks.smk"
 include: "workflow/rules/probes.smk"
 
 
 # Every product of the study; the report stage (workflow/rules/report.smk) reads them all.
 STUDY_PRODUCTS = [
-    *expand("results/datasets/L{L}.nc", L=LATTICE_SIZES),
-    "results/tables/thermodynamics.csv",
-    "results/tables/tc_thermodynamic.csv",
-    "results/figures/thermodynamics.png",
-    "results/tables/autocorrelation.csv",
-    "results/tables/dynamic_exponents.csv",
-    "results/figures/autocorrelation.png",
+    *expand(dataset(), L=PLAN.lattice_sizes),
+    THERMODYNAMICS_TABLES["table"],
+    THERMODYNAMICS_TABLES["critical"],
+    figure("thermodynamics"),
+    table("autocorrelation"),
+    table("dynamic_exponents"),
+    figure("autocorrelation"),
     *LATENT_TABLES.values(),
-    "results/figures/phase_identification.png",
-    "results/figures/tc_finite_size.png",
+    figure("phase_identification"),
+    figure("tc_finite_size"),
     *SWEEP_TABLES.values(),
-    "results/figures/latent_width_sweep.png",
+    figure("latent_width_sweep"),
     *RG_TABLES.values(),
-    "results/figures/rg_flow.png",
-    "results/figures/block_spins.png",
+    figure("rg_flow"),
+    figure("block_spins"),
     # the networks' part of the RG comparison, where some L has a b = 2 or conv flow pair
-    *((list(RG_NETWORK_TABLES.values()) + RG_NETWORK_FIGURES) if NETWORK_L else []),
+    *((list(RG_NETWORK_TABLES.values()) + RG_NETWORK_FIGURES) if PLAN.network.measured else []),
     # what the networks learned, measured
-    *((["results/tables/locality.csv", *PROBE_FIGURES.values()]) if NETWORK_L else []),
+    *(([table("locality"), *PROBE_FIGURES.values()]) if PLAN.network.measured else []),
 ]
 
 

@@ -33,16 +33,16 @@ import torch
 
 from deeprenorm.data import SpinReader, write_dataset, write_simulation
 from deeprenorm.ising.sampler import SampleSet
-from deeprenorm.ml import TRAIN, TrainingSettings, build_model, encode_dataset, make_split
+from deeprenorm.ml import TRAIN, ModelSpec, TrainingSettings, build_model, encode_dataset, make_split
 from deeprenorm.ml.train import _deterministic, _train_epoch, _training_batches
 
 L = 32
 BATCH_SIZE = 256
-# model -> (build_model arguments, samples per temperature): the convolutional model costs about
+# model -> (its spec, samples per temperature): the convolutional model costs about
 # 4x more per sample (its hidden channels are at full resolution), so it gets a quarter of the data
 MODELS = {
-    "alexandrou": (dict(kind="alexandrou", latent=1), 1000),
-    "conv": (dict(kind="conv", latent=None, block=2), 250),
+    "alexandrou": (ModelSpec("alexandrou", latent=1), 1000),
+    "conv": (ModelSpec("conv", block=2), 250),
 }
 TEMPERATURES = 20
 
@@ -115,10 +115,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=4, help="epochs of each loop, alternating (>= 2)")
     rounds = parser.parse_args().rounds
-    print(f"L = {L}, batch {BATCH_SIZE}, {rounds} rounds, torch {torch.__version__}, load average {os.getloadavg()[0]:.2f} at start")
-    print(f"{'model':<12}{'samples':>8}{'threads':>8}{'ours /s':>11}{'plain /s':>11}{'ours/plain':>12}{'encode /s':>12}")
+    print(
+        f"L = {L}, batch {BATCH_SIZE}, {rounds} rounds, torch {torch.__version__}, load average {os.getloadavg()[0]:.2f} at start"
+    )
+    print(
+        f"{'model':<12}{'samples':>8}{'threads':>8}{'ours /s':>11}{'plain /s':>11}{'ours/plain':>12}{'encode /s':>12}"
+    )
     with tempfile.TemporaryDirectory() as folder:
-        for name, (arguments, n_samples) in MODELS.items():
+        for name, (spec, n_samples) in MODELS.items():
             with SpinReader(make_dataset(Path(folder) / name, n_samples)) as reader:
                 labels = make_split(reader.n_temperatures, reader.n_samples, (0.8, 0.1, 0.1), 0, L)
                 train = np.concatenate([reader.read(t)[labels[t] == TRAIN] for t in range(reader.n_temperatures)])
@@ -128,18 +132,23 @@ def main():
                 for threads in (1, 2):
                     torch.set_num_threads(threads)
                     torch.manual_seed(0)
-                    models = build_model(L=L, **arguments), build_model(L=L, **arguments)
+                    models = build_model(spec, L), build_model(spec, L)
                     optimizers = [torch.optim.Adam(model.parameters(), lr=1e-3) for model in models]
                     rng = np.random.default_rng(0)
                     rates = [
-                        (our_epoch(models[0], optimizers[0], reader, train_index, rng), plain_epoch(models[1], optimizers[1], train))
+                        (
+                            our_epoch(models[0], optimizers[0], reader, train_index, rng),
+                            plain_epoch(models[1], optimizers[1], train),
+                        )
                         for _ in range(rounds)
                     ]
                     ours, plain = np.max(rates[1:], axis=0)
                     start = time.perf_counter()
                     encode_dataset(models[0], reader, labels)
                     encoding = n_total / (time.perf_counter() - start)
-                    print(f"{name:<12}{n_total:>8}{threads:>8}{ours:>11.0f}{plain:>11.0f}{ours / plain:>12.2f}{encoding:>12.0f}")
+                    print(
+                        f"{name:<12}{n_total:>8}{threads:>8}{ours:>11.0f}{plain:>11.0f}{ours / plain:>12.2f}{encoding:>12.0f}"
+                    )
     print(f"load average {os.getloadavg()[0]:.2f} at the end (this benchmark adds up to its thread count)")
 
 

@@ -32,11 +32,12 @@ a fixed number of clusters that flips ``flipped_fraction_per_sweep * L^2`` spins
 ``tau_int * flipped_fraction_per_sweep`` is Wolff's tau in units of L^2 spin flips, the unit in
 which the algorithm comparison (:mod:`deeprenorm.dynamics`) sets the algorithms side by side.
 
-**Writing.** Files are written to a temporary name in the target folder and renamed into place,
-so an interrupted write never leaves a file at the final path (a temporary left by a killed
-writer is removed by the next write of that target), and they get the permissions of the
-user's umask. :func:`write_dataset` streams one temperature at a time, so assembling a dataset
-needs the memory of one temperature's spins, not of the whole file.
+**Writing.** Every file is written through :func:`deeprenorm.io.atomic_path`: to a temporary
+name in the target folder, renamed into place, with the permissions of the user's umask.
+:func:`write_dataset` streams one temperature at a time, so assembling a dataset needs the memory
+of one temperature's spins, not of the whole file. :func:`write_simulation` writes with netCDF4
+alone, and xarray is imported only by the functions that use it: a simulate job, which writes one
+small file, would otherwise spend most of its start-up importing xarray.
 
 **Reading.** :func:`open_dataset` opens a dataset lazily: it checks the structure and every
 per-sample and per-temperature value (finite, ``|m| <= 1``, ``-2 <= e <= 2``, the temperature
@@ -50,23 +51,23 @@ naming the file, what is wrong, and how to recover (delete the file; the workflo
 from __future__ import annotations
 
 import contextlib
-import datetime
-import math
 import os
 import re
-import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import netCDF4
 import numba as nb
 import numpy as np
-import pandas as pd
-import xarray as xr
 
 from . import __version__
 from .config import temperature_label
+from .io import SchemaError, atomic_path, recovery_hint, timestamp
 from .ising.lattice import staggered_sign
 from .ising.sampler import SampleSet
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 __all__ = [
     "SchemaError",
@@ -78,11 +79,6 @@ __all__ = [
     "open_dataset",
     "validate_dataset",
     "SpinReader",
-    "write_table",
-    "read_table",
-    "json_ready",
-    "write_json",
-    "write_text",
 ]
 
 TEMPERATURE_ATTRS = {"units": "J/k_B", "long_name": "temperature"}
@@ -118,20 +114,31 @@ _SIMULATION_NAME = re.compile(r"T(\d+\.\d+)\.nc")
 _DATASET_NAME = re.compile(r"L(\d+)\.nc")
 
 
-class SchemaError(ValueError):
-    """A deeprenorm file is missing, truncated, or does not follow the schema."""
-
-
-def _recovery(path) -> str:
-    return f" -- delete {path} and run the workflow again: Snakemake rebuilds it from its inputs"
+def _simulation_attributes(result: SampleSet, config: str) -> dict:
+    return {
+        "title": f"2D Ising equilibrium samples, L = {result.L}, T = {result.T}",
+        "L": result.L,
+        "J": 1.0,
+        "boundary_conditions": "periodic",
+        "seed": result.seed,
+        "chain": result.chain,
+        "deeprenorm_version": __version__,
+        "config": config,
+    }
 
 
 def simulation_to_xarray(result: SampleSet, config: str = "") -> xr.Dataset:
     """One chain's samples as an ``xarray.Dataset`` following the schema above."""
+    import xarray as xr
+
     n_samples, length = result.n_samples, result.L
     data_vars = {}
     for name, (dtype, dims, units, long_name) in SAMPLE_VARIABLES.items():
-        data_vars[name] = (dims, np.asarray(getattr(result, name), dtype=dtype), {"units": units, "long_name": long_name})
+        data_vars[name] = (
+            dims,
+            np.asarray(getattr(result, name), dtype=dtype),
+            {"units": units, "long_name": long_name},
+        )
     for name, (dtype, units, long_name) in PER_CHAIN_VARIABLES.items():
         data_vars[name] = ((), np.asarray(getattr(result, name), dtype=dtype), {"units": units, "long_name": long_name})
     data_vars["algorithm"] = ((), result.algorithm, {"long_name": "Monte Carlo algorithm"})
@@ -141,17 +148,7 @@ def simulation_to_xarray(result: SampleSet, config: str = "") -> xr.Dataset:
         "y": ("y", np.arange(length), {"long_name": "lattice row"}),
         "x": ("x", np.arange(length), {"long_name": "lattice column"}),
     }
-    attrs = {
-        "title": f"2D Ising equilibrium samples, L = {length}, T = {result.T}",
-        "L": length,
-        "J": 1.0,
-        "boundary_conditions": "periodic",
-        "seed": result.seed,
-        "chain": result.chain,
-        "deeprenorm_version": __version__,
-        "config": config,
-    }
-    return xr.Dataset(data_vars, coords, attrs)
+    return xr.Dataset(data_vars, coords, _simulation_attributes(result, config))
 
 
 # Spins are chunked per temperature and in blocks of samples of at most this many bytes, so that
@@ -165,8 +162,8 @@ def _spin_chunks(spins_shape) -> tuple[int, ...]:
     return (*(1 for _ in leading), samples_per_chunk, height, width)
 
 
-def _encoding(dataset: xr.Dataset) -> dict:
-    return {"spins": {"zlib": True, "complevel": 1, "chunksizes": _spin_chunks(dataset["spins"].shape)}}
+def _spin_encoding(spins_shape) -> dict:
+    return {"zlib": True, "complevel": 1, "chunksizes": _spin_chunks(spins_shape)}
 
 
 @contextlib.contextmanager
@@ -182,54 +179,52 @@ def _no_chunk_cache():
         netCDF4.set_chunk_cache(*previous)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-@contextlib.contextmanager
-def _atomic_path(path: str | os.PathLike):
-    """Yield a temporary path beside ``path``; rename it into place only if the block succeeds.
-
-    The temporary gets the mode an ordinary new file would (0666 less the umask; ``mkstemp``
-    makes it 0600). Temporaries of this target left by a writer that was killed (SIGKILL runs no
-    cleanup) are removed first: a target has one writer at a time.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in path.parent.glob(f".{_glob_escape(path.name)}.*.part"):
-        stale.unlink(missing_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(handle)
-    try:
-        os.chmod(temporary, 0o666 & ~_umask())
-        yield temporary
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _glob_escape(name: str) -> str:
-    """``name`` with glob metacharacters escaped."""
-    return re.sub(r"([*?\[])", r"[\1]", name)
-
-
-def _timestamp() -> str:
-    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-
-
 def write_netcdf(dataset: xr.Dataset, path: str | os.PathLike) -> None:
     """Write an in-memory ``dataset`` atomically: a temporary file in the same folder, then a rename."""
-    dataset = dataset.assign_attrs(created=_timestamp())
-    with _atomic_path(path) as temporary:
-        dataset.to_netcdf(temporary, engine="netcdf4", format="NETCDF4", encoding=_encoding(dataset))
+    dataset = dataset.assign_attrs(created=timestamp())
+    with atomic_path(path) as temporary:
+        dataset.to_netcdf(
+            temporary, engine="netcdf4", format="NETCDF4", encoding={"spins": _spin_encoding(dataset["spins"].shape)}
+        )
+
+
+def _put_variable(output: netCDF4.Dataset, name: str, values: np.ndarray, dims: tuple, attrs: dict, **encoding) -> None:
+    """One variable, created and filled as xarray's netCDF4 backend does (NaN as the fill value
+    of floats, none for integers and strings)."""
+    fill_value = np.nan if values.dtype.kind == "f" else None
+    datatype = str if values.dtype.kind == "U" else values.dtype
+    variable = output.createVariable(name, datatype, dims, fill_value=fill_value, **encoding)
+    variable.setncatts(attrs)
+    variable[...] = values
 
 
 def write_simulation(result: SampleSet, path: str | os.PathLike, config: str = "") -> None:
-    """Write one chain's samples to ``path`` (atomically)."""
-    write_netcdf(simulation_to_xarray(result, config), path)
+    """Write one chain's samples to ``path`` (atomically).
+
+    The file is, byte for byte, what ``write_netcdf(simulation_to_xarray(result, config), path)``
+    writes (``tests/test_data.py`` compares the two), written with netCDF4 alone: the same
+    attributes, dimensions and variables created in the same order with the same settings.
+    """
+    n_samples, length = result.n_samples, result.L
+    with atomic_path(path) as temporary, netCDF4.Dataset(temporary, "w", format="NETCDF4") as output:
+        for name, value in (_simulation_attributes(result, config) | {"created": timestamp()}).items():
+            output.setncattr(name, value)
+        for name, size in (("sample", n_samples), ("y", length), ("x", length)):
+            output.createDimension(name, size)
+        scalar = {"coordinates": "temperature"}
+        for name, (dtype, dims, units, long_name) in SAMPLE_VARIABLES.items():
+            values = np.asarray(getattr(result, name), dtype=dtype)
+            encoding = _spin_encoding(values.shape) if name == "spins" else {}
+            _put_variable(output, name, values, dims, {"units": units, "long_name": long_name} | scalar, **encoding)
+        for name, (dtype, units, long_name) in PER_CHAIN_VARIABLES.items():
+            values = np.asarray(getattr(result, name), dtype=dtype)
+            _put_variable(output, name, values, (), {"units": units, "long_name": long_name} | scalar)
+        _put_variable(
+            output, "algorithm", np.asarray(result.algorithm), (), {"long_name": "Monte Carlo algorithm"} | scalar
+        )
+        _put_variable(output, "temperature", np.asarray(result.T, dtype=np.float64), (), TEMPERATURE_ATTRS)
+        for name, long_name in (("sample", "sample index"), ("y", "lattice row"), ("x", "lattice column")):
+            _put_variable(output, name, np.arange(output.dimensions[name].size), (name,), {"long_name": long_name})
 
 
 # ----------------------------------------------------------------------------- checks
@@ -253,7 +248,10 @@ def _first_inconsistent_sample(spins, energy, magnetization, tolerance):
                     return k
                 total_energy -= spin * (np.int64(spins[k, y, (x + 1) % length]) + np.int64(spins[k, below, x]))
                 total_magnetization += spin
-        if abs(total_energy / n_sites - energy[k]) > tolerance or abs(total_magnetization / n_sites - magnetization[k]) > tolerance:
+        if (
+            abs(total_energy / n_sites - energy[k]) > tolerance
+            or abs(total_magnetization / n_sites - magnetization[k]) > tolerance
+        ):
             return k
     return -1
 
@@ -340,17 +338,21 @@ def _name_problems(dataset: xr.Dataset, path: Path) -> list[str]:
 
 def _raise_if(problems: list[str], source, path: Path | None = None) -> None:
     if problems:
-        raise SchemaError(f"{source}: " + "; ".join(problems) + (_recovery(path) if path else ""))
+        raise SchemaError(f"{source}: " + "; ".join(problems) + (recovery_hint(path) if path else ""))
 
 
 def _open_lazily(path: str | os.PathLike) -> tuple[xr.Dataset, Path]:
+    import xarray as xr
+
     path = Path(path)
     if not path.is_file():
         raise SchemaError(f"{path}: no such file")
     try:
         return xr.open_dataset(path, engine="netcdf4", cache=False), path
     except Exception as error:  # netCDF4 raises OSError, RuntimeError or ValueError on corruption
-        raise SchemaError(f"{path}: not a readable NetCDF file (truncated or corrupt?): {error}{_recovery(path)}") from error
+        raise SchemaError(
+            f"{path}: not a readable NetCDF file (truncated or corrupt?): {error}{recovery_hint(path)}"
+        ) from error
 
 
 def _checked(path, leading: tuple[str, ...]) -> xr.Dataset:
@@ -365,7 +367,7 @@ def _checked(path, leading: tuple[str, ...]) -> xr.Dataset:
         raise
     except Exception as error:  # a corrupt chunk surfaces only when its values are read
         dataset.close()
-        raise SchemaError(f"{path}: unreadable values (truncated or corrupt?): {error}{_recovery(path)}") from error
+        raise SchemaError(f"{path}: unreadable values (truncated or corrupt?): {error}{recovery_hint(path)}") from error
     return dataset
 
 
@@ -376,7 +378,9 @@ def open_simulation(path: str | os.PathLike) -> xr.Dataset:
         try:
             dataset = dataset.load()
         except Exception as error:
-            raise SchemaError(f"{path}: unreadable values (truncated or corrupt?): {error}{_recovery(path)}") from error
+            raise SchemaError(
+                f"{path}: unreadable values (truncated or corrupt?): {error}{recovery_hint(path)}"
+            ) from error
     _check_spin_block(dataset["spins"].values, dataset["energy"].values, dataset["magnetization"].values, f"{path}")
     return dataset
 
@@ -434,7 +438,7 @@ class SpinReader:
         self.samples_per_chunk = self._spins.chunking()[1]
         self._sign = staggered_sign(self.L) if self.staggered else None
 
-    def __enter__(self) -> "SpinReader":
+    def __enter__(self) -> SpinReader:
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -455,11 +459,15 @@ class SpinReader:
         try:
             spins = np.asarray(self._spins[index, selection], dtype=np.int8)
         except Exception as error:
-            raise SchemaError(f"{self._where(index)}: unreadable spins (corrupt chunk?): {error}{_recovery(self.path)}") from error
+            raise SchemaError(
+                f"{self._where(index)}: unreadable spins (corrupt chunk?): {error}{recovery_hint(self.path)}"
+            ) from error
         try:
-            _check_spin_block(spins, self._energy[index, selection], self._magnetization[index, selection], self._where(index))
+            _check_spin_block(
+                spins, self._energy[index, selection], self._magnetization[index, selection], self._where(index)
+            )
         except SchemaError as error:
-            raise SchemaError(f"{error}{_recovery(self.path)}") from None
+            raise SchemaError(f"{error}{recovery_hint(self.path)}") from None
         if self._sign is not None:
             spins *= self._sign
         return spins
@@ -498,11 +506,11 @@ def _read_simulation_spins(path: Path, header: xr.Dataset) -> np.ndarray:
             variable.set_auto_maskandscale(False)
             spins = np.asarray(variable[...], dtype=np.int8)
     except Exception as error:
-        raise SchemaError(f"{path}: unreadable spins (truncated or corrupt?): {error}{_recovery(path)}") from error
+        raise SchemaError(f"{path}: unreadable spins (truncated or corrupt?): {error}{recovery_hint(path)}") from error
     try:
         _check_spin_block(spins, header["energy"].values, header["magnetization"].values, str(path))
     except SchemaError as error:
-        raise SchemaError(f"{error}{_recovery(path)}") from None
+        raise SchemaError(f"{error}{recovery_hint(path)}") from None
     return spins
 
 
@@ -514,6 +522,8 @@ def write_dataset(simulation_paths, path: str | os.PathLike, config: str = "", a
     of the settings the samples depend on; ``algorithm`` the configured algorithm (default:
     the ones found).
     """
+    import xarray as xr
+
     simulation_paths = [Path(p) for p in simulation_paths]
     if not simulation_paths:
         raise ValueError("simulation_paths is empty")
@@ -545,70 +555,21 @@ def write_dataset(simulation_paths, path: str | os.PathLike, config: str = "", a
         "seed": int(first["seed"]),
         "deeprenorm_version": __version__,
         "config": config,
-        "created": _timestamp(),
+        "created": timestamp(),
     }
     shape = (len(headers), samples.pop(), length, length)
     units, long_name = SAMPLE_VARIABLES["spins"][2:]
-    with _atomic_path(path) as temporary:
+    with atomic_path(path) as temporary:
         scalars.to_netcdf(temporary, engine="netcdf4", format="NETCDF4")
         with _no_chunk_cache(), netCDF4.Dataset(temporary, "a") as output:
             spins = output.createVariable(
-                "spins", "i1", ("temperature", "sample", "y", "x"), zlib=True, complevel=1, chunksizes=_spin_chunks(shape)
+                "spins",
+                "i1",
+                ("temperature", "sample", "y", "x"),
+                zlib=True,
+                complevel=1,
+                chunksizes=_spin_chunks(shape),
             )
             spins.setncatts({"units": units, "long_name": long_name})
             for index, (simulation_path, header) in enumerate(zip(simulation_paths, headers)):
                 spins[index] = _read_simulation_spins(simulation_path, header)
-
-
-# ----------------------------------------------------------------------------- tables
-
-
-def write_table(frame: pd.DataFrame, path: str | os.PathLike) -> None:
-    """Write a pandas DataFrame as CSV atomically (temporary file, then rename)."""
-    with _atomic_path(path) as temporary:
-        frame.to_csv(temporary, index=False)
-
-
-def read_table(path: str | os.PathLike, columns=()) -> pd.DataFrame:
-    """Read a CSV table written by :func:`write_table`; :class:`SchemaError` naming the file if
-    it is missing, empty, unparsable, or lacks one of ``columns``."""
-    path = Path(path)
-    if not path.is_file():
-        raise SchemaError(f"{path}: no such file")
-    try:
-        frame = pd.read_csv(path)
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as error:
-        raise SchemaError(f"{path}: not a readable CSV table ({error}){_recovery(path)}") from error
-    missing = [column for column in columns if column not in frame.columns]
-    if missing:
-        raise SchemaError(f"{path}: missing column(s) {', '.join(missing)}{_recovery(path)}")
-    return frame
-
-
-def json_ready(value):
-    """``value`` with every non-finite float as None and numpy scalars as Python ones, through
-    dicts (keys as strings), lists and tuples: what JSON can hold."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(key): json_ready(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_ready(item) for item in value]
-    if isinstance(value, np.generic):
-        return json_ready(value.item())
-    return value
-
-
-def write_json(document: dict, path: str | os.PathLike) -> None:
-    """Write ``document`` as indented JSON atomically (NaN is written as null)."""
-    import json
-
-    with _atomic_path(path) as temporary:
-        Path(temporary).write_text(json.dumps(json_ready(document), indent=2, sort_keys=True) + "\n")
-
-
-def write_text(text: str, path: str | os.PathLike) -> None:
-    """Write ``text`` (UTF-8) to ``path`` atomically, so that an interrupted job never leaves a
-    truncated file behind."""
-    with _atomic_path(path) as temporary:
-        Path(temporary).write_text(text, encoding="utf-8")

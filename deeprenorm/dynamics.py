@@ -74,7 +74,15 @@ def autocorrelation_study(
         # A Wolff sweep is a whole number of clusters; rescale so every algorithm's tau counts
         # sweeps of L^2 spin updates (flipped spins for Wolff), the unit of the literature.
         unit = pilot.flipped_fraction_per_sweep if algorithm == "wolff" else 1.0
-        logger.info("%s %s L=%d T=%.4f: tau |m| %.2f, e %.2f", algorithm, kind, size, temperature, pilot.tau_abs_m.tau * unit, pilot.tau_energy.tau * unit)
+        logger.info(
+            "%s %s L=%d T=%.4f: tau |m| %.2f, e %.2f",
+            algorithm,
+            kind,
+            size,
+            temperature,
+            pilot.tau_abs_m.tau * unit,
+            pilot.tau_energy.tau * unit,
+        )
         rows.append(
             {
                 "algorithm": algorithm,

@@ -28,8 +28,8 @@ with the count (:attr:`Located.reason`), never as a value without an error.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

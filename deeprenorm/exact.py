@@ -23,7 +23,7 @@ Three families of results:
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cache
 from numbers import Integral
 
 import numpy as np
@@ -39,6 +39,7 @@ __all__ = [
     "ETA",
     "BINDER_CRITICAL",
     "DYNAMIC_EXPONENTS",
+    "T_MAX_FINITE",
     "onsager_energy",
     "onsager_specific_heat",
     "onsager_free_energy",
@@ -81,10 +82,10 @@ BINDER_CRITICAL = 0.61069
 #: are effective exponents for plots, not universal constants.
 DYNAMIC_EXPONENTS = {"metropolis": 2.1665, "swendsen_wang": 0.25, "wolff": 0.25}
 
-# Highest temperature the finite-lattice functions accept.  Kaufman's
-# prefactor and products are O(1/K) and cancel to the O(K) result, so the
-# relative error grows like eps T^2 / 4 and reaches 1e-10 near T = 1000.
-_T_MAX_FINITE = 1000.0
+#: Highest temperature the finite-lattice functions accept.  Kaufman's
+#: prefactor and products are O(1/K) and cancel to the O(K) result, so the
+#: relative error grows like eps T^2 / 4 and reaches 1e-10 near T = 1000.
+T_MAX_FINITE = 1000.0
 
 # Below T = 1/_K_LOW_T the specific heat, c ~ 64 K^2 exp(-8K), is what is
 # left after the O(exp(-4K)) Kaufman terms cancel, and its relative error
@@ -425,7 +426,7 @@ def _low_temperature_series(L, K):
 def _finite(L, T):
     """``(ln Z, d ln Z/dK, d2 ln Z/dK2)`` as flat arrays, with ``K``, ``N`` and the output shape."""
     L = _lattice_size(L, 2)
-    K, scalar = _temperature(T, _T_MAX_FINITE)
+    K, scalar = _temperature(T, T_MAX_FINITE)
     shape = None if scalar else K.shape
     K = K.ravel()
     out = np.empty((3, K.size))
@@ -502,7 +503,7 @@ def finite_specific_heat(L, T):
 # brute-force enumeration
 
 
-@lru_cache(maxsize=None)
+@cache
 def _row_tables(L):
     """All ``2^L`` rows of spins with their in-row energy, overlaps and sums."""
     rows = 1 - 2 * ((np.arange(2**L)[:, None] >> np.arange(L)) & 1)
@@ -546,7 +547,7 @@ def enumerate_states(L):
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _joint_histogram(L):
     """Nonzero entries ``(E, M, count)`` of the joint histogram over all states."""
     N = L * L

@@ -1,36 +1,58 @@
 """What every workflow script does before calling the package: logging and thread limits.
 
 Scripts stay a few lines: ``pipeline.start(snakemake)`` routes logging (and warnings, and any
-traceback) to the rule's log file and caps numba and torch at the rule's ``threads``; Snakemake
-sets ``OMP_NUM_THREADS`` but numba ignores it.
+traceback) to the rule's log file, caps numba and torch at the rule's ``threads`` (Snakemake
+sets ``OMP_NUM_THREADS`` but numba ignores it) and spares the job's exit a garbage collection.
 
-A job that fails on bad input (a damaged file, an impossible setting: :data:`USER_ERRORS`, and a
-training run that diverged) logs
-one line that says what is wrong and how to recover, without a traceback; any other exception
-is logged with its traceback. A job with a log file logs there only, and Snakemake shows the log
-of a failed job once (``show-failed-logs`` in the default profile); without one, to stderr.
+A job that fails on bad input (:func:`user_errors`: a damaged file, an impossible setting, a
+chain that does not thermalise, a training run that diverged) logs one line that says what is
+wrong and how to recover, without a traceback; any other exception is logged with its traceback.
+A job with a log file logs there only, and Snakemake shows the log of a failed job once
+(``show-failed-logs`` in the default profile); without one, to stderr.
+
+This module imports neither numba nor torch: a job that needs neither (a figure, a table) should
+not pay for their imports at start-up.
 """
 
 from __future__ import annotations
 
+import atexit
+import gc
 import logging
+import os
 import sys
 
-import numba
-
 from .config import ConfigError
-from .data import SchemaError
-from .ising import ThermalizationError
+from .io import SchemaError
 
-__all__ = ["USER_ERRORS", "start", "set_threads"]
+__all__ = ["USER_ERRORS", "user_errors", "start", "set_threads"]
 
-USER_ERRORS = (SchemaError, ConfigError, ThermalizationError)
+#: Bad input that any job can meet: a damaged file, an impossible setting.
+USER_ERRORS = (SchemaError, ConfigError)
+
+# Bad input met only in stages whose modules import numba or torch: recognised once the job has
+# imported the module, which it has if the error was raised.
+_STAGE_ERRORS = {"deeprenorm.ising.sampler": "ThermalizationError", "deeprenorm.ml.train": "TrainingError"}
+
+
+def user_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions that mean bad input rather than a bug: :data:`USER_ERRORS`, a Monte Carlo
+    chain that does not thermalise, a training run that diverged."""
+    stages = tuple(
+        getattr(sys.modules[module], name) for module, name in _STAGE_ERRORS.items() if module in sys.modules
+    )
+    return USER_ERRORS + stages
 
 
 def set_threads(threads: int) -> None:
-    """Limit numba (and torch, if the script imported it) to ``threads`` threads."""
+    """Limit numba and torch to ``threads`` threads: numba at once if the script has imported it,
+    else when it does (``NUMBA_NUM_THREADS`` is read at numba's import); torch if imported."""
     threads = max(1, int(threads))
-    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    numba = sys.modules.get("numba")
+    if numba is not None:
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    else:
+        os.environ["NUMBA_NUM_THREADS"] = str(threads)
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(threads)
 
@@ -51,14 +73,17 @@ def start(snakemake) -> logging.Logger:
     logger = logging.getLogger(f"deeprenorm.rule.{snakemake.rule}")
 
     def log_uncaught(kind, value, traceback):
-        # deeprenorm.ml imports torch, which the other stages should not pay for at start-up.
-        training = sys.modules.get("deeprenorm.ml.train")
-        if issubclass(kind, USER_ERRORS + ((training.TrainingError,) if training else ())):
+        if issubclass(kind, user_errors()):
             logger.error("job failed: %s: %s", kind.__name__, value)
         else:
             logger.error("job failed", exc_info=(kind, value, traceback))
 
     sys.excepthook = log_uncaught
+    # At exit CPython's finalisation runs the cyclic garbage collector over every object still
+    # alive; once numba has loaded a kernel that costs about 0.15 s of CPU per job, spent on
+    # memory the operating system takes back anyway. Frozen objects are left out. Every writer
+    # has closed its file by then, and CPython never promised finalisers at exit.
+    atexit.register(gc.freeze)
     set_threads(snakemake.threads)
     logger.info("rule %s, wildcards %s, %d thread(s)", snakemake.rule, dict(snakemake.wildcards), snakemake.threads)
     return logger

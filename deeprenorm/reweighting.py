@@ -184,7 +184,13 @@ def solved_histogram(temperatures, energy, magnetization, L: int, *, initial_log
     temperatures = np.ascontiguousarray(temperatures, dtype=float)
     energy = np.ascontiguousarray(energy, dtype=float)
     magnetization = np.ascontiguousarray(magnetization, dtype=float)
-    key = (int(L), energy.shape, temperatures.tobytes(), hashlib.sha1(energy).digest(), hashlib.sha1(magnetization).digest())
+    key = (
+        int(L),
+        energy.shape,
+        temperatures.tobytes(),
+        hashlib.sha1(energy).digest(),
+        hashlib.sha1(magnetization).digest(),
+    )
     if key in _SOLVED:
         _SOLVED.move_to_end(key)
         return _SOLVED[key]

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -448,10 +449,7 @@ def jackknife(
     k = _resolve_blocks(n, block_size, n_blocks, taus, max_blocks=max_blocks)
     edges = block_edges(n, k)
     theta_full = func(*arrays)
-    theta_loo = [
-        func(*(np.concatenate((a[: edges[i]], a[edges[i + 1] :])) for a in arrays))
-        for i in range(k)
-    ]
+    theta_loo = [func(*(np.concatenate((a[: edges[i]], a[edges[i + 1] :])) for a in arrays)) for i in range(k)]
     return _jackknife_combine(theta_full, theta_loo, np.diff(edges))
 
 
@@ -467,9 +465,7 @@ def _jackknife_of_means(func, series, block_size) -> Estimate:
     n = series[0].size
     if any(s.size != n for s in series):
         raise ValueError("all series need the same length")
-    k = _resolve_blocks(
-        n, block_size, None, lambda: [integrated_autocorrelation_time(s).tau for s in series]
-    )
+    k = _resolve_blocks(n, block_size, None, lambda: [integrated_autocorrelation_time(s).tau for s in series])
     edges = block_edges(n, k)
     sizes = np.diff(edges)
     totals = [s.sum() for s in series]
@@ -519,9 +515,7 @@ def susceptibility(magnetization, L: int, T: float, *, block_size: int | None = 
     return _jackknife_of_means(lambda m2: N * m2 / T, [m * m], block_size)
 
 
-def connected_susceptibility(
-    magnetization, L: int, T: float, *, block_size: int | None = None
-) -> Estimate:
+def connected_susceptibility(magnetization, L: int, T: float, *, block_size: int | None = None) -> Estimate:
     """Connected susceptibility ``chi' = N (<m^2> - <|m|>^2) / T``.
 
     Blocked jackknife over the means of ``|m|`` and ``m^2``; ``block_size=None``
@@ -530,9 +524,7 @@ def connected_susceptibility(
     """
     N, T = _n_spins(L), _check_T(T)
     m = _as_series(magnetization)
-    return _jackknife_of_means(
-        lambda a1, m2: N * (m2 - a1 * a1) / T, [np.abs(m), m * m], block_size
-    )
+    return _jackknife_of_means(lambda a1, m2: N * (m2 - a1 * a1) / T, [np.abs(m), m * m], block_size)
 
 
 def _binder(m2, m4):
@@ -696,9 +688,7 @@ def find_crossings(x, y1, y2, *, bracket: tuple[float, float] | None = None) -> 
     return Crossings(positions=positions[order], slopes=slopes[order])
 
 
-def locate_crossing(
-    x, y1, y2, *, bracket: tuple[float, float] | None = None, select: str = "unique"
-) -> float:
+def locate_crossing(x, y1, y2, *, bracket: tuple[float, float] | None = None, select: str = "unique") -> float:
     """Position where two sampled curves cross, by linear interpolation.
 
     The crossings are those of :func:`find_crossings`.  ``select`` says which
@@ -858,7 +848,9 @@ def _fit_with_errors(values, covariance, chi2, dof, sigma, nu, nu_err, n, note) 
         chi2_dof = math.nan
         note += "; unweighted, errors from the residuals"
     nu_err = nu_err if nu_err is not None else float(errors[2] / values[2] ** 2)
-    return FiniteSizeFit(float(values[0]), float(errors[0]), float(values[1]), float(errors[1]), nu, nu_err, chi2_dof, n, note)
+    return FiniteSizeFit(
+        float(values[0]), float(errors[0]), float(values[1]), float(errors[1]), nu, nu_err, chi2_dof, n, note
+    )
 
 
 def _fixed_nu_fit(L, T, sigma, nu: float) -> FiniteSizeFit:
@@ -890,13 +882,21 @@ def _free_nu_fit(L, T, sigma) -> FiniteSizeFit:
             warnings.simplefilter("error", OptimizeWarning)
             with np.errstate(all="ignore"):
                 parameters, covariance = curve_fit(
-                    model, L, T, p0=(start[0], start[1], 1.0), sigma=sigma, absolute_sigma=sigma is not None, maxfev=20000
+                    model,
+                    L,
+                    T,
+                    p0=(start[0], start[1], 1.0),
+                    sigma=sigma,
+                    absolute_sigma=sigma is not None,
+                    maxfev=20000,
                 )
     except (RuntimeError, OptimizeWarning, ValueError) as reason:
         return FiniteSizeFit.failed(math.nan, math.nan, n, f"free-nu fit over L = {listed} failed: {reason}")
     omega = float(parameters[2])
     if not (omega > 0 and np.all(np.isfinite(covariance))):
-        return FiniteSizeFit.failed(math.nan, math.nan, n, f"free-nu fit over L = {listed} found no positive nu (1/nu = {omega:.3g})")
+        return FiniteSizeFit.failed(
+            math.nan, math.nan, n, f"free-nu fit over L = {listed} found no positive nu (1/nu = {omega:.3g})"
+        )
     chi2 = float(np.sum(((T - model(L, *parameters)) / sigma) ** 2)) if sigma is not None else math.nan
     note = f"fit T(L) = T_c + a L^(-1/nu), nu free, over L = {listed}"
     return _fit_with_errors(parameters, covariance, chi2, n - 3, sigma, 1.0 / omega, None, n, note)

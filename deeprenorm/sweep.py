@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 
 from .exact import T_C
-from .stats import jackknife_error
 from .latent import encoded_model_name, part_code
+from .stats import jackknife_error
 
 __all__ = [
     "REFERENCE_WIDTH_TABLE",
@@ -84,7 +84,11 @@ def _blocks(n_samples: int) -> np.ndarray:
 
 
 def _labels(encoded) -> dict:
-    return {"model": encoded_model_name(encoded), "L": int(encoded.attrs["L"]), "training_seed": int(encoded.attrs.get("training_seed", 0))}
+    return {
+        "model": encoded_model_name(encoded),
+        "L": int(encoded.attrs["L"]),
+        "training_seed": int(encoded.attrs.get("training_seed", 0)),
+    }
 
 
 def reconstruction_curve(encoded, part: str = "test") -> pd.DataFrame:
@@ -171,7 +175,7 @@ def _model_row(spec: dict, model: str, L: int, tc, summary, reconstruction, unit
     """The measured columns of one (model, L) (test split; seeds averaged)."""
     mine = lambda frame: frame[(frame["model"] == model) & (frame["L"].astype(int) == L)]  # noqa: E731
     losses = []
-    for seed, curve in mine(reconstruction).groupby("training_seed"):
+    for _seed, curve in mine(reconstruction).groupby("training_seed"):
         weights = curve["n"].to_numpy(dtype=float)
         losses.append(
             (
@@ -205,7 +209,11 @@ def _model_row(spec: dict, model: str, L: int, tc, summary, reconstruction, unit
     row["r_chi"], row["r_chi_spread"] = _mean_spread(test["r_curves_chi_z_chi_m"])
     row["r_samples"], _ = _mean_spread(test["r_samples_abs_z_abs_m"])
     for name in ("corr_m", "corr_abs_m", "corr_e"):
-        per_seed = mine(units).groupby("training_seed")[name].apply(lambda values: np.nanmax(np.abs(values)) if values.notna().any() else math.nan)
+        per_seed = (
+            mine(units)
+            .groupby("training_seed")[name]
+            .apply(lambda values: np.nanmax(np.abs(values)) if values.notna().any() else math.nan)
+        )
         row[f"max_{name}"], _ = _mean_spread(per_seed)
     return row
 
@@ -229,7 +237,9 @@ def _match(reference: tuple, rows: list[dict]) -> tuple[dict | None, str]:
     return candidates[0], f"{how}; L = {candidates[0]['L']} for their {L_ref}"
 
 
-def width_sweep_table(specs: dict, tc: pd.DataFrame, summary: pd.DataFrame, reconstruction: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+def width_sweep_table(
+    specs: dict, tc: pd.DataFrame, summary: pd.DataFrame, reconstruction: pd.DataFrame, units: pd.DataFrame
+) -> pd.DataFrame:
     """The sweep table (:data:`SWEEP_COLUMNS`).
 
     ``specs``: model name -> config spec (``kind``, ``latent``, ``regularisation``) of the dense
@@ -270,7 +280,10 @@ def width_sweep_table(specs: dict, tc: pd.DataFrame, summary: pd.DataFrame, reco
             entry.update(row)
             matched.add((row["model"], row["L"]))
         table.append(entry)
-    table += sorted((r for r in rows if (r["model"], r["L"]) not in matched), key=lambda r: (r["latent"], r["kind"], r["regularisation"], r["L"]))
+    table += sorted(
+        (r for r in rows if (r["model"], r["L"]) not in matched),
+        key=lambda r: (r["latent"], r["kind"], r["regularisation"], r["L"]),
+    )
     frame = pd.DataFrame(table, columns=SWEEP_COLUMNS)
     for column in ("reference_L", "latent", "L", "n_seeds"):
         frame[column] = frame[column].astype("Int64")

@@ -129,7 +129,6 @@ _SUMMARY_COLUMNS = {
 }
 
 
-
 # --------------------------------------------------------------------------
 # per-temperature observables
 
@@ -286,7 +285,9 @@ def estimate_row(method: str, located: Located | None = None, *, note: str = "",
     row.update(method=method, L=None, L2=None, note=note)
     row.update(fields)
     deviation = row["T_c"] - T_C
-    row.update(deviation_from_onsager=deviation, deviation_sigma=deviation / row["T_c_err"] if row["T_c_err"] > 0 else math.nan)
+    row.update(
+        deviation_from_onsager=deviation, deviation_sigma=deviation / row["T_c_err"] if row["T_c_err"] > 0 else math.nan
+    )
     return row
 
 
@@ -309,7 +310,13 @@ def _extrapolation_row(peak_rows) -> dict:
     if fit.chi2_dof > 1.0:
         note += f"; errors scaled by sqrt(chi2/dof) = {math.sqrt(fit.chi2_dof):.2f}"
     return estimate_row(
-        method, T_c=fit.T_c_inf, T_c_err=fit.T_c_inf_err, slope=fit.a, slope_err=fit.a_err, chi2_dof=fit.chi2_dof, note=note
+        method,
+        T_c=fit.T_c_inf,
+        T_c_err=fit.T_c_inf_err,
+        slope=fit.a,
+        slope_err=fit.a_err,
+        chi2_dof=fit.chi2_dof,
+        note=note,
     )
 
 
@@ -358,7 +365,9 @@ def _crossing_rows(per_size: dict, grid_spacing: float, described: str) -> tuple
     rows, replica_roots = [], []
     located = [L for L, curves in per_size.items() if curves is not None]
     for small, large in zip(located, located[1:]):
-        crossing, roots = jackknifed_crossing(per_size[small], per_size[large], "binder", grid_spacing=grid_spacing, where=described)
+        crossing, roots = jackknifed_crossing(
+            per_size[small], per_size[large], "binder", grid_spacing=grid_spacing, where=described
+        )
         if not crossing.located:
             row = estimate_row("binder_crossing", crossing, note="U4 crossing not located", L=small, L2=large)
             rows.append(not_located(row, f"L={small}, L2={large}", stacklevel=4))
@@ -442,7 +451,15 @@ def critical_temperature_estimates(
     if located_crossings:
         note = f"mean of {len(located_crossings)} crossing(s)"
         error = jackknife_error(np.mean(np.array(crossing_replicas), axis=0))
-        rows.append(estimate_row("binder_crossing_mean", T_c=float(np.mean(located_crossings)), T_c_err=error, n_bootstrap=n_blocks, note=note))
+        rows.append(
+            estimate_row(
+                "binder_crossing_mean",
+                T_c=float(np.mean(located_crossings)),
+                T_c_err=error,
+                n_bootstrap=n_blocks,
+                note=note,
+            )
+        )
     else:
         rows.append(estimate_row("binder_crossing_mean", note="no U4 crossing located"))
     estimates = pd.DataFrame(rows, columns=ESTIMATE_COLUMNS)

@@ -35,10 +35,10 @@ network_flow              encode -> decode iterated, its thermometers (``deepren
 rg_information            the information bound of block variables (``deeprenorm.rg.information``)
 rg_verdict                the verdict table and the collected tables (``deeprenorm.rg.verdict``)
 rg_network_figures        ``deeprenorm.plots.rg_networks``
-probes                    receptive fields, activation maximisation, saliency, locality
-                          (``deeprenorm.probes``: ``fields``, ``locality``, ``study``)
+probes                    receptive fields, activation maximisation, saliency, locality, and the
+                          locality table (``deeprenorm.probes``: ``fields``, ``locality``, ``study``)
 dbn                       the deep belief network (``deeprenorm.probes.dbn``, ``study``)
-probe_figures             ``deeprenorm.plots.probes`` and the locality table
+probe_figures             ``deeprenorm.plots.probes``
 controls                  the control datasets (``deeprenorm.probes.controls``)
 report                    the summary, its figure and the performance tables
                           (``deeprenorm.reporting``, ``deeprenorm.plots.summary``, ``.performance``)

@@ -15,7 +15,6 @@ from deeprenorm.dynamics import AUTOCORRELATION_COLUMNS, autocorrelation_study, 
 from deeprenorm.exact import DYNAMIC_EXPONENTS, T_C
 
 
-
 def test_fit_recovers_exact_power_law_with_the_propagated_error():
     L = np.array([8, 16, 32, 64])
     tau = 0.3 * L**2.1665
@@ -72,9 +71,16 @@ def test_unusable_errors_and_points_are_handled():
 def test_dynamic_exponents_recover_the_exponent_of_each_algorithm_from_the_size_rows():
     sizes = np.array([8, 16, 32])
     rows = [
-        {"algorithm": algorithm, "kind": "size", "L": L, "temperature": T_C,
-         "tau_int_abs_m": 0.4 * L**z, "tau_int_abs_m_error": 0.02 * L**z,
-         "tau_int_energy": 0.7 * L**(z - 0.1), "tau_int_energy_error": 0.03 * L**(z - 0.1)}
+        {
+            "algorithm": algorithm,
+            "kind": "size",
+            "L": L,
+            "temperature": T_C,
+            "tau_int_abs_m": 0.4 * L**z,
+            "tau_int_abs_m_error": 0.02 * L**z,
+            "tau_int_energy": 0.7 * L ** (z - 0.1),
+            "tau_int_energy_error": 0.03 * L ** (z - 0.1),
+        }
         for algorithm, z in (("metropolis", 2.17), ("wolff", 0.25))
         for L in sizes
     ]
@@ -94,7 +100,7 @@ def test_autocorrelation_study_has_its_columns_and_wolff_decorrelates_faster_tha
         algorithm: autocorrelation_study(algorithm, 4, [2.0, 2.6], [4, 8], seed=3, pilot_factor=2000)
         for algorithm in ("metropolis", "wolff")
     }
-    for algorithm, table in tables.items():
+    for table in tables.values():
         assert list(table.columns) == AUTOCORRELATION_COLUMNS
         assert list(table["kind"]) == ["scan", "scan", "size", "size"]
         assert (table["tau_int_abs_m"] > 0).all() and (table["tau_int_abs_m_error"] > 0).all()
@@ -105,4 +111,6 @@ def test_autocorrelation_study_has_its_columns_and_wolff_decorrelates_faster_tha
     # faster, by more than 4 standard errors of the pilots
     at_tc = {algorithm: table.query("kind == 'size' and L == 8").iloc[0] for algorithm, table in tables.items()}
     difference = at_tc["metropolis"]["tau_int_abs_m"] - at_tc["wolff"]["tau_int_abs_m"]
-    assert difference > 4 * math.hypot(at_tc["metropolis"]["tau_int_abs_m_error"], at_tc["wolff"]["tau_int_abs_m_error"])
+    assert difference > 4 * math.hypot(
+        at_tc["metropolis"]["tau_int_abs_m_error"], at_tc["wolff"]["tau_int_abs_m_error"]
+    )

@@ -176,7 +176,9 @@ def test_onsager_matches_low_and_high_temperature_series():
     a = {2: 1.0, 3: 2.0, 4: 4.5, 5: 12.0, 6: 112.0 / 3.0, 7: 130.0}
     K = 10.0
     u = math.exp(-4.0 * K)
-    assert ex.onsager_energy(1.0 / K) == pytest.approx(-2.0 + 4.0 * sum(k * v * u**k for k, v in a.items()), rel=1e-15, abs=0)
+    assert ex.onsager_energy(1.0 / K) == pytest.approx(
+        -2.0 + 4.0 * sum(k * v * u**k for k, v in a.items()), rel=1e-15, abs=0
+    )
     c_low = 16.0 * K * K * sum(k * k * v * u**k for k, v in a.items())
     assert ex.onsager_specific_heat(1.0 / K) == pytest.approx(c_low, rel=1e-12, abs=0)
     assert ex.onsager_free_energy(1.0 / K) == pytest.approx(2.0 * K, rel=1e-15, abs=0)
@@ -187,7 +189,9 @@ def test_onsager_matches_low_and_high_temperature_series():
     c_high = K * K * (2.0 * sech2 + 12.0 * t * t * sech2**2 - 8.0 * t**4 * sech2)
     assert ex.onsager_energy(1.0 / K) == pytest.approx(u_high, rel=1e-12, abs=0)
     assert ex.onsager_specific_heat(1.0 / K) == pytest.approx(c_high, rel=1e-12, abs=0)
-    assert ex.onsager_free_energy(1.0 / K) == pytest.approx(math.log(2.0) + 2.0 * math.log(math.cosh(K)), rel=1e-14, abs=0)
+    assert ex.onsager_free_energy(1.0 / K) == pytest.approx(
+        math.log(2.0) + 2.0 * math.log(math.cosh(K)), rel=1e-14, abs=0
+    )
 
 
 def test_critical_singularities():
@@ -262,7 +266,9 @@ def _richardson_derivative(f, T, h):
 @pytest.mark.parametrize("T", [0.8, 1.0, 1.5, 2.0, 2.2, 2.5, 3.0, 6.0])
 def test_onsager_specific_heat_is_energy_derivative(T):
     # 0.8, 1.0 and 6.0 use the series branch, the rest the elliptic closed form
-    assert ex.onsager_specific_heat(T) == pytest.approx(_richardson_derivative(ex.onsager_energy, T, 1e-3), rel=1e-8, abs=0)
+    assert ex.onsager_specific_heat(T) == pytest.approx(
+        _richardson_derivative(ex.onsager_energy, T, 1e-3), rel=1e-8, abs=0
+    )
 
 
 @pytest.mark.parametrize("L", [3, 8, 64])

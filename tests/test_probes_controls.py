@@ -199,7 +199,14 @@ def test_noise_control_dataset(tmp_path):
     ],
 )
 def test_control_dataset_errors_leave_no_file(tmp_path, kwargs, match):
-    arguments = {"kind": "sine", "L": 8, "n_samples": 5, "temperatures": [2.0, 2.5], "seed": 0, "path": tmp_path / "L8.nc"}
+    arguments = {
+        "kind": "sine",
+        "L": 8,
+        "n_samples": 5,
+        "temperatures": [2.0, 2.5],
+        "seed": 0,
+        "path": tmp_path / "L8.nc",
+    }
     arguments.update(kwargs)
     with pytest.raises(ValueError, match=match):
         control_dataset(**arguments)

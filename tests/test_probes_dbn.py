@@ -157,7 +157,9 @@ def test_greedy_dbn_is_reproducible(noisy_prototypes):
 
 def test_dbn_starts_from_from_widths(noisy_prototypes):
     # a step far below float32 resolution of weights ~ 0.01 leaves them as initialised
-    network, _ = train_dbn(noisy_prototypes, [N_VISIBLE, 8, 4], epochs=1, batch_size=50, learning_rate=1e-30, momentum=0.0, l1=0.0, seed=9)
+    network, _ = train_dbn(
+        noisy_prototypes, [N_VISIBLE, 8, 4], epochs=1, batch_size=50, learning_rate=1e-30, momentum=0.0, l1=0.0, seed=9
+    )
     untrained = DeepBeliefNetwork.from_widths([N_VISIBLE, 8, 4], seed=9)
     for rbm, start in zip(network.rbms, untrained.rbms):
         assert torch.equal(rbm.weight, start.weight)
@@ -175,7 +177,9 @@ def test_reconstruction_reproduces_the_prototypes(trained_rbm):
 
 
 def test_save_load_round_trip(tmp_path, noisy_prototypes):
-    network, _ = train_dbn(noisy_prototypes, [N_VISIBLE, 8, 4], epochs=3, batch_size=20, learning_rate=0.1, momentum=0.5, l1=0.0, seed=2)
+    network, _ = train_dbn(
+        noisy_prototypes, [N_VISIBLE, 8, 4], epochs=3, batch_size=20, learning_rate=0.1, momentum=0.5, l1=0.0, seed=2
+    )
     path = tmp_path / "sub" / "dbn.pt"
     save_dbn(path, network)
     assert [entry.name for entry in path.parent.iterdir()] == ["dbn.pt"]  # no temporary left
@@ -241,11 +245,11 @@ def test_bad_arguments(noisy_prototypes):
         ("batch_size", 0, "batch_size must be an integer >= 1"),
         ("batch_size", 2.0, "batch_size must be an integer >= 1"),
         ("k", 0, "k must be an integer >= 1"),
-        ("learning_rate", 0.0, "learning_rate must be > 0"),
+        ("learning_rate", 0.0, "learning_rate must be a finite number > 0"),
         ("learning_rate", math.inf, "learning_rate must be a finite number"),
         ("momentum", 1.0, r"momentum must be in \[0, 1\)"),
         ("momentum", -0.1, r"momentum must be in \[0, 1\)"),
-        ("l1", -1e-3, "l1 must be >= 0"),
+        ("l1", -1e-3, "l1 must be a finite number >= 0"),
         ("seed", -1, "seed must be a non-negative integer"),
     ):
         with pytest.raises(ValueError, match=message):
@@ -265,4 +269,6 @@ def test_bad_arguments(noisy_prototypes):
 
 def test_diverging_training_raises(noisy_prototypes):
     with pytest.raises(FloatingPointError, match="lower learning_rate"):
-        train_rbm(RBM(16, 4), noisy_prototypes, epochs=3, batch_size=20, learning_rate=1e38, momentum=0.5, l1=0.0, seed=0)
+        train_rbm(
+            RBM(16, 4), noisy_prototypes, epochs=3, batch_size=20, learning_rate=1e38, momentum=0.5, l1=0.0, seed=0
+        )

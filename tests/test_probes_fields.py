@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from deeprenorm.ml import Autoencoder, build_model
+from deeprenorm.ml import Autoencoder, ModelSpec, build_model
 from deeprenorm.probes import (
     activation_maps,
     activation_maximisation,
@@ -28,8 +28,7 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 def handmade(*layers, L=4):
     """A dense autoencoder whose encoder is Flatten then ``layers`` (the decoder is unused)."""
     widths = [L * L] + [layer.out_features for layer in layers if isinstance(layer, nn.Linear)]
-    architecture = {"kind": "wide", "L": L, "latent": widths[-1], "dropout": 0.0, "block": None, "widths": widths}
-    return Autoencoder(nn.Sequential(nn.Flatten(), *layers), nn.Identity(), architecture)
+    return Autoencoder(nn.Sequential(nn.Flatten(), *layers), nn.Identity(), ModelSpec("wide", latent=widths[-1]), L)
 
 
 def linear(weight, bias=None):
@@ -87,7 +86,9 @@ def test_sites_a_unit_ignores_fade_under_the_l2_penalty():
 
 
 def test_activation_maximisation_is_seeded_and_keeps_the_global_rng():
-    model = build_model("wide", 4, 2, dropout=0.5).train()  # dropout would draw if it ran
+    model = build_model(
+        ModelSpec("wide", latent=2, regularisation="dropout", dropout=0.5), 4
+    ).train()  # dropout would draw if it ran
     rng_state = torch.get_rng_state()
     first = activation_maximisation(model, 0, 3, steps=30, seed=7)
     again = activation_maximisation(model, 0, 3, steps=30, seed=np.random.SeedSequence(7))
@@ -115,10 +116,13 @@ def test_activation_maps_take_the_best_start_of_each_unit():
 
 def test_layers_are_the_activation_outputs():
     assert layer_units(tiny_tanh()) == [2]
-    assert layer_units(build_model("wide", 4, 2)) == [8, 4, 2]
-    assert layer_units(build_model("alexandrou", 4, 3)) == [625, 256, 64, 3]
-    assert layer_units(build_model("conv", 8, block=2, dropout=0.2)) == [8 * 8 * 8, 4 * 4]
-    maps = activation_maps(build_model("conv", 8, block=2), -1, [0, 15], steps=5)
+    assert layer_units(build_model(ModelSpec("wide", latent=2), 4)) == [8, 4, 2]
+    assert layer_units(build_model(ModelSpec("alexandrou", latent=3), 4)) == [625, 256, 64, 3]
+    assert layer_units(build_model(ModelSpec("conv", block=2, regularisation="dropout", dropout=0.2), 8)) == [
+        8 * 8 * 8,
+        4 * 4,
+    ]
+    maps = activation_maps(build_model(ModelSpec("conv", block=2), 8), -1, [0, 15], steps=5)
     assert maps.inputs.shape == (2, 8, 8) and maps.activations.shape == (2,)
 
 
@@ -139,7 +143,7 @@ def test_product_fields_multiply_the_weight_matrices():
 
 
 def test_first_layer_fields_of_a_wide_model():
-    model = build_model("wide", 4, 2)
+    model = build_model(ModelSpec("wide", latent=2), 4)
     fields = first_layer_fields(model)
     assert fields.shape == (8, 4, 4)
     np.testing.assert_array_equal(fields, model.encoder[1].weight.detach().numpy().reshape(8, 4, 4))
@@ -154,7 +158,7 @@ def test_first_layer_fields_of_a_wide_model():
 def block_learner(local):
     """conv model, L = 8, b = 2: channel 0 has the 3 x 3 kernel ``local``, the code averages it
     over each block (other channels and all biases zero)."""
-    model = build_model("conv", 8, block=2)
+    model = build_model(ModelSpec("conv", block=2), 8)
     first, last = (module for module in model.encoder if isinstance(module, nn.Conv2d))
     with torch.no_grad():
         first.weight.zero_()
@@ -204,7 +208,10 @@ def test_receptive_field_of_a_smooth_kernel_spreads_one_site_and_keeps_its_symme
     for image in (field.T, field[::-1], field[:, ::-1]):
         np.testing.assert_allclose(image, field, rtol=1e-6)
     assert field[1, 1] > field[0, 1] > field[0, 0] > 0  # inner block > edge > corner
-    np.testing.assert_array_equal(effective_receptive_field(model, np.ones((1, 8, 8)), (1, 1)), saliency(model, np.ones((1, 8, 8)), 4 + 1).absolute)
+    np.testing.assert_array_equal(
+        effective_receptive_field(model, np.ones((1, 8, 8)), (1, 1)),
+        saliency(model, np.ones((1, 8, 8)), 4 + 1).absolute,
+    )
 
 
 def test_saliency_of_a_linear_code_is_its_weight_row():
@@ -217,7 +224,7 @@ def test_saliency_of_a_linear_code_is_its_weight_row():
 
 
 def test_saliency_of_small_weights_is_the_product_field():
-    model = build_model("wide", 4, 2)
+    model = build_model(ModelSpec("wide", latent=2), 4)
     with torch.no_grad():
         for module in model.encoder:
             if isinstance(module, nn.Linear):
@@ -233,7 +240,11 @@ def test_saliency_of_small_weights_is_the_product_field():
 
 
 def test_bad_arguments_raise_value_error():
-    tiny, dense, conv = tiny_tanh(), build_model("wide", 4, 2), build_model("conv", 8, block=2)
+    tiny, dense, conv = (
+        tiny_tanh(),
+        build_model(ModelSpec("wide", latent=2), 4),
+        build_model(ModelSpec("conv", block=2), 8),
+    )
     for layer in (1, -2, True, 0.5):
         with pytest.raises(ValueError, match="layer must be an integer in -1..0"):
             activation_maximisation(tiny, layer, 0)

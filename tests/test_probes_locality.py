@@ -154,7 +154,9 @@ def test_prototype_is_reproducible_with_the_seed():
     weights = np.random.default_rng(5).exponential(size=(L, L))
     first = prototype_score(weights, seed=11)
     assert prototype_score(weights, seed=11) == first
-    assert prototype_score(weights, k=1.0, max_clusters=3, seed=2) == prototype_score(weights, k=1.0, max_clusters=3, seed=2)
+    assert prototype_score(weights, k=1.0, max_clusters=3, seed=2) == prototype_score(
+        weights, k=1.0, max_clusters=3, seed=2
+    )
 
 
 def test_prototype_respects_max_clusters():

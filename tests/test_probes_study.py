@@ -3,11 +3,9 @@ the block-spin references and the deep belief network."""
 
 import numpy as np
 import pytest
-import torch
 
-from deeprenorm.data import SpinReader, write_dataset, write_simulation
-from deeprenorm.ising import sample
-from deeprenorm.ml import build_model, make_split
+from deeprenorm.data import SpinReader
+from deeprenorm.ml import ModelSpec, build_model, make_split
 from deeprenorm.probes.locality import best_window_fraction
 from deeprenorm.probes.study import LOCALITY_COLUMNS, MAX_UNITS, dbn_study, locality_rows, probe_maps, reference_maps
 
@@ -19,15 +17,8 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
-def reader(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("probes")
-    paths = []
-    for temperature in TEMPERATURES:
-        path = folder / f"T{temperature:.4f}.nc"
-        write_simulation(sample(L, temperature, 40, "wolff", seed=2), path)
-        paths.append(path)
-    write_dataset(paths, folder / "L8.nc")
-    with SpinReader(folder / "L8.nc") as reader:
+def reader(small_dataset):
+    with SpinReader(small_dataset(L, TEMPERATURES, 40, seed=2).path) as reader:
         yield reader
 
 
@@ -42,7 +33,7 @@ def test_references_are_the_exact_block_and_one_site():
 
 @pytest.mark.parametrize("kind, latent, block", [("wide", 4, None), ("conv", None, 2)])
 def test_probe_maps_of_every_kind(reader, kind, latent, block):
-    model = build_model(kind, L, latent, block=block)
+    model = build_model(ModelSpec(kind, latent, block), L)
     labels = make_split(len(TEMPERATURES), 40, (0.6, 0.2, 0.2), 1, L)
     maps = probe_maps(model, reader, labels, 3, steps=10)
     units = 4 if kind == "wide" else min((L // 2) ** 2, MAX_UNITS)
@@ -69,7 +60,9 @@ def test_dead_maps_are_left_out():
 
 def test_dbn_study_layers_and_locality(reader):
     spins = np.concatenate([reader.read(t) for t in range(reader.n_temperatures)])
-    network, histories, locality, fields = dbn_study(spins, 2, 5, epochs=3, batch_size=20, learning_rate=0.1, momentum=0.5, l1=2e-4)
+    network, histories, locality, fields = dbn_study(
+        spins, 2, 5, epochs=3, batch_size=20, learning_rate=0.1, momentum=0.5, l1=2e-4
+    )
     assert network.widths == [64, 16, 4] and len(histories) == 2
     assert [f.shape for f in fields] == [(16, L, L), (4, L, L)]
     assert set(locality["probe"]) == {"layer1", "layer2"} and set(locality["b"]) == {2, 4}

@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pytest
+from helpers import random_spins
 
 from deeprenorm.ising import sample
 from deeprenorm.rg import decimation, majority, tie_breaking_rng
@@ -20,10 +21,6 @@ from deeprenorm.rg.information import (
 )
 
 N_SIGMA = 3.0
-
-
-def random_spins(shape, seed=0) -> np.ndarray:
-    return (2 * np.random.default_rng(seed).integers(0, 2, size=shape) - 1).astype(np.int8)
 
 
 def binary_entropy(p) -> float:
@@ -89,12 +86,12 @@ def test_block_environment_holds_exactly_the_ring_across_the_wrap():
     variables = np.ones((L * L, L // b, L // b), dtype=np.int8)
     environment = block_environment(spins, variables, b, buffer=buffer, shell=shell)[1]
     environment = environment.reshape(L * L, L // b, L // b, -1)
-    for I in range(L // b):
-        for J in range(L // b):
-            down = environment[:, I, J, :] == -1  # (site, environment column)
+    for row in range(L // b):
+        for column in range(L // b):
+            down = environment[:, row, column, :] == -1  # (site, environment column)
             assert np.all(down.sum(axis=0) == 1)  # each column is one site
             found = {divmod(int(k), L) for k in np.flatnonzero(down.any(axis=1))}
-            assert found == ring(L, b, (I, J), buffer, shell)
+            assert found == ring(L, b, (row, column), buffer, shell)
     block_00 = ring(L, b, (0, 0), buffer, shell)
     assert len(block_00) == 28
     assert {(9, 9), (9, 4), (4, 9), (4, 4), (9, 0), (0, 9)} <= block_00
@@ -177,7 +174,9 @@ def test_pairs_are_split_and_resampled_by_configuration(pairs):
     # each pair repeated three times within its configuration adds no information: the same
     # bound and, because the bootstrap resamples configurations, the same error
     order = np.argsort(np.tile(groups, 3), kind="stable")
-    repeated = information_bound(np.tile(noisy, 3)[order], np.tile(environment, (3, 1))[order], np.tile(groups, 3)[order], seed=3)
+    repeated = information_bound(
+        np.tile(noisy, 3)[order], np.tile(environment, (3, 1))[order], np.tile(groups, 3)[order], seed=3
+    )
     assert repeated.bits == pytest.approx(bound.bits, abs=1e-9)
     assert repeated.bits_err == pytest.approx(bound.bits_err, rel=1e-6)
 
@@ -230,7 +229,9 @@ def test_majority_rule_keeps_more_information_than_decimation_at_tc():
     L, T, b, seed = 16, 2.269, 2, 1
     spins = sample(L, T, 300, "wolff", seed).spins
     maps = {"majority": majority(spins, b, tie_breaking_rng(seed, L, b, T)), "decimation": decimation(spins, b)}
-    bounds = {name: information_bound(*block_environment(spins, variables, b), seed=seed) for name, variables in maps.items()}
+    bounds = {
+        name: information_bound(*block_environment(spins, variables, b), seed=seed) for name, variables in maps.items()
+    }
     assert rank_maps(bounds) == ["majority", "decimation"]
     gap = bounds["majority"].bits - bounds["decimation"].bits
     assert gap > 2 * math.hypot(bounds["majority"].bits_err, bounds["decimation"].bits_err)

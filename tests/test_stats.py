@@ -25,6 +25,7 @@ from deeprenorm.stats import (
     connected_susceptibility,
     find_crossings,
     fit_finite_size,
+    format_value_error,
     integrated_autocorrelation_time,
     jackknife,
     jackknife_error,
@@ -198,9 +199,7 @@ def test_delete_one_jackknife_identities():
     # exact identities of the delete-1 jackknife: bias-corrected variance is
     # the unbiased (ddof=1) variance; error of the mean is the standard error
     assert jackknife(np.var, x, block_size=1).value == pytest.approx(np.var(x, ddof=1), rel=1e-10)
-    assert jackknife(np.mean, x, n_blocks=300).error == pytest.approx(
-        x.std(ddof=1) / math.sqrt(300), rel=1e-10
-    )
+    assert jackknife(np.mean, x, n_blocks=300).error == pytest.approx(x.std(ddof=1) / math.sqrt(300), rel=1e-10)
     # unequal blocks (300 = 7 * 40 + 20): the weighted jackknife of the mean is
     # the mean, and its error is the binning error on the same blocks
     jk = jackknife(np.mean, x, block_size=40)
@@ -351,8 +350,13 @@ def test_summary_on_exact_4x4_ising_samples():
         "binder_cumulant": 1 - m4 / (3 * m2**2),
     }
     # REFERENCES.md sec. 4.5 (L = 4, T = 2.5) pins the enumeration itself
-    reference = {"e_mean": -1.379116482, "specific_heat": 0.812515229, "abs_m_mean": 0.764712393,
-                 "m2_mean": 0.654825757, "binder_cumulant": 0.58152766}
+    reference = {
+        "e_mean": -1.379116482,
+        "specific_heat": 0.812515229,
+        "abs_m_mean": 0.764712393,
+        "m2_mean": 0.654825757,
+        "binder_cumulant": 0.58152766,
+    }
     for key, value in reference.items():
         assert exact[key] == pytest.approx(value, abs=2e-8), key
 
@@ -525,7 +529,9 @@ def test_fss_fit_with_noise_is_within_its_errors_and_calibrated():
             pulls["free_T"].append((free.T_c_inf - 2.269) / free.T_c_inf_err)
             pulls["free_nu"].append((free.nu - 1.0) / free.nu_err)
     # the unscaled nu = 1 error is exact for a linear fit; PDG scaling only inflates it
-    unscaled = math.sqrt(weighted_line(1.0 / FSS_SIZES, synthetic_tc(1.0, 0, 0), np.full(FSS_SIZES.size, sigma))[1][0, 0])
+    unscaled = math.sqrt(
+        weighted_line(1.0 / FSS_SIZES, synthetic_tc(1.0, 0, 0), np.full(FSS_SIZES.size, sigma))[1][0, 0]
+    )
     assert min(fixed_errors) == pytest.approx(unscaled, rel=1e-10)
     spread = np.std([p * e for p, e in zip(pulls["fixed"], fixed_errors)], ddof=1)
     assert abs(spread / unscaled - 1) < 4 / math.sqrt(2 * 199)
@@ -594,8 +600,16 @@ def test_jackknife_error_nan_policy_and_curves():
     curves = np.array([[1.0, 1.0, 5.0], [2.0, np.nan, 6.0], [4.0, 1.0, 7.0]])
     errors = jackknife_error(curves)
     assert errors.shape == (3,) and math.isnan(errors[1])
-    assert errors[0] == pytest.approx(jackknife_error(curves[:, 0])) and errors[2] == pytest.approx(jackknife_error(curves[:, 2]))
+    assert errors[0] == pytest.approx(jackknife_error(curves[:, 0])) and errors[2] == pytest.approx(
+        jackknife_error(curves[:, 2])
+    )
     assert np.isnan(jackknife_error(np.ones((1, 4)))).all()
     with pytest.raises(ValueError, match="replica axis"):
         jackknife_error(3.0)
 
+
+def test_format_value_error_rounds_to_the_error_and_marks_missing_values():
+    assert format_value_error(2.263250309, 0.005874126) == "2.2633 ± 0.0059"
+    assert format_value_error(0.996, 0.035) == "0.996 ± 0.035"
+    assert format_value_error(None, 0.1) == format_value_error(float("nan"), 0.1) == "n/a"
+    assert format_value_error(2.5, None) == "2.5"

@@ -1,5 +1,6 @@
-"""Tests for deeprenorm.thermo: thermodynamic tables and the search window and
-warnings of the T_c estimates (their physics: tests/test_reweighting.py).
+"""Tests for deeprenorm.thermo: thermodynamic tables, and the T_c estimates from the reweighted
+chi' peaks and U4 crossings: their physics, search window, warnings and rows of what is not
+located.
 
 Statistical tolerances follow tests/test_stats.py: every random test has a fixed seed, and the
 bounds are ~4 standard deviations of the compared quantity (two-sided false-alarm rate ~6e-5
@@ -14,12 +15,13 @@ import re
 
 import numpy as np
 import pytest
-import xarray as xr
+from helpers import REWEIGHTING_GRID, stacked_dataset
 
 from deeprenorm.data import simulation_to_xarray
-from deeprenorm.exact import exact_small_lattice_observables, finite_energy, finite_specific_heat
+from deeprenorm.exact import T_C, exact_small_lattice_observables, finite_energy, finite_specific_heat
 from deeprenorm.ising.sampler import sample
 from deeprenorm.thermo import (
+    ESTIMATE_COLUMNS,
     THERMODYNAMIC_COLUMNS,
     critical_temperature_estimates,
     thermodynamic_table,
@@ -31,10 +33,7 @@ TEMPERATURES = (1.8, 2.1, 2.269, 2.4, 2.7, 3.2)
 @pytest.fixture(scope="module")
 def dataset_l8():
     """A real per-L dataset: L = 8, 6 temperatures, 3000 Wolff samples each (~1 s)."""
-    parts = [simulation_to_xarray(sample(8, T, 3000, "wolff", seed=20240611)) for T in TEMPERATURES]
-    dataset = xr.concat(parts, dim="temperature", combine_attrs="drop_conflicts")
-    dataset.attrs.update(L=8, seed=20240611)
-    return dataset
+    return stacked_dataset(8, TEMPERATURES, 3000, seed=20240611)
 
 
 @pytest.fixture(scope="module")
@@ -108,14 +107,56 @@ def test_fewer_than_four_samples_gives_nan_errors_not_an_exception():
     assert np.isfinite(table["e"].iloc[0]) and math.isnan(table["e_err"].iloc[0])
 
 
+# ----------------------------------------------------------------- T_c estimates (physics)
+
+
+def test_estimates_locate_peaks_and_crossing(reweighting_datasets):
+    estimates, curves = critical_temperature_estimates(list(reweighting_datasets.values()), n_blocks=10)
+    assert list(estimates.columns) == ESTIMATE_COLUMNS
+    assert list(estimates["method"]) == [
+        "chi_prime_peak",
+        "chi_prime_peak",
+        "binder_crossing",
+        "chi_prime_peak_extrapolation",
+        "binder_crossing_mean",
+    ]
+    peaks = estimates[estimates["method"] == "chi_prime_peak"]
+    # chi' peaks sit above T_c and move towards it as L grows (T* - T_c ~ 2/L, REFERENCES 4.8).
+    assert (peaks["T_c"] > T_C).all() and peaks["T_c"].iloc[0] > peaks["T_c"].iloc[1]
+    assert (peaks["T_c_err"] > 0).all() and (peaks["T_c_err"] < 0.05).all()
+    crossing = estimates[estimates["method"] == "binder_crossing"].iloc[0]
+    assert crossing["L"] == 8 and crossing["L2"] == 12
+    # Small-L crossings carry corrections to scaling of order 0.01 (REFERENCES 4.8 U4 table).
+    assert abs(crossing["T_c"] - T_C) < 4 * crossing["T_c_err"] + 0.01
+    assert set(curves["L"]) == {8, 12}
+    assert curves["temperature"].between(REWEIGHTING_GRID[0], REWEIGHTING_GRID[-1]).all()
+    assert (curves[["chi_prime_err", "binder_err", "specific_heat_err"]] > 0).all().all()
+
+
+def test_degenerate_inputs_give_nan_rows_with_notes(reweighting_datasets):
+    one_size, _ = critical_temperature_estimates([reweighting_datasets[8]], n_blocks=4)
+    assert one_size.set_index("method").loc["chi_prime_peak_extrapolation", "note"].startswith("needs >= 2 sizes")
+    assert math.isnan(one_size.set_index("method").loc["binder_crossing_mean", "T_c"])
+    far = stacked_dataset(8, [1.5, 3.5], 50, seed=31)
+    with pytest.warns(RuntimeWarning, match="L=8: chi' peak not located: fewer than 2 simulated temperatures"):
+        estimates, curves = critical_temperature_estimates([far], n_blocks=4)
+    assert "fewer than 2 simulated temperatures" in estimates.iloc[0]["note"] and curves.empty
+    # A window where chi' only rises: the maximum sits on its edge and is not claimed.
+    with pytest.warns(
+        RuntimeWarning, match=r"L=8: chi' peak not located .* \(window \(2, 2.3\)\): maximum at the edge"
+    ):
+        edge, _ = critical_temperature_estimates([reweighting_datasets[8]], window=(2.0, 2.3), n_blocks=4)
+    assert "edge" in edge.iloc[0]["note"] and math.isnan(edge.iloc[0]["T_c"])
+    with pytest.raises(ValueError, match="window"):
+        critical_temperature_estimates([reweighting_datasets[8]], window=(2.5, 2.0))
+
+
 # ----------------------------------------------------------------- T_c search window
 
 
 def _dataset(L, temperatures, n_samples, seed):
-    parts = [simulation_to_xarray(sample(L, T, n_samples, "wolff", seed=seed)) for T in temperatures]
-    dataset = xr.concat(parts, dim="temperature", combine_attrs="drop_conflicts")
-    dataset.attrs.update(L=L, seed=seed)
-    return dataset[["energy", "magnetization"]]  # all that the T_c estimates may read
+    # energy and magnetization: all that the T_c estimates may read
+    return stacked_dataset(L, temperatures, n_samples, seed)[["energy", "magnetization"]]
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +182,9 @@ def test_temperatures_outside_the_old_window_warn_instead_of_silent_nan(above_th
         assert any(re.match(pattern, m) for m in messages), messages
     # above T_c the smaller lattice has the larger U4 (exactly 0.48 for L = 4 at T = 3, 0.35 measured
     # for L = 6): no crossing
-    assert any(re.match(r"L=4, L2=6: U4 crossing not located .*window \(2\.9, 3\.4\).*do not cross", m) for m in messages)
+    assert any(
+        re.match(r"L=4, L2=6: U4 crossing not located .*window \(2\.9, 3\.4\).*do not cross", m) for m in messages
+    )
     rows = estimates.set_index("method")
     assert rows.loc["chi_prime_peak", "T_c"].isna().all()
     assert rows.loc["chi_prime_peak", "note"].str.contains("edge").all()

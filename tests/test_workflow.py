@@ -18,7 +18,8 @@ import pytest
 import xarray as xr
 import yaml
 
-from deeprenorm.config import load_schema, simulated_sizes, simulated_temperatures, temperature_grid, validate_config
+from deeprenorm.config import load_schema, validate_config
+from deeprenorm.plan import StudyPlan
 from deeprenorm.stats import format_value_error
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -85,11 +86,17 @@ def snakemake(workdir: Path, *arguments, config: dict | None = None, timeout=600
     if config is not None:
         (workdir / "config.yaml").write_text(yaml.safe_dump(config))
     command = [
-        sys.executable, "-m", "snakemake",
-        "--snakefile", str(SNAKEFILE),
-        "--directory", str(workdir),
-        "--configfile", str(workdir / "config.yaml"),
-        "--workflow-profile", profile,
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(SNAKEFILE),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(workdir / "config.yaml"),
+        "--workflow-profile",
+        profile,
         *arguments,
     ]
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=workdir)
@@ -132,14 +139,18 @@ def test_dry_run_of_the_default_config(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     counts = job_counts(result.stdout + result.stderr)
     schema = load_schema(REPOSITORY / "workflow/schemas/config.schema.yaml")
-    default = validate_config(yaml.safe_load((REPOSITORY / "config.yaml").read_text()), schema)
-    n_temperatures = len(temperature_grid(default["temperatures"]))
+    default = StudyPlan.from_config(validate_config(yaml.safe_load((REPOSITORY / "config.yaml").read_text()), schema))
+    n_temperatures = len(default.temperatures)
     assert n_temperatures >= 40
     # L = 16, 24, 32 and the block lattices 8 and 12 of the RG flow
-    assert simulated_sizes(default) == [8, 12, 16, 24, 32]
+    assert default.simulated_sizes == (8, 12, 16, 24, 32)
     # the block lattices 8 and 12 are simulated inside the flow's window only
-    assert [len(simulated_temperatures(default, L)) for L in (8, 12)] == [18, 18]
-    assert counts["simulate"] == sum(len(simulated_temperatures(default, L)) for L in simulated_sizes(default)) == 3 * n_temperatures + 36
+    assert [len(default.simulated_temperatures(L)) for L in (8, 12)] == [18, 18]
+    assert (
+        counts["simulate"]
+        == sum(len(default.simulated_temperatures(L)) for L in default.simulated_sizes)
+        == 3 * n_temperatures + 36
+    )
     assert counts["dataset"] == 5 and counts["autocorrelation"] == 3
     assert counts["split"] == 3 and counts["rg_flow"] == 1 and counts["rg_figures"] == 1
 
@@ -218,11 +229,22 @@ def test_models_codes_and_latent_tables(finished_run):
             for seed in seeds:
                 stem = workdir / f"results/models/L{size}/{model}/seed{seed}"
                 latent = (size // 2) ** 2 if model.startswith("conv") else width
-                network, metadata = load_checkpoint(stem.with_suffix(".pt"), {"L": size, "latent": latent, "model_name": model})
+                network, metadata = load_checkpoint(
+                    stem.with_suffix(".pt"), {"L": size, "latent": latent, "model_name": model}
+                )
                 sidecar = json.loads(stem.with_suffix(".json").read_text())
                 assert sidecar["architecture"]["L"] == size and sidecar["epochs_run"] <= 3
                 assert len(pd.read_csv(stem.with_suffix(".csv"))) == sidecar["epochs_run"]
-                for key in ("dataset_sha256", "split_sha256", "best_epoch", "test_loss", "wall_seconds", "samples_per_second", "torch_version", "device"):
+                for key in (
+                    "dataset_sha256",
+                    "split_sha256",
+                    "best_epoch",
+                    "test_loss",
+                    "wall_seconds",
+                    "samples_per_second",
+                    "torch_version",
+                    "device",
+                ):
                     assert key in sidecar, key
                 encoded = xr.open_dataset(workdir / f"results/latent/L{size}/{model}/seed{seed}.nc")
                 assert encoded["latent"].shape == (3, 40, width)
@@ -230,9 +252,10 @@ def test_models_codes_and_latent_tables(finished_run):
                 assert encoded.attrs["system"] == ("antiferromagnet" if model.endswith("-afm") else "ferromagnet")
                 if model.startswith("conv"):
                     assert encoded["code"].shape == (3, 40, size // 2, size // 2)
-    with xr.open_dataset(workdir / "results/latent/L8/alexandrou-k1-none/seed0.nc") as ferro, xr.open_dataset(
-        workdir / "results/latent/L8/alexandrou-k1-none-afm/seed0.nc"
-    ) as antiferro:
+    with (
+        xr.open_dataset(workdir / "results/latent/L8/alexandrou-k1-none/seed0.nc") as ferro,
+        xr.open_dataset(workdir / "results/latent/L8/alexandrou-k1-none-afm/seed0.nc") as antiferro,
+    ):
         # the staggered magnetisation of the mapped configurations is the magnetisation of the originals
         np.testing.assert_array_equal(antiferro["magnetization"].values, ferro["magnetization"].values)
         assert antiferro["magnetization"].attrs["long_name"] == "staggered magnetisation per spin"
@@ -292,7 +315,11 @@ def test_control_models_are_trained_by_the_same_rule_and_probed_beside_the_ising
     assert {"receptive_field", "activation_max"} <= set(controls["probe"])
     verdict = pd.read_csv(workdir / "results/tables/rg_verdict.csv")
     rows = verdict[verdict["map"] == "receptive field only"]
-    assert len(rows) == 2 and (rows["criteria_measured"] == 1).all() and rows["locality_window_fraction"].between(0, 1).all()
+    assert (
+        len(rows) == 2
+        and (rows["criteria_measured"] == 1).all()
+        and rows["locality_window_fraction"].between(0, 1).all()
+    )
 
 
 def test_block_lattices_outside_lattice_sizes_are_simulated_for_the_rg_flow_only(tmp_path):
@@ -331,9 +358,19 @@ def test_report_bundles_the_figures_under_a_generated_front_page(finished_run):
     # the front page is the summary's: the answer and a key number, rendered from the tables
     assert "Answer" in html and summary["conclusion"][:60] in html
     thermodynamic = next(row for row in summary["tc_thermodynamic"]["rows"] if row["method"] == "binder_crossing_mean")
-    assert json.dumps(format_value_error(thermodynamic["T_c"], thermodynamic["T_c_err"]))[1:-1] in html  # as the page's JS string holds it
-    for category in ("Monte Carlo and thermodynamics", "Algorithm comparison", "Training", "Phase identification and finite-size scaling",
-                     "RG flow", "Probes", "Performance", "Summary"):
+    assert (
+        json.dumps(format_value_error(thermodynamic["T_c"], thermodynamic["T_c_err"]))[1:-1] in html
+    )  # as the page's JS string holds it
+    for category in (
+        "Monte Carlo and thermodynamics",
+        "Algorithm comparison",
+        "Training",
+        "Phase identification and finite-size scaling",
+        "RG flow",
+        "Probes",
+        "Performance",
+        "Summary",
+    ):
         assert category in html, category
     # every caption's config values were rendered, none left as a template
     assert "snakemake.config" not in html and "{{" not in html
@@ -346,7 +383,9 @@ def test_summary_numbers_are_the_numbers_of_their_tables(finished_run):
 
     workdir, _ = finished_run
     summary = json.loads((workdir / "results/summary.json").read_text())
-    sections = [name for name, value in summary.items() if isinstance(value, dict) and "table" in value and name != "locality"]
+    sections = [
+        name for name, value in summary.items() if isinstance(value, dict) and "table" in value and name != "locality"
+    ]
     assert {"tc_thermodynamic", "tc_latent", "rg_flow", "dynamic_exponents", "width_sweep", "verdict"} <= set(sections)
     for section in sections:
         table = pd.read_csv(workdir / summary[section]["table"])
@@ -358,9 +397,13 @@ def test_summary_numbers_are_the_numbers_of_their_tables(finished_run):
                 assert (value is None) if pd.isna(expected) else (value == expected), (section, column, value, expected)
     stages = pd.read_csv(workdir / "results/tables/performance_stages.csv")
     assert [row["stage"] for row in summary["performance"]["rows"]] == list(stages["stage"])
-    assert stages["stage"].iloc[-1] == "total" and stages["jobs"].iloc[-1] == len(pd.read_csv(workdir / "results/tables/performance.csv"))
+    assert stages["stage"].iloc[-1] == "total" and stages["jobs"].iloc[-1] == len(
+        pd.read_csv(workdir / "results/tables/performance.csv")
+    )
     assert {dataset["L"] for dataset in summary["datasets"]} == set(TINY["lattice_sizes"])
-    assert all(dataset["samples_per_temperature"] == 40 and dataset["temperatures"] == 3 for dataset in summary["datasets"])
+    assert all(
+        dataset["samples_per_temperature"] == 40 and dataset["temperatures"] == 3 for dataset in summary["datasets"]
+    )
     markdown = (workdir / "results/summary.md").read_text()
     assert summary["conclusion"] in markdown and summary["config_sha256"] in markdown
 
@@ -376,7 +419,9 @@ def test_every_benchmarked_job_is_in_the_performance_table(finished_run):
     assert len(jobs) == len(files) > 50
     rules = set(jobs["rule"])
     assert {"simulate", "dataset", "train", "train_control", "probes_control", "rg_verdict", "probe_figures"} <= rules
-    assert "other" not in set(jobs["stage"]), set(jobs.loc[jobs["stage"] == "other", "rule"])  # every rule has its stage
+    assert "other" not in set(jobs["stage"]), set(
+        jobs.loc[jobs["stage"] == "other", "rule"]
+    )  # every rule has its stage
     assert rules <= {rule for members in STAGES.values() for rule in members}
 
 
@@ -429,7 +474,14 @@ def test_changing_a_training_key_retrains_without_simulating(finished_run):
     (workdir / "config.yaml").write_text(yaml.safe_dump(TINY))
     counts = job_counts(result.stdout + result.stderr)
     counts.pop("all", None)
-    assert counts == {"train": N_TRAININGS, "encode": N_TRAININGS, **LATENT_ANALYSIS, **NETWORKS, **REPORT, **SUMMARY_FIGURE}
+    assert counts == {
+        "train": N_TRAININGS,
+        "encode": N_TRAININGS,
+        **LATENT_ANALYSIS,
+        **NETWORKS,
+        **REPORT,
+        **SUMMARY_FIGURE,
+    }
 
 
 def test_changing_an_analysis_key_does_not_retrain(finished_run):
@@ -487,8 +539,18 @@ RG = {"rg_flow": 1, "rg_figures": 1, "rg_learned": 3, **VERDICT}
 # what the tiny study measures on its trained networks at L = 8 (three models, three flow models;
 # the widest dense and the conv model also trained on the noise control and probed)
 CONTROL_PROBES = {"probes_control": 2}
-NETWORKS = {"train_far": 3, "network_flow": 3, "rg_learned": 3, "rg_information": 1, "probes": 3, "probe_figures": 1,
-            "train_control": 2, **CONTROL_PROBES, **VERDICT}
+NETWORKS = {
+    "train_far": 3,
+    "network_flow": 3,
+    "rg_learned": 3,
+    "rg_information": 1,
+    "probes": 3,
+    "locality_table": 1,
+    "probe_figures": 1,
+    "train_control": 2,
+    **CONTROL_PROBES,
+    **VERDICT,
+}
 CONTROL_DATA = {"control_dataset": 1, "control_split": 1}
 # the report stage reads every product: the performance tables and the summary follow any rerun,
 # the summary figure one of the latent, thermodynamic or RG tables it draws
@@ -503,10 +565,42 @@ STAGE_RERUNS = {
     "train": {"train": N_TRAININGS, "encode": N_TRAININGS, **LATENT_ANALYSIS, **NETWORKS, **REPORT, **SUMMARY_FIGURE},
     "rg_flow": {**RG, **REPORT, **SUMMARY_FIGURE},
     # the control datasets are written by the dataset stage's code, from no simulation
-    "dataset": {"dataset": 2, **THERMODYNAMICS, **LATENT, **RG, **NETWORKS, **CONTROL_DATA, "dbn": 1, **REPORT, **SUMMARY_FIGURE},
-    "simulate": {"simulate": 6, "dataset": 2, **THERMODYNAMICS, "autocorrelation": 3, "autocorrelation_figure": 1, **LATENT, **RG,
-                 **{rule: n for rule, n in NETWORKS.items() if rule != "train_control"}, "dbn": 1, **REPORT, **SUMMARY_FIGURE},
-    "controls": {**CONTROL_DATA, "train_control": 2, **CONTROL_PROBES, "probe_figures": 1, **VERDICT, **REPORT, **SUMMARY_FIGURE},
+    "dataset": {
+        "dataset": 2,
+        **THERMODYNAMICS,
+        **LATENT,
+        **RG,
+        **NETWORKS,
+        **CONTROL_DATA,
+        "dbn": 1,
+        **REPORT,
+        **SUMMARY_FIGURE,
+    },
+    "simulate": {
+        "simulate": 6,
+        "dataset": 2,
+        **THERMODYNAMICS,
+        "autocorrelation": 3,
+        "autocorrelation_figure": 1,
+        **LATENT,
+        **RG,
+        **{rule: n for rule, n in NETWORKS.items() if rule != "train_control"},
+        "dbn": 1,
+        **REPORT,
+        **SUMMARY_FIGURE,
+    },
+    "controls": {
+        **CONTROL_DATA,
+        "train_control": 2,
+        **CONTROL_PROBES,
+        "locality_table": 1,
+        "probe_figures": 1,
+        **VERDICT,
+        **REPORT,
+        **SUMMARY_FIGURE,
+    },
+    # the locality table has a rule of its own: a figure's change never reruns the verdict
+    "probe_figures": {"probe_figures": 1, **REPORT},
     "report": {**REPORT, **SUMMARY_FIGURE},
 }
 
@@ -516,8 +610,18 @@ def test_changing_a_stage_version_reruns_it_and_its_descendants_only(finished_ru
     workdir, _ = finished_run
     snakefile = _workflow_with_bumped_version(tmp_path, stage)
     command = [
-        sys.executable, "-m", "snakemake", "--snakefile", str(snakefile), "--directory", str(workdir),
-        "--configfile", str(workdir / "config.yaml"), "--workflow-profile", "none", "--dry-run",
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(snakefile),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(workdir / "config.yaml"),
+        "--workflow-profile",
+        "none",
+        "--dry-run",
     ]
     environment = dict(os.environ, PYTHONPATH=str(tmp_path))
     result = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=workdir, env=environment)
@@ -570,7 +674,10 @@ def test_bad_command_line_override_fails_before_any_job(tmp_path, override, mess
 
 BAD_YAML = [
     ("seed: 7\nlattice_sizes: [4, 6\n", "config.yaml, line 3, column 1: invalid YAML: while parsing a flow sequence"),
-    ("seed: 7\nalgorithm: auto\nseed: 8\n", "config.yaml, line 3, column 1: invalid YAML: key 'seed' appears twice (first at line 1, again at line 3)"),
+    (
+        "seed: 7\nalgorithm: auto\nseed: 8\n",
+        "config.yaml, line 3, column 1: invalid YAML: key 'seed' appears twice (first at line 1, again at line 3)",
+    ),
     ("- 4\n- 6\n", "config.yaml: the config must be a mapping of keys to values, got a list"),
 ]
 
@@ -579,7 +686,19 @@ BAD_YAML = [
 def test_broken_config_file_names_its_line(tmp_path, text, message):
     """config.yaml is read by the workflow itself, strictly."""
     (tmp_path / "config.yaml").write_text(text)
-    command = [sys.executable, "-m", "snakemake", "--snakefile", str(SNAKEFILE), "--directory", str(tmp_path), "--workflow-profile", "none", "--cores", "1"]
+    command = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(SNAKEFILE),
+        "--directory",
+        str(tmp_path),
+        "--workflow-profile",
+        "none",
+        "--cores",
+        "1",
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert result.returncode != 0
     assert message in result.stderr, result.stderr[-2000:]
@@ -595,7 +714,18 @@ def test_duplicate_key_in_a_configfile_is_refused(tmp_path):
 
 def test_empty_config_file_means_the_default_study(tmp_path):
     (tmp_path / "config.yaml").write_text("# every key left at its default\n")
-    command = [sys.executable, "-m", "snakemake", "--snakefile", str(SNAKEFILE), "--directory", str(tmp_path), "--workflow-profile", "none", "--dry-run"]
+    command = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(SNAKEFILE),
+        "--directory",
+        str(tmp_path),
+        "--workflow-profile",
+        "none",
+        "--dry-run",
+    ]
     empty = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert empty.returncode == 0, empty.stderr[-3000:]
     (tmp_path / "config.yaml").write_text((REPOSITORY / "config.yaml").read_text())
@@ -620,15 +750,25 @@ def test_damaged_table_fails_naming_the_file(finished_run, tmp_path):
     workdir, _ = finished_run
     copy = tmp_path / "work"
     shutil.copytree(workdir, copy, ignore=shutil.ignore_patterns("report.html"))
-    (copy / "results/autocorrelation/wolff.csv").write_text("algorithm,kind\nwolff,scan,16,\"2.0\n")
-    result = snakemake(copy, "--cores", "1", "--forcerun", "autocorrelation_figure", "results/figures/autocorrelation.png")
+    (copy / "results/autocorrelation/wolff.csv").write_text('algorithm,kind\nwolff,scan,16,"2.0\n')
+    result = snakemake(
+        copy, "--cores", "1", "--forcerun", "autocorrelation_figure", "results/figures/autocorrelation.png"
+    )
     assert result.returncode != 0
     log = (copy / "logs/autocorrelation_figure.log").read_text()
     assert "results/autocorrelation/wolff.csv: not a readable CSV table" in log, log
     assert "Traceback" not in log
 
 
-@pytest.mark.parametrize("target", ["results/simulations/L0002/T2.3000.nc", "results/datasets/L7.nc", "results/simulations/L4/T2.4000.nc", "results/simulations/L4/Tnan.nc"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "results/simulations/L0002/T2.3000.nc",
+        "results/datasets/L7.nc",
+        "results/simulations/L4/T2.4000.nc",
+        "results/simulations/L4/Tnan.nc",
+    ],
+)
 def test_file_names_outside_the_study_are_refused(tmp_path, target):
     """Wildcards match only the config's sizes and temperatures, so a file name cannot bypass
     validation (L = 2 Metropolis cannot reach every state; odd L has no checkerboard)."""
@@ -676,7 +816,9 @@ def _job_processes(marker: str) -> list[int]:
 
 
 # Metropolis at L = 64 near T_c: a pilot of ~10^5 sweeps and ~5 s of production to interrupt.
-LONG_SIMULATION = dict(TINY, lattice_sizes=[64], temperatures=[2.27], samples_per_temperature=2000, algorithm="metropolis")
+LONG_SIMULATION = dict(
+    TINY, lattice_sizes=[64], temperatures=[2.27], samples_per_temperature=2000, algorithm="metropolis"
+)
 
 
 def start_long_simulation(workdir: Path, target: str, **popen_options):
@@ -684,8 +826,18 @@ def start_long_simulation(workdir: Path, target: str, **popen_options):
     finished its pilot run and is producing samples."""
     (workdir / "config.yaml").write_text(yaml.safe_dump(LONG_SIMULATION))
     command = [
-        sys.executable, "-m", "snakemake", "--snakefile", str(SNAKEFILE), "--directory", str(workdir),
-        "--workflow-profile", "none", "--cores", "1", target,
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(SNAKEFILE),
+        "--directory",
+        str(workdir),
+        "--workflow-profile",
+        "none",
+        "--cores",
+        "1",
+        target,
     ]
     process = subprocess.Popen(command, cwd=workdir, **popen_options)
     log = workdir / "logs/simulate/L64/T2.2700.log"
@@ -698,7 +850,9 @@ def start_long_simulation(workdir: Path, target: str, **popen_options):
 
 def test_killed_simulation_leaves_no_output_and_rerun_completes(tmp_path):
     target = "results/simulations/L64/T2.2700.nc"
-    process, command = start_long_simulation(tmp_path, target, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process, command = start_long_simulation(
+        tmp_path, target, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     victims = _job_processes(str(tmp_path / ".snakemake/scripts"))
     assert victims, "no job process found"
     for pid in victims:

@@ -1,4 +1,5 @@
-"""Lattice helpers shared by the kernels: energy, magnetisation and bond probabilities."""
+"""Lattice helpers shared by the kernels: energy, magnetisation and bond probabilities, the
+staggered map, and which block lattices of an L x L torus exist."""
 
 import math
 

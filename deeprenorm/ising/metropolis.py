@@ -70,9 +70,7 @@ def _update_row(row, up, down, same, shifted, t2, t4, key, counter):
     # Branch-free on purpose: written as selects, the loop compiles to AVX-512 vector code
     # (about 3x faster than a gathered threshold table or an if/else flip).
     for j in range(row.shape[0]):
-        s_times_h = np.int32(row[j]) * (
-            np.int32(up[j]) + np.int32(down[j]) + np.int32(same[j]) + np.int32(shifted[j])
-        )
+        s_times_h = np.int32(row[j]) * (np.int32(up[j]) + np.int32(down[j]) + np.int32(same[j]) + np.int32(shifted[j]))
         draw = mix64(key + (counter + np.uint64(j)) * GOLDEN_GAMMA)
         threshold = t4 if s_times_h == 4 else (t2 if s_times_h == 2 else _ALWAYS)
         flip = draw <= threshold

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import logging
 import math
-import numbers
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ import numba as nb
 import numpy as np
 
 from .. import seeding
+from ..arguments import check_integer, check_real, is_integer
 from ..exact import T_C
 from ..stats import TauEstimate, integrated_autocorrelation_time
 from .lattice import bond_threshold, energy_magnetization, random_lattice
@@ -132,43 +132,22 @@ class SampleSet:
         }
 
 
-def _is_integer(value) -> bool:
-    # bool is an int to Python but never a size, count or seed here; floats are refused even when
-    # integral, so that chain=1.5 cannot quietly become chain 1.
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
-def _is_real(value) -> bool:
-    # numbers.Real admits numpy floats and integers (np.float32 included) but not np.bool_.
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def _check_integer(name: str, value, minimum: int) -> None:
-    if not (_is_integer(value) and value >= minimum):
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-
-
-def _check_positive(name: str, value) -> None:
-    if not (_is_real(value) and math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-
-
 def validate_sampling_arguments(L, T, n_samples, algorithm, seed=0, chain=0) -> None:
     """Raise ``ValueError`` naming the argument and its allowed range."""
     # Below L = 4 checkerboard Metropolis is not ergodic (at L = 2 it never reaches 4 of the 16
     # states and misses <e> by 0.09); one bound for every algorithm keeps "auto" and the API uniform.
-    _check_integer("L", L, 4)
+    check_integer("L", L, 4)
     if algorithm not in ALGORITHMS + ("auto",):
         raise ValueError(f"algorithm must be one of {ALGORITHMS + ('auto',)}, got {algorithm!r}")
     if algorithm == "metropolis" and L % 2:
         raise ValueError(
             f"L must be even for checkerboard Metropolis (the torus has no checkerboard for odd L), got {L}"
         )
-    _check_positive("T", T)
-    _check_integer("n_samples", n_samples, 1)
+    check_real("T", T, positive=True)
+    check_integer("n_samples", n_samples, 1)
     for name, value in (("seed", seed), ("chain", chain)):
         # Both are written as uint64 NetCDF attributes, which cannot hold 2**64 or more.
-        if not (_is_integer(value) and 0 <= int(value) < 2**64):
+        if not (is_integer(value) and 0 <= int(value) < 2**64):
             raise ValueError(f"{name} must be an integer in [0, 2**64 - 1], got {value!r}")
 
 
@@ -199,7 +178,9 @@ def _run_metropolis(a, b, thresholds, state, sweeps_per_record, symmetrize, ener
 
 
 @nb.njit(cache=True)
-def _run_wolff(spins_now, threshold, state, clusters_per_record, symmetrize, stack, energy, magnetization, spins, flipped):
+def _run_wolff(
+    spins_now, threshold, state, clusters_per_record, symmetrize, stack, energy, magnetization, spins, flipped
+):
     store = spins.shape[0] > 0
     for k in range(energy.shape[0]):
         flipped[k] = wolff_clusters(spins_now, threshold, state, clusters_per_record, stack)
@@ -213,7 +194,9 @@ def _run_wolff(spins_now, threshold, state, clusters_per_record, symmetrize, sta
 
 
 @nb.njit(cache=True)
-def _run_swendsen_wang(spins_now, threshold, state, sweeps_per_record, symmetrize, parent, flip, energy, magnetization, spins):
+def _run_swendsen_wang(
+    spins_now, threshold, state, sweeps_per_record, symmetrize, parent, flip, energy, magnetization, spins
+):
     store = spins.shape[0] > 0
     for k in range(energy.shape[0]):
         swendsen_wang_sweeps(spins_now, threshold, state, sweeps_per_record, parent, flip)
@@ -258,14 +241,38 @@ class _Chain:
         magnetization = np.empty(n_records, dtype=np.int64)
         spins = np.empty((n_records if store else 0, self.L, self.L), dtype=np.int8)
         if self.algorithm == "metropolis":
-            _run_metropolis(self.a, self.b, self.thresholds, self.state, sweeps_per_record, symmetrize, energy, magnetization, spins)
+            _run_metropolis(
+                self.a, self.b, self.thresholds, self.state, sweeps_per_record, symmetrize, energy, magnetization, spins
+            )
         elif self.algorithm == "wolff":
             clusters_per_record = sweeps_per_record * self.clusters_per_sweep
             self.flipped = np.empty(n_records, dtype=np.int64)
             self.clusters = np.full(n_records, clusters_per_record, dtype=np.int64)
-            _run_wolff(self.spins, self.threshold, self.state, clusters_per_record, symmetrize, self.stack, energy, magnetization, spins, self.flipped)
+            _run_wolff(
+                self.spins,
+                self.threshold,
+                self.state,
+                clusters_per_record,
+                symmetrize,
+                self.stack,
+                energy,
+                magnetization,
+                spins,
+                self.flipped,
+            )
         else:
-            _run_swendsen_wang(self.spins, self.threshold, self.state, sweeps_per_record, symmetrize, self.parent, self.flip, energy, magnetization, spins)
+            _run_swendsen_wang(
+                self.spins,
+                self.threshold,
+                self.state,
+                sweeps_per_record,
+                symmetrize,
+                self.parent,
+                self.flip,
+                energy,
+                magnetization,
+                spins,
+            )
         n_sites = self.L * self.L
         return energy / n_sites, magnetization / n_sites, spins
 
@@ -321,7 +328,14 @@ def _run_pilot(chain: _Chain, thermalization_factor, pilot_factor, min_pilot_swe
     seconds_per_sweep = (time.process_time() - clock) / energy.size
     logger.info(
         "L=%d T=%.6f %s: pilot %d sweeps, tau_int |m| = %.2f(%.2f), e = %.2f(%.2f) sweeps",
-        chain.L, chain.T, chain.algorithm, energy.size, tau_abs_m.tau, tau_abs_m.error, tau_energy.tau, tau_energy.error,
+        chain.L,
+        chain.T,
+        chain.algorithm,
+        energy.size,
+        tau_abs_m.tau,
+        tau_abs_m.error,
+        tau_energy.tau,
+        tau_energy.error,
     )
     if chain.algorithm == "wolff":
         flipped_fraction = float(np.concatenate(flipped)[discarded:].mean()) / (chain.L * chain.L)
@@ -330,20 +344,22 @@ def _run_pilot(chain: _Chain, thermalization_factor, pilot_factor, min_pilot_swe
     return Pilot(tau_abs_m, tau_energy, discarded, int(energy.size), seconds_per_sweep, flipped_fraction)
 
 
-def _check_controls(thermalization_factor, pilot_factor, spacing_factor, min_pilot_sweeps, max_pilot_sweeps, progress_chunks):
+def _check_controls(
+    thermalization_factor, pilot_factor, spacing_factor, min_pilot_sweeps, max_pilot_sweeps, progress_chunks
+):
     for name, value in (
         ("thermalization_factor", thermalization_factor),
         ("pilot_factor", pilot_factor),
         ("spacing_factor", spacing_factor),
     ):
-        _check_positive(name, value)
-    _check_integer("min_pilot_sweeps", min_pilot_sweeps, 10)
-    _check_integer("max_pilot_sweeps", max_pilot_sweeps, 10)
+        check_real(name, value, positive=True)
+    check_integer("min_pilot_sweeps", min_pilot_sweeps, 10)
+    check_integer("max_pilot_sweeps", max_pilot_sweeps, 10)
     if min_pilot_sweeps > max_pilot_sweeps:
         raise ValueError(
             f"min_pilot_sweeps must be >= 10 and <= max_pilot_sweeps, got {min_pilot_sweeps} and {max_pilot_sweeps}"
         )
-    _check_integer("progress_chunks", progress_chunks, 1)
+    check_integer("progress_chunks", progress_chunks, 1)
 
 
 def _starts_cold(T: float) -> bool:
@@ -383,7 +399,9 @@ def measure_autocorrelation(
     validate_sampling_arguments(L, T, 1, algorithm, seed, chain)
     _check_controls(thermalization_factor, pilot_factor, 1.0, min_pilot_sweeps, max_pilot_sweeps, 1)
     markov_chain = _new_chain(algorithm, int(L), float(T), int(seed), int(chain))
-    return _run_pilot(markov_chain, float(thermalization_factor), float(pilot_factor), int(min_pilot_sweeps), int(max_pilot_sweeps))
+    return _run_pilot(
+        markov_chain, float(thermalization_factor), float(pilot_factor), int(min_pilot_sweeps), int(max_pilot_sweeps)
+    )
 
 
 def sample(
@@ -430,59 +448,22 @@ def sample(
     real number including numpy scalars; anything else raises ``ValueError`` naming the argument.
     """
     validate_sampling_arguments(L, T, n_samples, algorithm, seed, chain)
-    _check_controls(thermalization_factor, pilot_factor, spacing_factor, min_pilot_sweeps, max_pilot_sweeps, progress_chunks)
+    _check_controls(
+        thermalization_factor, pilot_factor, spacing_factor, min_pilot_sweeps, max_pilot_sweeps, progress_chunks
+    )
     # Python numbers from here on: float32 arithmetic would round the pilot's targets and the
     # spacing differently from the same call made with Python floats.
     L, T, n_samples, seed, chain = int(L), float(T), int(n_samples), int(seed), int(chain)
-    thermalization_factor, pilot_factor, spacing_factor = float(thermalization_factor), float(pilot_factor), float(spacing_factor)
-    min_pilot_sweeps, max_pilot_sweeps, progress_chunks = int(min_pilot_sweeps), int(max_pilot_sweeps), int(progress_chunks)
+    pilot_controls = (float(thermalization_factor), float(pilot_factor), int(min_pilot_sweeps), int(max_pilot_sweeps))
+    spacing_factor, progress_chunks = float(spacing_factor), int(progress_chunks)
 
-    candidates = [algorithm] if algorithm != "auto" else [a for a in AUTO_CANDIDATES if a != "metropolis" or L % 2 == 0]
-    pilots = {}
-    for candidate in candidates:
-        markov_chain = _new_chain(candidate, L, T, seed, chain)
-        try:
-            pilots[candidate] = (markov_chain, _run_pilot(markov_chain, thermalization_factor, pilot_factor, min_pilot_sweeps, max_pilot_sweeps))
-        except ThermalizationError as error:
-            # "auto" is there to pick a chain that works: near T_c Metropolis' tau can outgrow the
-            # limit where Wolff's stays small. Give up only when no candidate is left.
-            if algorithm != "auto" or (candidate == candidates[-1] and not pilots):
-                raise
-            logger.warning("L=%d T=%.6f auto: dropping %s, its pilot hit the limit: %s", L, T, candidate, error)
-    chosen = min(pilots, key=lambda a: SWEEP_COST_NS[a] * pilots[a][1].tau_max)
-    markov_chain, pilot = pilots[chosen]
-    if algorithm == "auto":
-        logger.info("L=%d T=%.6f auto: chose %s", L, T, chosen)
-    tau = pilot.tau_max
-    spacing = max(1, math.ceil(spacing_factor * tau))
+    chosen, markov_chain, pilot = _piloted_chain(algorithm, L, T, seed, chain, pilot_controls)
+    spacing = max(1, math.ceil(spacing_factor * pilot.tau_max))
     logger.info("L=%d T=%.6f %s: %d sweeps between samples", L, T, chosen, spacing)
-
-    chunk_sizes = [len(c) for c in np.array_split(np.arange(n_samples), min(progress_chunks, n_samples))]
-    parts = []
-    flipped, clusters = [], []
-    for index, chunk in enumerate(chunk_sizes):
-        parts.append(markov_chain.record(chunk, spacing, store=True, symmetrize=True))
-        if chosen == "wolff":
-            flipped.append(markov_chain.flipped)
-            clusters.append(markov_chain.clusters)
-        logger.info("L=%d T=%.6f: %d/%d samples", L, T, sum(chunk_sizes[: index + 1]), n_samples)
-    energy_samples = np.concatenate([p[0] for p in parts])
-    magnetization_samples = np.concatenate([p[1] for p in parts])
-    spins = np.concatenate([p[2] for p in parts])
-
-    wolff_flipped = np.concatenate(flipped) if flipped else np.empty(0, dtype=np.int64)
-    wolff_clusters = np.concatenate(clusters) if clusters else np.empty(0, dtype=np.int64)
-    mean_cluster_size = wolff_flipped.sum() / wolff_clusters.sum() if clusters else math.nan
-
-    if n_samples >= MIN_SAMPLES_FOR_TAU:
-        samples_abs_m, samples_energy, _ = _tau_max(energy_samples, magnetization_samples)
-        tau_samples_abs_m, tau_samples_energy = samples_abs_m.tau, samples_energy.tau
-    else:
-        tau_samples_abs_m = tau_samples_energy = math.nan
+    stored = _production(markov_chain, n_samples, spacing, progress_chunks)
+    tau_samples_abs_m, tau_samples_energy = _tau_int_of_samples(stored["energy"], stored["magnetization"])
     return SampleSet(
-        spins=spins,
-        energy=energy_samples,
-        magnetization=magnetization_samples,
+        **stored,
         L=L,
         T=T,
         algorithm=chosen,
@@ -501,7 +482,60 @@ def sample(
         seconds_per_sweep=pilot.seconds_per_sweep,
         clusters_per_sweep=getattr(markov_chain, "clusters_per_sweep", 0),
         flipped_fraction_per_sweep=pilot.flipped_fraction_per_sweep,
-        mean_cluster_size=mean_cluster_size,
-        wolff_flipped=wolff_flipped,
-        wolff_clusters=wolff_clusters,
     )
+
+
+def _piloted_chain(
+    algorithm: str, L: int, T: float, seed: int, chain: int, pilot_controls
+) -> tuple[str, _Chain, Pilot]:
+    """The algorithm :func:`sample` continues, its chain and the chain's pilot: ``algorithm``
+    itself, or for ``"auto"`` the candidate with the smallest cost per independent sample."""
+    candidates = [algorithm] if algorithm != "auto" else [a for a in AUTO_CANDIDATES if a != "metropolis" or L % 2 == 0]
+    pilots = {}
+    for candidate in candidates:
+        markov_chain = _new_chain(candidate, L, T, seed, chain)
+        try:
+            pilots[candidate] = (markov_chain, _run_pilot(markov_chain, *pilot_controls))
+        except ThermalizationError as error:
+            # "auto" is there to pick a chain that works: near T_c Metropolis' tau can outgrow the
+            # limit where Wolff's stays small. Give up only when no candidate is left.
+            if algorithm != "auto" or (candidate == candidates[-1] and not pilots):
+                raise
+            logger.warning("L=%d T=%.6f auto: dropping %s, its pilot hit the limit: %s", L, T, candidate, error)
+    chosen = min(pilots, key=lambda a: SWEEP_COST_NS[a] * pilots[a][1].tau_max)
+    if algorithm == "auto":
+        logger.info("L=%d T=%.6f auto: chose %s", L, T, chosen)
+    return chosen, *pilots[chosen]
+
+
+def _production(markov_chain: _Chain, n_samples: int, spacing: int, progress_chunks: int) -> dict:
+    """The stored part of a :class:`SampleSet`: ``n_samples`` configurations ``spacing`` sweeps
+    apart with their energy and magnetisation per spin, and Wolff's cluster counts."""
+    L, T = markov_chain.L, markov_chain.T
+    chunk_sizes = [len(c) for c in np.array_split(np.arange(n_samples), min(progress_chunks, n_samples))]
+    parts = []
+    flipped, clusters = [], []
+    for index, chunk in enumerate(chunk_sizes):
+        parts.append(markov_chain.record(chunk, spacing, store=True, symmetrize=True))
+        if markov_chain.algorithm == "wolff":
+            flipped.append(markov_chain.flipped)
+            clusters.append(markov_chain.clusters)
+        logger.info("L=%d T=%.6f: %d/%d samples", L, T, sum(chunk_sizes[: index + 1]), n_samples)
+    wolff_flipped = np.concatenate(flipped) if flipped else np.empty(0, dtype=np.int64)
+    wolff_clusters = np.concatenate(clusters) if clusters else np.empty(0, dtype=np.int64)
+    return {
+        "energy": np.concatenate([p[0] for p in parts]),
+        "magnetization": np.concatenate([p[1] for p in parts]),
+        "spins": np.concatenate([p[2] for p in parts]),
+        "wolff_flipped": wolff_flipped,
+        "wolff_clusters": wolff_clusters,
+        "mean_cluster_size": wolff_flipped.sum() / wolff_clusters.sum() if clusters else math.nan,
+    }
+
+
+def _tau_int_of_samples(energy: np.ndarray, magnetization: np.ndarray) -> tuple[float, float]:
+    """tau_int of |m| and e on the stored series, in stored samples (NaN if too short to say)."""
+    if energy.size < MIN_SAMPLES_FOR_TAU:
+        return math.nan, math.nan
+    samples_abs_m, samples_energy, _ = _tau_max(energy, magnetization)
+    return samples_abs_m.tau, samples_energy.tau

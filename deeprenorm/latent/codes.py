@@ -69,7 +69,9 @@ def reduce_latent(latent, split, method: str, *, magnetization=None) -> np.ndarr
         z = z[..., np.newaxis]
     split = np.asarray(split)
     if z.ndim != 3 or split.shape != z.shape[:2]:
-        raise ValueError(f"latent must be (temperature, sample[, unit]) matching split {split.shape}, got {np.shape(latent)}")
+        raise ValueError(
+            f"latent must be (temperature, sample[, unit]) matching split {split.shape}, got {np.shape(latent)}"
+        )
     if not np.all(np.isfinite(z)):
         raise ValueError("latent contains NaN or inf")
     k = z.shape[-1]

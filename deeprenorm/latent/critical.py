@@ -59,6 +59,7 @@ LATENT_CURVE_COLUMNS = [
 # observable of a peak row -> reweighted moment columns it is built from
 PEAK_OBSERVABLES = ("chi_z", "chi_m")
 
+
 def latent_row(labels: dict, observable: str, method: str, located=None, *, note: str = "", **fields) -> dict:
     """A row of :data:`LATENT_ESTIMATE_COLUMNS`: :func:`deeprenorm.thermo.estimate_row` with the
     model's ``labels`` (model, reduction, part), the ``observable`` and the fit's ``nu``."""
@@ -95,7 +96,9 @@ def extrapolation_rows(labels: dict, peak_rows: list, label: str) -> list:
                 nu_err=fit.nu_err,
                 note=fit.note,
             )
-            rows.append(row if math.isfinite(row["T_c"]) else not_located(row, f"{label} {observable} peaks", stacklevel=4))
+            rows.append(
+                row if math.isfinite(row["T_c"]) else not_located(row, f"{label} {observable} peaks", stacklevel=4)
+            )
     return rows
 
 
@@ -124,7 +127,11 @@ def _default_window(parts) -> tuple[float, float] | None:
     """Union of :func:`deeprenorm.ensemble.derived_window` on m and on z of every size."""
     windows = []
     for values in ("magnetization", "z"):
-        series = [(p.ensemble.temperatures, p.values(values)) for p in parts if p.ensemble.temperatures.size and p.ensemble.n_samples > 0]
+        series = [
+            (p.ensemble.temperatures, p.values(values))
+            for p in parts
+            if p.ensemble.temperatures.size and p.ensemble.n_samples > 0
+        ]
         if series:
             with np.errstate(invalid="ignore"):
                 try:
@@ -165,12 +172,16 @@ def _reweighted_parts(parts, window, n_blocks: int, grid_spacing: float, part: s
     per_size, reasons = {}, {}
     for p in parts:
         L, n = p.ensemble.L, p.ensemble.n_samples
-        inside = np.zeros(p.ensemble.temperatures.size, dtype=bool) if window is None else (
-            (p.ensemble.temperatures >= window[0]) & (p.ensemble.temperatures <= window[1])
+        inside = (
+            np.zeros(p.ensemble.temperatures.size, dtype=bool)
+            if window is None
+            else ((p.ensemble.temperatures >= window[0]) & (p.ensemble.temperatures <= window[1]))
         )
         if inside.sum() < 2 or n < 2:
             reasons[L] = (
-                f"fewer than 2 samples per temperature in the {part} part ({n})" if n < 2 else f"fewer than 2 simulated temperatures in the {described}"
+                f"fewer than 2 samples per temperature in the {part} part ({n})"
+                if n < 2
+                else f"fewer than 2 simulated temperatures in the {described}"
             )
             continue
         ensemble, z = p.ensemble.within(window), p.z[inside]
@@ -214,9 +225,13 @@ def _crossing_rows(labels, per_size, sizes, grid_spacing, described, label) -> l
     rows = []
     located = [size for size in sizes if size in per_size]
     for small, large in zip(located, located[1:]):
-        crossing, _ = jackknifed_crossing(per_size[small], per_size[large], "binder_z", grid_spacing=grid_spacing, where=described)
+        crossing, _ = jackknifed_crossing(
+            per_size[small], per_size[large], "binder_z", grid_spacing=grid_spacing, where=described
+        )
         if not crossing.located:
-            row = latent_row(labels, "binder_z", "binder_z_crossing", crossing, note="U_z crossing not located", L=small, L2=large)
+            row = latent_row(
+                labels, "binder_z", "binder_z_crossing", crossing, note="U_z crossing not located", L=small, L2=large
+            )
             rows.append(not_located(row, f"{label} L={small}, L2={large}", stacklevel=4))
             continue
         note = "zero of reweighted U_z(L) - U_z(L2); jackknife error"
@@ -296,20 +311,30 @@ def latent_critical_temperatures(
     if len(models) > 1:
         raise ValueError(f"encoded_by_L mixes models {models}; pass one model's datasets at a time")
     labels = {"model": models[0] if models else "", "reduction": reduction, "part": part}
-    parts = sorted((_Part(*_part_ensemble(encoded, reduction, code, part)) for encoded in encoded_by_L), key=lambda p: p.ensemble.L)
+    parts = sorted(
+        (_Part(*_part_ensemble(encoded, reduction, code, part)) for encoded in encoded_by_L), key=lambda p: p.ensemble.L
+    )
     sizes = [p.ensemble.L for p in parts]
     if len(set(sizes)) != len(sizes):
         raise ValueError(f"encoded_by_L has repeated sizes: {sizes}")
     label = f"{labels['model']} ({reduction}, {part})"
     if window is None:
         window = _default_window(parts)
-        described = "window derived from the data" if window is None else f"window ({window[0]:g}, {window[1]:g}), derived from the data"
+        described = (
+            "window derived from the data"
+            if window is None
+            else f"window ({window[0]:g}, {window[1]:g}), derived from the data"
+        )
     else:
         described = f"window ({window[0]:g}, {window[1]:g})"
     per_size, reasons = _reweighted_parts(parts, window, n_blocks, grid_spacing, part, described)
     curves = [_curve_frame(labels, L, per_size[L]) for L in sizes if L in per_size]
     peak_rows = _peak_rows(labels, sizes, per_size, reasons, described, label)
-    rows = peak_rows + _crossing_rows(labels, per_size, sizes, grid_spacing, described, label) + extrapolation_rows(labels, peak_rows, label)
+    rows = (
+        peak_rows
+        + _crossing_rows(labels, per_size, sizes, grid_spacing, described, label)
+        + extrapolation_rows(labels, peak_rows, label)
+    )
     estimates = estimate_frame(rows, LATENT_ESTIMATE_COLUMNS)
     curves = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(columns=LATENT_CURVE_COLUMNS)
     return estimates, curves[LATENT_CURVE_COLUMNS]

@@ -98,7 +98,14 @@ def phase_table(encoded, reduction: str, part: str = "test") -> pd.DataFrame:
         abs_z, abs_m = np.abs(zi), np.abs(mi)
         z2 = zi * zi
         columns = np.column_stack([abs_z, z2, z2 * z2, abs_m, mi * mi])
-        row = {"model": encoded_model_name(encoded), "reduction": reduction, "part": part, "L": L, "temperature": float(T[i]), "n": int(mask.sum())}
+        row = {
+            "model": encoded_model_name(encoded),
+            "reduction": reduction,
+            "part": part,
+            "L": L,
+            "temperature": float(T[i]),
+            "n": int(mask.sum()),
+        }
         if columns.shape[0] == 0:
             row.update({name: math.nan for name in PHASE_COLUMNS[6:]})
         else:

@@ -19,6 +19,78 @@ COMBINED_COLUMNS = [*LATENT_ESTIMATE_COLUMNS, "T_c_err_jackknife", "seed_spread"
 _GROUP = ["model", "reduction", "part", "observable", "method", "L", "L2"]
 
 
+def _combined_row(labels: dict, group: pd.DataFrame) -> dict:
+    """The row of one ``(model, reduction, part, observable, method, L, L2)`` combined over the
+    seeds that located it (:func:`combine_seeds`)."""
+    fields = {name: (None if pd.isna(labels[name]) else int(labels[name])) for name in ("L", "L2")}
+    T = group["T_c"].to_numpy(dtype=float)
+    located = np.isfinite(T)
+    n_seeds = int(located.sum())
+    base = {name: labels[name] for name in ("model", "reduction", "part")}
+    if n_seeds == 0:
+        row = latent_row(
+            base,
+            labels["observable"],
+            labels["method"],
+            **fields,
+            note=f"not located for any of {len(group)} seed(s)",
+        )
+        row.update(T_c_err_jackknife=math.nan, seed_spread=math.nan, n_seeds=0)
+        return not_located(row, f"{labels['model']} {labels['method']} L={fields['L']}", stacklevel=4)
+    combined, note = {}, f"mean over {n_seeds} seed(s)"
+    for value_name, error_name in (("T_c", "T_c_err"), ("peak_height", "peak_height_err")):
+        values = group[value_name].to_numpy(dtype=float)[located]
+        errors = group[error_name].to_numpy(dtype=float)[located]
+        jackknife = math.sqrt(np.nanmean(errors**2)) if np.any(np.isfinite(errors)) else math.nan
+        spread = float(np.std(values, ddof=1)) if n_seeds > 1 else math.nan
+        total = math.sqrt(jackknife**2 + (spread**2 / n_seeds if n_seeds > 1 else 0.0))
+        combined[value_name] = (
+            float(np.mean(values)) if np.all(np.isfinite(values)) else math.nan,
+            total,
+            jackknife,
+            spread,
+        )
+    T_c, T_c_err, jackknife, spread = combined["T_c"]
+    if n_seeds == 1:
+        note += "; one seed: no estimate of the training noise"
+    else:
+        note += "; error^2 = mean(jackknife^2) + seed_spread^2 / n_seeds"
+    if n_seeds < len(group):
+        note += f"; not located for {len(group) - n_seeds} seed(s)"
+    row = latent_row(
+        base,
+        labels["observable"],
+        labels["method"],
+        **fields,
+        T_c=T_c,
+        T_c_err=T_c_err,
+        peak_height=combined["peak_height"][0],
+        peak_height_err=combined["peak_height"][1],
+        n_bootstrap=group["n_bootstrap"].max(),
+        note=note,
+    )
+    row.update(T_c_err_jackknife=jackknife, seed_spread=spread, n_seeds=n_seeds)
+    return row
+
+
+def _refitted_extrapolations(rows: list[dict]) -> list[dict]:
+    """The nu = 1 and free-nu fits of the seed-combined peaks of each model, reduction and part."""
+    refitted = []
+    per_L = [row for row in rows if row["method"] in ("chi_z_peak", "chi_m_peak")]
+    for key in dict.fromkeys((row["model"], row["reduction"], row["part"]) for row in rows):
+        labels = dict(zip(("model", "reduction", "part"), key))
+        peaks = [row for row in per_L if (row["model"], row["reduction"], row["part"]) == key]
+        for row in extrapolation_rows(labels, peaks, f"{key[0]} ({key[1]}, {key[2]}), seeds combined"):
+            used = [
+                p["n_seeds"]
+                for p in peaks
+                if p["observable"] == row["observable"] and math.isfinite(p["T_c"]) and p["T_c_err"] > 0
+            ]
+            row.update(T_c_err_jackknife=math.nan, seed_spread=math.nan, n_seeds=min(used) if used else 0)
+            refitted.append(row)
+    return refitted
+
+
 def combine_seeds(estimates_by_seed) -> pd.DataFrame:
     """One set of estimates from those of several training seeds of the same models.
 
@@ -57,62 +129,19 @@ def combine_seeds(estimates_by_seed) -> pd.DataFrame:
         missing = [c for c in LATENT_ESTIMATE_COLUMNS if c not in frame.columns]
         if missing:
             raise ValueError(f"estimates of seed {index} lack columns {missing}")
-    stacked = pd.concat([frame[LATENT_ESTIMATE_COLUMNS].assign(_seed=i) for i, frame in enumerate(frames)], ignore_index=True)
+    stacked = pd.concat(
+        [frame[LATENT_ESTIMATE_COLUMNS].assign(_seed=i) for i, frame in enumerate(frames)], ignore_index=True
+    )
     stacked = stacked[~stacked["method"].str.contains("_extrapolation")]
     if stacked.duplicated(_GROUP + ["_seed"]).any():
-        raise ValueError("a (model, reduction, part, observable, method, L, L2) row is repeated within one seed's estimates")
-
-    rows = []
-    for key, group in stacked.groupby(_GROUP, dropna=False, sort=False):
-        labels = dict(zip(_GROUP, key))
-        fields = {name: (None if pd.isna(labels[name]) else int(labels[name])) for name in ("L", "L2")}
-        T = group["T_c"].to_numpy(dtype=float)
-        located = np.isfinite(T)
-        n_seeds = int(located.sum())
-        base = {name: labels[name] for name in ("model", "reduction", "part")}
-        if n_seeds == 0:
-            row = latent_row(base, labels["observable"], labels["method"], **fields, note=f"not located for any of {len(group)} seed(s)")
-            row.update(T_c_err_jackknife=math.nan, seed_spread=math.nan, n_seeds=0)
-            rows.append(not_located(row, f"{labels['model']} {labels['method']} L={fields['L']}"))
-            continue
-        combined, note = {}, f"mean over {n_seeds} seed(s)"
-        for value_name, error_name in (("T_c", "T_c_err"), ("peak_height", "peak_height_err")):
-            values = group[value_name].to_numpy(dtype=float)[located]
-            errors = group[error_name].to_numpy(dtype=float)[located]
-            jackknife = math.sqrt(np.nanmean(errors**2)) if np.any(np.isfinite(errors)) else math.nan
-            spread = float(np.std(values, ddof=1)) if n_seeds > 1 else math.nan
-            total = math.sqrt(jackknife**2 + (spread**2 / n_seeds if n_seeds > 1 else 0.0))
-            combined[value_name] = (float(np.mean(values)) if np.all(np.isfinite(values)) else math.nan, total, jackknife, spread)
-        T_c, T_c_err, jackknife, spread = combined["T_c"]
-        if n_seeds == 1:
-            note += "; one seed: no estimate of the training noise"
-        else:
-            note += "; error^2 = mean(jackknife^2) + seed_spread^2 / n_seeds"
-        if n_seeds < len(group):
-            note += f"; not located for {len(group) - n_seeds} seed(s)"
-        row = latent_row(
-            base,
-            labels["observable"],
-            labels["method"],
-            **fields,
-            T_c=T_c,
-            T_c_err=T_c_err,
-            peak_height=combined["peak_height"][0],
-            peak_height_err=combined["peak_height"][1],
-            n_bootstrap=group["n_bootstrap"].max(),
-            note=note,
+        raise ValueError(
+            "a (model, reduction, part, observable, method, L, L2) row is repeated within one seed's estimates"
         )
-        row.update(T_c_err_jackknife=jackknife, seed_spread=spread, n_seeds=n_seeds)
-        rows.append(row)
 
-    per_L = [row for row in rows if row["method"] in ("chi_z_peak", "chi_m_peak")]
-    for key in dict.fromkeys((row["model"], row["reduction"], row["part"]) for row in rows):
-        labels = dict(zip(("model", "reduction", "part"), key))
-        peaks = [row for row in per_L if (row["model"], row["reduction"], row["part"]) == key]
-        for row in extrapolation_rows(labels, peaks, f"{key[0]} ({key[1]}, {key[2]}), seeds combined"):
-            used = [p["n_seeds"] for p in peaks if p["observable"] == row["observable"] and math.isfinite(p["T_c"]) and p["T_c_err"] > 0]
-            row.update(T_c_err_jackknife=math.nan, seed_spread=math.nan, n_seeds=min(used) if used else 0)
-            rows.append(row)
+    rows = [
+        _combined_row(dict(zip(_GROUP, key)), group) for key, group in stacked.groupby(_GROUP, dropna=False, sort=False)
+    ]
+    rows += _refitted_extrapolations(rows)
     frame = estimate_frame(rows, COMBINED_COLUMNS)
     frame["n_seeds"] = frame["n_seeds"].astype(int)
     return frame

@@ -32,7 +32,7 @@ def study_tables(encodings, reductions=REDUCTIONS, *, window=None) -> dict[str, 
         the reweighted test-split curves, per seed.
     """
     per_seed, phase, summary, curves = [], [], [], []
-    for (model, seed), by_size in sorted(encodings.items()):
+    for (_model, seed), by_size in sorted(encodings.items()):
         width = int(by_size[0].sizes["unit"])
         for reduction in reductions if width > 1 else ("mean",):
             estimates, curve = latent_critical_temperatures(by_size, reduction, part="test", window=window)

@@ -3,6 +3,7 @@
 After Alexandrou et al. (2019), "Unsupervised identification of the phase transition on the
 2D-Ising model", and Broomberg & Rabinovich (2019), "Deep Renormalization":
 
+* :mod:`.spec` -- :class:`ModelSpec`, what defines one model (torch-free);
 * :mod:`.models` -- the dense ``"alexandrou"`` and ``"wide"`` autoencoders and the
   convolutional ``"conv"`` block-spin learner;
 * :mod:`.split` -- the per-L train / validation / test split, shared by every model of that L;
@@ -10,39 +11,43 @@ After Alexandrou et al. (2019), "Unsupervised identification of the phase transi
 * :mod:`.checkpoint` -- trained models on disk, loaded with ``torch.load(weights_only=True)``;
 * :mod:`.encode` -- the codes of every sample, as an ``xarray.Dataset``.
 
-Importing this package imports torch; the rest of deeprenorm does not need it.
+The names below are imported from their modules on first use (PEP 562), so that
+``import deeprenorm.ml.spec`` -- the study plan does, when Snakemake reads the workflow -- does
+not import torch; using any of the torch modules does.
 """
 
-from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from .encode import encode_dataset, write_encoding
-from .models import MODEL_KINDS, Autoencoder, build_model, conv_size_ok, model_from_architecture
-from .split import TEST, TRAIN, VALIDATION, Split, file_sha256, make_split, part_sizes, read_split, write_split
-from .train import TrainingError, TrainingResult, TrainingSettings, fit, initial_weights, train_autoencoder
+from ..lazy import lazy_attributes
 
-__all__ = [
-    "MODEL_KINDS",
-    "Autoencoder",
-    "build_model",
-    "conv_size_ok",
-    "model_from_architecture",
-    "CheckpointError",
-    "save_checkpoint",
-    "load_checkpoint",
-    "TRAIN",
-    "VALIDATION",
-    "TEST",
-    "Split",
-    "make_split",
-    "part_sizes",
-    "write_split",
-    "read_split",
-    "file_sha256",
-    "TrainingError",
-    "TrainingResult",
-    "TrainingSettings",
-    "train_autoencoder",
-    "initial_weights",
-    "fit",
-    "encode_dataset",
-    "write_encoding",
-]
+#: Public name -> the module of this package that defines it.
+_HOMES = {
+    "ModelSpec": "spec",
+    "MODEL_KINDS": "spec",
+    "Autoencoder": "models",
+    "build_model": "models",
+    "model_from_architecture": "models",
+    "CheckpointError": "checkpoint",
+    "save_checkpoint": "checkpoint",
+    "load_checkpoint": "checkpoint",
+    "TRAIN": "split",
+    "VALIDATION": "split",
+    "TEST": "split",
+    "Split": "split",
+    "make_split": "split",
+    "part_sizes": "split",
+    "write_split": "split",
+    "read_split": "split",
+    "file_sha256": "split",
+    "TrainingError": "train",
+    "TrainingResult": "train",
+    "TrainingSettings": "train",
+    "train_autoencoder": "train",
+    "initial_weights": "train",
+    "fit": "train",
+    "encode_dataset": "encode",
+    "write_encoding": "encode",
+}
+
+__all__ = list(_HOMES)
+
+
+__getattr__, __dir__ = lazy_attributes(__name__, _HOMES)

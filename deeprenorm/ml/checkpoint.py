@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..data import SchemaError, _atomic_path
+from ..io import SchemaError, atomic_path
 from .models import Autoencoder, model_from_architecture
 
 __all__ = ["CheckpointError", "save_checkpoint", "load_checkpoint"]
@@ -68,12 +68,22 @@ def save_checkpoint(path: str | os.PathLike, model: Autoencoder, metadata: dict)
         "architecture": _plain(model.architecture, "architecture"),
         "metadata": _plain(metadata, "metadata"),
     }
-    with _atomic_path(path) as temporary:
+    with atomic_path(path) as temporary:
         torch.save(checkpoint, temporary)
 
 
+def _training_facts(metadata: dict) -> dict:
+    """The parts of a model's spec its architecture cannot show, as :func:`.train.fit` records
+    them in the metadata (``settings.regularisation``, ``system``); those not recorded are left
+    to :meth:`.spec.ModelSpec.from_architecture`."""
+    settings = metadata.get("settings")
+    facts = {"regularisation": settings.get("regularisation")} if isinstance(settings, dict) else {}
+    return facts | ({"system": metadata["system"]} if "system" in metadata else {})
+
+
 def load_checkpoint(path: str | os.PathLike, expected: dict | None = None) -> tuple[Autoencoder, dict]:
-    """The model (CPU, eval mode) and metadata saved at ``path``.
+    """The model (CPU, eval mode) and metadata saved at ``path``; the model's spec is rebuilt
+    from the recorded architecture and the training facts of the metadata.
 
     ``expected`` maps keys of the architecture (``kind``, ``L``, ``latent``, ...) or of the
     metadata (``dataset_sha256``, ...) to the values the caller needs; the first that differs
@@ -86,9 +96,17 @@ def load_checkpoint(path: str | os.PathLike, expected: dict | None = None) -> tu
     try:
         checkpoint = torch.load(path, weights_only=True, map_location="cpu")
     except Exception as error:  # truncated zip, garbage bytes, a pickle of forbidden objects
-        raise CheckpointError(f"{path}: not a readable checkpoint (truncated or corrupt?): {error}{_retrain(path)}") from error
-    if not isinstance(checkpoint, dict) or set(checkpoint) != set(_KEYS) or not all(isinstance(checkpoint[key], dict) for key in _KEYS):
-        raise CheckpointError(f"{path}: not a deeprenorm checkpoint (expected a dict of {', '.join(_KEYS)}){_retrain(path)}")
+        raise CheckpointError(
+            f"{path}: not a readable checkpoint (truncated or corrupt?): {error}{_retrain(path)}"
+        ) from error
+    if (
+        not isinstance(checkpoint, dict)
+        or set(checkpoint) != set(_KEYS)
+        or not all(isinstance(checkpoint[key], dict) for key in _KEYS)
+    ):
+        raise CheckpointError(
+            f"{path}: not a deeprenorm checkpoint (expected a dict of {', '.join(_KEYS)}){_retrain(path)}"
+        )
     architecture, metadata = checkpoint["architecture"], checkpoint["metadata"]
     for key, wanted in (expected or {}).items():
         if key in architecture:
@@ -100,8 +118,10 @@ def load_checkpoint(path: str | os.PathLike, expected: dict | None = None) -> tu
         if _plain(wanted, key) != found:
             raise CheckpointError(f"{path}: {key} differs: expected {wanted!r}, found {found!r}{_retrain(path)}")
     try:
-        model = model_from_architecture(architecture)
+        model = model_from_architecture(architecture, **_training_facts(metadata))
         model.load_state_dict(checkpoint["state_dict"])
     except (ValueError, RuntimeError) as error:  # RuntimeError: weights of other names or shapes
-        raise CheckpointError(f"{path}: weights and architecture do not fit this code: {error}{_retrain(path)}") from error
+        raise CheckpointError(
+            f"{path}: weights and architecture do not fit this code: {error}{_retrain(path)}"
+        ) from error
     return model.eval(), metadata

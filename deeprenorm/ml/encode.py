@@ -31,10 +31,12 @@ import torch
 import xarray as xr
 
 from .. import __version__
-from ..data import TEMPERATURE_ATTRS, SpinReader, _atomic_path, _timestamp, open_dataset
+from ..arguments import check_integer
+from ..data import TEMPERATURE_ATTRS, SpinReader, open_dataset
+from ..io import atomic_path, timestamp
 from .models import Autoencoder
-from .split import PART_NAMES, _check_labels
-from .train import _to_device, resolve_device
+from .split import PART_NAMES
+from .train import check_model_data, resolve_device, to_device
 
 __all__ = ["encode_dataset", "write_encoding"]
 
@@ -55,17 +57,10 @@ def encode_dataset(
     ``labels`` is the split the model was trained with, copied as ``split``; ``attrs`` are
     added to the dataset's attributes (NetCDF-storable values: str, numbers, arrays).
     """
-    architecture = model.architecture
-    labels = np.asarray(labels)
-    if architecture["L"] != reader.L:
-        raise ValueError(f"the model is for L = {architecture['L']}, the dataset {reader.path} has L = {reader.L}")
-    if labels.shape != (reader.n_temperatures, reader.n_samples):
-        raise ValueError(f"labels have shape {labels.shape}, the dataset {reader.path} has {(reader.n_temperatures, reader.n_samples)}")
-    _check_labels(labels, "labels")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
-    conv = architecture["kind"] == "conv"
-    code_shape = (architecture["L"] // architecture["block"],) * 2 if conv else (architecture["latent"],)
+    labels = check_model_data(model, reader, labels)
+    batch_size = check_integer("batch_size", batch_size, 1)
+    conv = model.spec.is_convolutional
+    code_shape = model.spec.code_shape(model.L)
     shape = (reader.n_temperatures, reader.n_samples)
     codes = np.empty(shape + code_shape, dtype=np.float32)
     errors = np.empty(shape, dtype=np.float32)
@@ -74,15 +69,23 @@ def encode_dataset(
     for t in range(reader.n_temperatures):
         spins = reader.read(t)
         for begin in range(0, len(spins), batch_size):
-            x = _to_device(spins[begin : begin + batch_size], torch_device)
+            x = to_device(spins[begin : begin + batch_size], torch_device)
             x_hat, z = model(x)
             stop = begin + len(x)
             codes[t, begin:stop] = z.cpu().numpy()
             errors[t, begin:stop] = (x_hat - x).square().mean(dim=(1, 2)).cpu().numpy()
     dims = ("temperature", "sample")
     data_vars = {
-        "reconstruction_error": (dims, errors, {"units": "1", "long_name": "reconstruction mean squared error per spin"}),
-        "split": (dims, labels.astype(np.int8), {"flag_values": np.arange(3, dtype=np.int8), "flag_meanings": " ".join(PART_NAMES)}),
+        "reconstruction_error": (
+            dims,
+            errors,
+            {"units": "1", "long_name": "reconstruction mean squared error per spin"},
+        ),
+        "split": (
+            dims,
+            labels.astype(np.int8),
+            {"flag_values": np.arange(3, dtype=np.int8), "flag_meanings": " ".join(PART_NAMES)},
+        ),
     }
     if conv:
         data_vars["code"] = (dims + ("y", "x"), codes, {"long_name": "code field on the block lattice"})
@@ -103,7 +106,7 @@ def encode_dataset(
     if conv:
         coords["y"] = ("y", np.arange(code_shape[0]), {"long_name": "block lattice row"})
         coords["x"] = ("x", np.arange(code_shape[1]), {"long_name": "block lattice column"})
-    info = {key: value for key, value in architecture.items() if value is not None}
+    info = {key: value for key, value in model.architecture.items() if value is not None}
     info["widths"] = np.asarray(info["widths"], dtype=np.int64)
     info.update(
         title=f"autoencoder codes of {reader.path.name}",
@@ -118,6 +121,6 @@ def encode_dataset(
 
 def write_encoding(dataset: xr.Dataset, path: str | os.PathLike) -> None:
     """Write the result of :func:`encode_dataset` to ``path`` as NetCDF-4 (atomically)."""
-    dataset = dataset.assign_attrs(created=_timestamp())
-    with _atomic_path(path) as temporary:
+    dataset = dataset.assign_attrs(created=timestamp())
+    with atomic_path(path) as temporary:
         dataset.to_netcdf(temporary, engine="netcdf4", format="NETCDF4")

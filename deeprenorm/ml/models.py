@@ -16,39 +16,29 @@ shape in (-1, 1) through a code ``z``:
   activations are tanh. Its code width is implied, ``latent = (L/b)^2``.
 
 Dropout (rate ``dropout``, none at 0) follows every hidden activation: not the code, not the
-output. Each model carries an :attr:`Autoencoder.architecture` dict of plain Python values from
+output. A :class:`~.spec.ModelSpec` (defined in :mod:`.spec`, torch-free, and re-exported here)
+describes a model for every L; :func:`build_model` builds it for one L. Each model carries its
+spec, its L and their :attr:`Autoencoder.architecture`, the dict of plain Python values from
 which :func:`model_from_architecture` rebuilds it (the checkpoints of :mod:`.checkpoint` store it).
 """
 
 from __future__ import annotations
 
-import copy
-
 from torch import nn
 
-from ..config import coarse_size_ok
+from ..arguments import check_integer
+from .spec import ALEXANDROU_HIDDEN, CONV_BLOCKS, CONV_CHANNELS, MODEL_KINDS, ModelSpec
 
 __all__ = [
     "MODEL_KINDS",
     "CONV_BLOCKS",
     "CONV_CHANNELS",
     "ALEXANDROU_HIDDEN",
+    "ModelSpec",
     "Autoencoder",
     "build_model",
     "model_from_architecture",
-    "conv_size_ok",
 ]
-
-MODEL_KINDS = ("alexandrou", "wide", "conv")
-
-#: Block sizes b of the convolutional model.
-CONV_BLOCKS = (2, 3)
-
-#: Feature channels of the convolutional model's hidden layers.
-CONV_CHANNELS = 8
-
-#: Hidden widths of the Alexandrou et al. encoder, in order from the input.
-ALEXANDROU_HIDDEN = (625, 256, 64)
 
 
 class Autoencoder(nn.Module):
@@ -56,20 +46,22 @@ class Autoencoder(nn.Module):
 
     ``encode(x)`` maps ``(batch, L, L)`` to ``(batch, latent)`` (dense kinds) or to the code
     field ``(batch, L/b, L/b)`` (``"conv"``); ``decode(z)`` maps a code back to ``(batch, L, L)``.
+    ``spec`` and ``L`` say which model it is.
     """
 
-    def __init__(self, encoder: nn.Module, decoder: nn.Module, architecture: dict):
+    def __init__(self, encoder: nn.Module, decoder: nn.Module, spec: ModelSpec, L: int):
         super().__init__()
         self.encoder = encoder
         self.decoder = decoder
-        self._architecture = architecture
+        self.spec = spec
+        self.L = L
 
     @property
     def architecture(self) -> dict:
         """``kind``, ``L``, ``latent``, ``dropout``, ``block`` (None for dense kinds) and
-        ``widths``: the encoder's layer widths from L^2 to the code (dense kinds) or its channels
-        (``[1, CONV_CHANNELS, 1]``). A copy: editing it does not change the model."""
-        return copy.deepcopy(self._architecture)
+        ``widths``: :meth:`.spec.ModelSpec.architecture` at this model's L, a new dict each time
+        (editing it does not change the model)."""
+        return self.spec.architecture(self.L)
 
     def encode(self, x):
         return self.encoder(x)
@@ -82,56 +74,23 @@ class Autoencoder(nn.Module):
         return self.decode(z), z
 
 
-def conv_size_ok(L: int, block: int) -> bool:
-    """Whether the convolutional model exists for lattice side ``L`` and block size ``block``:
-    the code lattice L/b must be one the study simulates (:func:`deeprenorm.ising.lattice.
-    coarse_size_ok`), so that the code field can be analysed (and blocked again) as a lattice."""
-    return coarse_size_ok(L, block)
+def build_model(spec: ModelSpec, L: int) -> Autoencoder:
+    """The autoencoder ``spec`` describes, for L x L lattices.
 
-
-def _check_integer(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return value
-
-
-def build_model(kind: str, L: int, latent: int | None = None, *, dropout: float = 0.0, block: int | None = 2) -> Autoencoder:
-    """The autoencoder ``kind`` (one of :data:`MODEL_KINDS`) for L x L lattices.
-
-    ``latent`` is the code width k, 1 <= k < L^2, for the dense kinds. For ``"conv"`` it is
-    implied by the block size, (L/b)^2: pass None or that value. ``block`` (b in
-    :data:`CONV_BLOCKS`) matters only for ``"conv"`` and is recorded as None for the dense kinds;
-    the convolutional model needs :func:`conv_size_ok`. ``dropout`` is the rate, 0 <= p < 1.
-    Raises ``ValueError`` naming the bad argument and its allowed range.
+    Raises ``ValueError`` naming the bad argument and its allowed range where the model does not
+    exist at L (:meth:`.spec.ModelSpec.widths`).
     """
-    if kind not in MODEL_KINDS:
-        raise ValueError(f"kind must be one of {MODEL_KINDS}, got {kind!r}")
-    _check_integer("L", L, 4)
-    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}")
-    dropout = float(dropout)
-    if block is not None and (isinstance(block, bool) or block not in CONV_BLOCKS):
-        raise ValueError(f"block must be one of {CONV_BLOCKS} (or None for a dense kind), got {block!r}")
-    if kind == "conv":
-        return _conv_model(L, latent, dropout, block)
-    _check_integer("latent", latent, 1)
-    if latent >= L * L:
-        raise ValueError(f"latent must be in 1..{L * L - 1} (below L^2 = {L * L}), got {latent}")
-    if kind == "alexandrou":
-        widths = [L * L, *ALEXANDROU_HIDDEN, latent]
-        hidden = nn.ReLU
+    if not isinstance(spec, ModelSpec):
+        raise ValueError(f"spec must be a ModelSpec, got {type(spec).__name__}")
+    L = check_integer("L", L, 4)
+    widths = spec.widths(L)
+    if spec.is_convolutional:
+        encoder, decoder = _conv_layers(L, spec.block, spec.dropout)
     else:
-        widths = []
-        width = L * L
-        while width > latent:
-            widths.append(width)
-            width //= 2
-        widths.append(latent)
-        hidden = nn.Tanh
-    encoder = nn.Sequential(nn.Flatten(), *_dense_layers(widths, hidden, dropout))
-    decoder = nn.Sequential(*_dense_layers(widths[::-1], hidden, dropout), nn.Unflatten(1, (L, L)))
-    architecture = {"kind": kind, "L": L, "latent": latent, "dropout": dropout, "block": None, "widths": widths}
-    return Autoencoder(encoder, decoder, architecture)
+        hidden = nn.ReLU if spec.kind == "alexandrou" else nn.Tanh
+        encoder = nn.Sequential(nn.Flatten(), *_dense_layers(widths, hidden, spec.dropout))
+        decoder = nn.Sequential(*_dense_layers(widths[::-1], hidden, spec.dropout), nn.Unflatten(1, (L, L)))
+    return Autoencoder(encoder, decoder, spec, L)
 
 
 def _dense_layers(widths, hidden, dropout: float) -> list[nn.Module]:
@@ -153,16 +112,9 @@ def _dropout(rate: float) -> list[nn.Module]:
     return [nn.Dropout(rate)] if rate else []
 
 
-def _conv_model(L: int, latent, dropout: float, block) -> Autoencoder:
-    if block is None:
-        raise ValueError(f"block must be one of {CONV_BLOCKS} for kind 'conv', got None")
-    if not conv_size_ok(L, block):
-        raise ValueError(
-            f"kind 'conv' needs L divisible by block with L/block even and >= 4; L = {L}, block = {block} gives L/block = {L / block:g}"
-        )
+def _conv_layers(L: int, block: int, dropout: float) -> tuple[nn.Module, nn.Module]:
+    """The encoder and decoder of the convolutional model (see the module docstring)."""
     side = L // block
-    if latent is not None and latent != side * side:
-        raise ValueError(f"latent of kind 'conv' is implied, (L/block)^2 = {side * side}; got {latent!r} (pass None)")
     channels = CONV_CHANNELS
     encoder = nn.Sequential(
         nn.Unflatten(1, (1, L)),  # (batch, L, L) -> one input channel
@@ -182,28 +134,20 @@ def _conv_model(L: int, latent, dropout: float, block) -> Autoencoder:
         nn.Tanh(),
         nn.Flatten(1, 2),
     )
-    architecture = {"kind": "conv", "L": L, "latent": side * side, "dropout": dropout, "block": block, "widths": [1, channels, 1]}
-    return Autoencoder(encoder, decoder, architecture)
+    return encoder, decoder
 
 
-def model_from_architecture(architecture: dict) -> Autoencoder:
-    """Rebuild the (untrained) model an :attr:`Autoencoder.architecture` describes.
+def model_from_architecture(
+    architecture: dict, *, regularisation: str | None = None, system: str = "ferromagnet"
+) -> Autoencoder:
+    """Rebuild the (untrained) model an :attr:`Autoencoder.architecture` describes, its spec
+    completed by ``regularisation`` and ``system`` (:meth:`.spec.ModelSpec.from_architecture`).
 
     ``ValueError`` if a key is missing, a value is out of range, or this code now builds other
     layer widths than the ones recorded (the model definition changed since it was saved).
     """
-    missing = [key for key in ("kind", "L", "latent", "dropout", "block", "widths") if key not in architecture]
-    if missing:
-        raise ValueError(f"architecture lacks {', '.join(missing)}")
-    model = build_model(
-        architecture["kind"],
-        architecture["L"],
-        architecture["latent"],
-        dropout=architecture["dropout"],
-        block=architecture["block"],
-    )
+    spec = ModelSpec.from_architecture(architecture, regularisation=regularisation, system=system)
+    model = build_model(spec, architecture["L"])
     if model.architecture != dict(architecture):
         raise ValueError(f"this code builds {model.architecture} from the recorded architecture {dict(architecture)}")
     return model
-
-

@@ -25,10 +25,24 @@ import numpy as np
 import xarray as xr
 
 from .. import __version__
-from ..data import TEMPERATURE_ATTRS, SchemaError, _atomic_path, _recovery, _timestamp
+from ..arguments import check_integer
+from ..data import TEMPERATURE_ATTRS
+from ..io import SchemaError, atomic_path, recovery_hint, timestamp
 from ..seeding import stream
 
-__all__ = ["TRAIN", "VALIDATION", "TEST", "PART_NAMES", "Split", "part_sizes", "make_split", "write_split", "read_split", "file_sha256"]
+__all__ = [
+    "TRAIN",
+    "VALIDATION",
+    "TEST",
+    "PART_NAMES",
+    "Split",
+    "part_sizes",
+    "make_split",
+    "check_labels",
+    "write_split",
+    "read_split",
+    "file_sha256",
+]
 
 TRAIN, VALIDATION, TEST = 0, 1, 2
 PART_NAMES = ("train", "validation", "test")
@@ -43,7 +57,9 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 def _check_fractions(fractions) -> tuple[float, float, float]:
     fractions = tuple(float(f) for f in fractions)
     if len(fractions) != 3 or not all(0.0 < f < 1.0 for f in fractions) or abs(sum(fractions) - 1.0) > 1e-6:
-        raise ValueError(f"fractions must be three numbers in (0, 1) (train, validation, test) summing to 1, got {fractions}")
+        raise ValueError(
+            f"fractions must be three numbers in (0, 1) (train, validation, test) summing to 1, got {fractions}"
+        )
     return fractions
 
 
@@ -54,7 +70,9 @@ def part_sizes(n_samples: int, fractions) -> tuple[int, int, int]:
     n_validation = math.floor(validation_fraction * n_samples + _FLOOR_MARGIN)
     sizes = (n_train, n_validation, n_samples - n_train - n_validation)
     if min(sizes) < 1:
-        raise ValueError(f"{n_samples} samples per temperature split by {fractions} gives {dict(zip(PART_NAMES, sizes))}: every part needs >= 1 sample")
+        raise ValueError(
+            f"{n_samples} samples per temperature split by {fractions} gives {dict(zip(PART_NAMES, sizes))}: every part needs >= 1 sample"
+        )
     return sizes
 
 
@@ -63,8 +81,7 @@ def make_split(n_temperatures: int, n_samples: int, fractions, seed: int, L: int
     int8, the same counts at every temperature (:func:`part_sizes`), from the stream
     ``seeding.stream(seed, "split", L)``."""
     for name, value in (("n_temperatures", n_temperatures), ("n_samples", n_samples), ("L", L)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        check_integer(name, value, 1)
     n_train, n_validation, _ = part_sizes(n_samples, fractions)
     rng = np.random.default_rng(stream(seed, "split", L))
     labels = np.full((n_temperatures, n_samples), TEST, dtype=np.int8)
@@ -89,7 +106,7 @@ def write_split(path: str | os.PathLike, labels: np.ndarray, temperatures, datas
     """Write ``labels`` of the dataset with hash ``dataset_sha256`` to ``path`` (atomically)."""
     labels = np.asarray(labels)
     temperatures = np.asarray(temperatures, dtype=np.float64)
-    _check_labels(labels, "labels")
+    check_labels(labels, "labels")
     if temperatures.shape != labels.shape[:1]:
         raise ValueError(f"temperatures has shape {temperatures.shape}, labels {labels.shape}")
     if not _SHA256.fullmatch(str(dataset_sha256)):
@@ -99,7 +116,11 @@ def write_split(path: str | os.PathLike, labels: np.ndarray, temperatures, datas
             "split": (
                 ("temperature", "sample"),
                 labels.astype(np.int8),
-                {"flag_values": np.arange(3, dtype=np.int8), "flag_meanings": " ".join(PART_NAMES), "long_name": "part of the split"},
+                {
+                    "flag_values": np.arange(3, dtype=np.int8),
+                    "flag_meanings": " ".join(PART_NAMES),
+                    "long_name": "part of the split",
+                },
             )
         },
         coords={"temperature": ("temperature", temperatures, TEMPERATURE_ATTRS), "sample": np.arange(labels.shape[1])},
@@ -108,14 +129,14 @@ def write_split(path: str | os.PathLike, labels: np.ndarray, temperatures, datas
             "dataset_sha256": str(dataset_sha256),
             "fractions": np.asarray(_check_fractions(fractions)),
             "deeprenorm_version": __version__,
-            "created": _timestamp(),
+            "created": timestamp(),
         },
     )
-    with _atomic_path(path) as temporary:
+    with atomic_path(path) as temporary:
         split.to_netcdf(temporary, engine="netcdf4", format="NETCDF4")
 
 
-def _check_labels(labels: np.ndarray, where: str) -> None:
+def check_labels(labels: np.ndarray, where: str) -> None:
     """``ValueError`` unless ``labels`` is a 2-D array of codes with every part at every
     temperature (a temperature without validation samples could not be monitored)."""
     if labels.ndim != 2 or labels.dtype.kind not in "iu":
@@ -138,22 +159,32 @@ def read_split(path: str | os.PathLike, dataset_sha256: str | None = None) -> Sp
         with xr.open_dataset(path, engine="netcdf4") as dataset:
             dataset = dataset.load()
     except Exception as error:
-        raise SchemaError(f"{path}: not a readable NetCDF file (truncated or corrupt?): {error}{_recovery(path)}") from error
-    if "split" not in dataset or dataset["split"].dims != ("temperature", "sample") or dataset["split"].dtype != np.int8:
+        raise SchemaError(
+            f"{path}: not a readable NetCDF file (truncated or corrupt?): {error}{recovery_hint(path)}"
+        ) from error
+    if (
+        "split" not in dataset
+        or dataset["split"].dims != ("temperature", "sample")
+        or dataset["split"].dtype != np.int8
+    ):
         found = f"{dataset['split'].dtype}{dataset['split'].dims}" if "split" in dataset else "nothing"
-        raise SchemaError(f"{path}: expected variable 'split' int8 (temperature, sample), found {found}{_recovery(path)}")
+        raise SchemaError(
+            f"{path}: expected variable 'split' int8 (temperature, sample), found {found}{recovery_hint(path)}"
+        )
     missing = [name for name in ("dataset_sha256", "fractions") if name not in dataset.attrs]
     if missing or "temperature" not in dataset.coords:
-        raise SchemaError(f"{path}: missing {', '.join(missing) or 'coordinate temperature'}{_recovery(path)}")
+        raise SchemaError(f"{path}: missing {', '.join(missing) or 'coordinate temperature'}{recovery_hint(path)}")
     labels = dataset["split"].values
     try:
-        _check_labels(labels, str(path))
+        check_labels(labels, str(path))
         fractions = _check_fractions(np.atleast_1d(dataset.attrs["fractions"]))
     except ValueError as error:
-        raise SchemaError(f"{error}{_recovery(path)}") from None
+        raise SchemaError(f"{error}{recovery_hint(path)}") from None
     found = str(dataset.attrs["dataset_sha256"])
     if dataset_sha256 is not None and found != dataset_sha256:
-        raise SchemaError(f"{path} belongs to the dataset with SHA-256 {found}, not {dataset_sha256}{_recovery(path)}")
+        raise SchemaError(
+            f"{path} belongs to the dataset with SHA-256 {found}, not {dataset_sha256}{recovery_hint(path)}"
+        )
     return Split(labels, dataset["temperature"].values.astype(np.float64), found, fractions)
 
 

@@ -52,11 +52,13 @@ import torch.nn.functional as F
 import torch.utils.deterministic
 
 from .. import __version__
+from ..arguments import check_integer, check_real
 from ..data import SpinReader
 from ..seeding import stream
 from .checkpoint import save_checkpoint
 from .models import MODEL_KINDS, Autoencoder
-from .split import TEST, TRAIN, VALIDATION, _check_labels, file_sha256
+from .spec import REGULARISATIONS
+from .split import TEST, TRAIN, VALIDATION, check_labels, file_sha256
 
 __all__ = [
     "REGULARISATIONS",
@@ -70,11 +72,12 @@ __all__ = [
     "initial_weights",
     "fit",
     "resolve_device",
+    "to_device",
+    "check_model_data",
 ]
 
 logger = logging.getLogger(__name__)
 
-REGULARISATIONS = ("none", "dropout", "l1")
 DEVICES = ("auto", "cpu", "cuda")
 
 #: An epoch's training loss above this multiple of the first epoch's means training diverged.
@@ -89,10 +92,11 @@ class TrainingError(RuntimeError):
 
 @dataclasses.dataclass(frozen=True)
 class TrainingSettings:
-    """How to train. ``regularisation`` names the one regulariser in use: ``"dropout"`` needs
-    a model built with ``dropout > 0`` (the rate is part of the architecture), ``"l1"`` an
-    ``l1_strength > 0`` (the weight of ``mean |z|`` in the loss), and the others none of
-    either. ``buffer_temperatures`` temperatures are read and shuffled together; more mixes
+    """How to train. ``regularisation`` names the one regulariser in use and must be the
+    model's own (:attr:`.spec.ModelSpec.regularisation`; a ``"dropout"`` model carries its rate
+    in the network), ``"l1"`` needs an ``l1_strength > 0`` (the weight of ``mean |z|`` in the
+    loss), and the others none. :meth:`.spec.ModelSpec.training_settings` derives the settings
+    of a model from a config. ``buffer_temperatures`` temperatures are read and shuffled together; more mixes
     batches across temperatures better and costs ``L^2`` bytes per buffered sample."""
 
     max_epochs: int = 200
@@ -116,17 +120,15 @@ class TrainingSettings:
             ("scheduler_patience", 0),
             ("buffer_temperatures", 1),
         ):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-                raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+            check_integer(name, getattr(self, name), minimum)
         for name in ("learning_rate", "weight_decay", "scheduler_factor", "min_learning_rate", "l1_strength"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise ValueError(f"{name} must be a finite number, got {value!r}")
+            check_real(name, getattr(self, name))
         if not self.learning_rate > 0:
             raise ValueError(f"learning_rate must be > 0, got {self.learning_rate!r}")
         if not 0 <= self.min_learning_rate <= self.learning_rate:
-            raise ValueError(f"min_learning_rate must be in [0, learning_rate = {self.learning_rate}], got {self.min_learning_rate!r}")
+            raise ValueError(
+                f"min_learning_rate must be in [0, learning_rate = {self.learning_rate}], got {self.min_learning_rate!r}"
+            )
         if self.weight_decay < 0:
             raise ValueError(f"weight_decay must be >= 0, got {self.weight_decay!r}")
         if not 0 < self.scheduler_factor < 1:
@@ -202,19 +204,24 @@ def _deterministic(warn_only: bool):
         torch.use_deterministic_algorithms(enabled, warn_only=warned)
 
 
-def _to_device(spins: np.ndarray, device: torch.device) -> torch.Tensor:
+def to_device(spins: np.ndarray, device: torch.device) -> torch.Tensor:
+    """int8 spins as a float32 tensor on ``device``."""
     # moved as int8 (a quarter of the bytes of float32), converted on the device
     return torch.from_numpy(spins).to(device, non_blocking=True).to(torch.float32)
 
 
-def _training_batches(reader: SpinReader, train_index, batch_size: int, buffer_temperatures: int, rng) -> Iterator[np.ndarray]:
+def _training_batches(
+    reader: SpinReader, train_index, batch_size: int, buffer_temperatures: int, rng
+) -> Iterator[np.ndarray]:
     """One epoch of shuffled int8 training batches (see the module docstring). All batches are
     full but the last: the remainder of a buffer is shuffled into the next one."""
     order = rng.permutation(len(train_index))
     leftover = np.empty((0, reader.L, reader.L), dtype=np.int8)
     for start in range(0, order.size, buffer_temperatures):
         chosen = order[start : start + buffer_temperatures]
-        buffer = np.concatenate([leftover, *(reader.read(int(t))[train_index[t]] for t in chosen if len(train_index[t]))])
+        buffer = np.concatenate(
+            [leftover, *(reader.read(int(t))[train_index[t]] for t in chosen if len(train_index[t]))]
+        )
         buffer = buffer[rng.permutation(len(buffer))]
         stop = len(buffer) if start + buffer_temperatures >= order.size else len(buffer) - len(buffer) % batch_size
         for begin in range(0, stop, batch_size):
@@ -228,7 +235,7 @@ def _train_epoch(model: Autoencoder, batches, optimizer, l1_strength: float, dev
     total = torch.zeros((), dtype=torch.float64, device=device)
     count = 0
     for spins in batches:
-        x = _to_device(spins, device)
+        x = to_device(spins, device)
         x_hat, z = model(x)
         loss = F.mse_loss(x_hat, x)
         if l1_strength:
@@ -250,7 +257,7 @@ def _reconstruction_loss(model: Autoencoder, blocks, batch_size: int, device: to
     count = 0
     for spins in blocks:
         for begin in range(0, len(spins), batch_size):
-            x = _to_device(spins[begin : begin + batch_size], device)
+            x = to_device(spins[begin : begin + batch_size], device)
             total += F.mse_loss(model(x)[0], x, reduction="sum")
             count += x.numel()
     return total.item() / count
@@ -281,20 +288,118 @@ def _reinitialise(model: Autoencoder) -> None:
             module.reset_parameters()
 
 
-def _training_streams(seed: int, architecture: dict, replica: int):
+def _training_streams(seed: int, model: Autoencoder, replica: int):
     """The (torch initialisation, shuffle) streams of one training run."""
-    return stream(seed, "training", architecture["L"], MODEL_KINDS.index(architecture["kind"]), architecture["latent"], replica).spawn(2)
+    spec = model.spec
+    return stream(seed, "training", model.L, MODEL_KINDS.index(spec.kind), spec.code_width(model.L), replica).spawn(2)
 
 
 def initial_weights(model: Autoencoder, seed: int, replica: int = 0) -> Autoencoder:
     """``model`` re-initialised exactly as :func:`train_autoencoder` initialises it before the
     first epoch, in eval mode: the untrained control of a trained network, the same weights it
     started from. The global torch random state is left as it was."""
-    torch_sequence, _ = _training_streams(seed, model.architecture, replica)
+    torch_sequence, _ = _training_streams(seed, model, replica)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(int(torch_sequence.generate_state(1, np.uint64)[0]))
         _reinitialise(model)
     return model.eval()
+
+
+def _fit_epochs(
+    model: Autoencoder,
+    reader: SpinReader,
+    train_index,
+    validation,
+    settings: TrainingSettings,
+    rng,
+    device,
+    name: str,
+    log,
+):
+    """The epochs of :func:`train_autoencoder`: Adam, its learning rate lowered by
+    ``ReduceLROnPlateau`` on the validation loss, stopped after ``early_stopping_patience``
+    epochs without improvement. Returns the history rows (:data:`HISTORY_COLUMNS`), the best
+    weights (CPU copies), their epoch and the seconds spent in training passes."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        optimizer,
+        mode="min",
+        factor=settings.scheduler_factor,
+        patience=settings.scheduler_patience,
+        min_lr=settings.min_learning_rate,
+    )
+    rows, best_state, best_loss, best_epoch, first_loss, training_seconds = [], None, math.inf, 0, None, 0.0
+    for epoch in range(1, settings.max_epochs + 1):
+        epoch_start = time.perf_counter()
+        learning_rate = optimizer.param_groups[0]["lr"]
+        batches = _training_batches(reader, train_index, settings.batch_size, settings.buffer_temperatures, rng)
+        train_loss, seen = _train_epoch(model, batches, optimizer, settings.l1_strength, device)
+        train_seconds = time.perf_counter() - epoch_start
+        training_seconds += train_seconds
+        validation_loss = _reconstruction_loss(model, validation, settings.batch_size, device)
+        _check_finite(name, epoch, {"train": train_loss, "validation": validation_loss}, first_loss, learning_rate)
+        if first_loss is None:
+            first_loss = train_loss
+        scheduler.step(validation_loss)
+        if validation_loss < best_loss:
+            best_loss, best_epoch = validation_loss, epoch
+            best_state = {key: value.detach().to("cpu", copy=True) for key, value in model.state_dict().items()}
+        rows.append(
+            (epoch, train_loss, validation_loss, learning_rate, seen / train_seconds, time.perf_counter() - epoch_start)
+        )
+        log.info(
+            "model %s epoch %d: train loss %.6f, validation loss %.6f, lr %.3g, %.0f samples/s",
+            name,
+            epoch,
+            train_loss,
+            validation_loss,
+            learning_rate,
+            seen / train_seconds,
+        )
+        if epoch - best_epoch >= settings.early_stopping_patience:
+            log.info(
+                "model %s: no improvement for %d epochs, stopping at epoch %d",
+                name,
+                settings.early_stopping_patience,
+                epoch,
+            )
+            break
+    return rows, best_state, best_epoch, training_seconds
+
+
+def _sample_indices(labels: np.ndarray, reader: SpinReader, temperatures) -> tuple[list, list, list]:
+    """Per temperature, the sample indices of the training, validation and test parts; with a
+    ``temperatures`` mask, the training and validation parts of the masked-out temperatures are
+    empty (see :func:`train_autoencoder`)."""
+    train_index, validation_index, test_index = (
+        [np.flatnonzero(row == code) for row in labels] for code in (TRAIN, VALIDATION, TEST)
+    )
+    if temperatures is not None:
+        temperatures = np.asarray(temperatures, dtype=bool)
+        if temperatures.shape != (reader.n_temperatures,) or not temperatures.any():
+            raise ValueError(
+                f"temperatures must be a boolean mask of the {reader.n_temperatures} temperatures with at least one True, "
+                f"got shape {temperatures.shape}"
+            )
+        train_index = [index if used else index[:0] for index, used in zip(train_index, temperatures)]
+        validation_index = [index if used else index[:0] for index, used in zip(validation_index, temperatures)]
+    return train_index, validation_index, test_index
+
+
+def check_model_data(model: Autoencoder, reader: SpinReader, labels, name: str | None = None) -> np.ndarray:
+    """``labels`` as an array; ``ValueError`` unless ``model`` is for the L of ``reader``'s
+    dataset and ``labels`` is a split of its (temperature, sample) grid
+    (:func:`.split.check_labels`). ``name`` labels the model in the message."""
+    labels = np.asarray(labels)
+    who = f"model {name}" if name else "the model"
+    if model.L != reader.L:
+        raise ValueError(f"{who} is for L = {model.L}, the dataset {reader.path} has L = {reader.L}")
+    if labels.shape != (reader.n_temperatures, reader.n_samples):
+        raise ValueError(
+            f"labels have shape {labels.shape}, the dataset {reader.path} has {(reader.n_temperatures, reader.n_samples)}"
+        )
+    check_labels(labels, "labels")
+    return labels
 
 
 def train_autoencoder(
@@ -323,28 +428,15 @@ def train_autoencoder(
     log lines and errors. Raises :class:`TrainingError` if the loss becomes non-finite or
     diverges, ``ValueError`` for inconsistent arguments.
     """
-    architecture = model.architecture
-    labels = np.asarray(labels)
-    if architecture["L"] != reader.L:
-        raise ValueError(f"model {name} is for L = {architecture['L']}, the dataset {reader.path} has L = {reader.L}")
-    if labels.shape != (reader.n_temperatures, reader.n_samples):
-        raise ValueError(f"labels have shape {labels.shape}, the dataset {reader.path} has {(reader.n_temperatures, reader.n_samples)}")
-    _check_labels(labels, "labels")
-    if (settings.regularisation == "dropout") != (architecture["dropout"] > 0):
+    labels = check_model_data(model, reader, labels, name)
+    if settings.regularisation != model.spec.regularisation:
         raise ValueError(
-            f"regularisation {settings.regularisation!r} needs a model with "
-            f"{'dropout > 0' if settings.regularisation == 'dropout' else 'dropout = 0'}; model {name} has dropout {architecture['dropout']}"
+            f"regularisation {settings.regularisation!r} is not model {name}'s, {model.spec.regularisation!r}"
         )
     device = resolve_device(settings.device)
-    train_index, validation_index, test_index = ([np.flatnonzero(row == code) for row in labels] for code in (TRAIN, VALIDATION, TEST))
-    if temperatures is not None:
-        temperatures = np.asarray(temperatures, dtype=bool)
-        if temperatures.shape != (reader.n_temperatures,) or not temperatures.any():
-            raise ValueError(f"temperatures must be a boolean mask of the {reader.n_temperatures} temperatures with at least one True, got shape {temperatures.shape}")
-        train_index = [index if used else index[:0] for index, used in zip(train_index, temperatures)]
-        validation_index = [index if used else index[:0] for index, used in zip(validation_index, temperatures)]
+    train_index, validation_index, test_index = _sample_indices(labels, reader, temperatures)
     n_train = sum(len(samples) for samples in train_index)
-    torch_sequence, shuffle_sequence = _training_streams(seed, architecture, replica)
+    torch_sequence, shuffle_sequence = _training_streams(seed, model, replica)
     rng = np.random.default_rng(shuffle_sequence)
     forked = [torch.cuda.current_device() if device.index is None else device.index] if device.type == "cuda" else []
     started = time.perf_counter()
@@ -352,49 +444,19 @@ def train_autoencoder(
         torch.manual_seed(int(torch_sequence.generate_state(1, np.uint64)[0]))
         _reinitialise(model)
         model.to(device)
-        optimizer = torch.optim.Adam(model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay)
-        scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
-            optimizer, mode="min", factor=settings.scheduler_factor, patience=settings.scheduler_patience, min_lr=settings.min_learning_rate
-        )
         validation = list(_part(reader, validation_index))
         log.info(
             "model %s: %s, %d parameters, %d training samples in batches of %d, device %s",
             name,
-            architecture,
+            model.architecture,
             sum(p.numel() for p in model.parameters()),
             n_train,
             settings.batch_size,
             device,
         )
-        rows, best_state, best_loss, best_epoch, first_loss, training_seconds = [], None, math.inf, 0, None, 0.0
-        for epoch in range(1, settings.max_epochs + 1):
-            epoch_start = time.perf_counter()
-            learning_rate = optimizer.param_groups[0]["lr"]
-            batches = _training_batches(reader, train_index, settings.batch_size, settings.buffer_temperatures, rng)
-            train_loss, seen = _train_epoch(model, batches, optimizer, settings.l1_strength, device)
-            train_seconds = time.perf_counter() - epoch_start
-            training_seconds += train_seconds
-            validation_loss = _reconstruction_loss(model, validation, settings.batch_size, device)
-            _check_finite(name, epoch, {"train": train_loss, "validation": validation_loss}, first_loss, learning_rate)
-            if first_loss is None:
-                first_loss = train_loss
-            scheduler.step(validation_loss)
-            if validation_loss < best_loss:
-                best_loss, best_epoch = validation_loss, epoch
-                best_state = {key: value.detach().to("cpu", copy=True) for key, value in model.state_dict().items()}
-            rows.append((epoch, train_loss, validation_loss, learning_rate, seen / train_seconds, time.perf_counter() - epoch_start))
-            log.info(
-                "model %s epoch %d: train loss %.6f, validation loss %.6f, lr %.3g, %.0f samples/s",
-                name,
-                epoch,
-                train_loss,
-                validation_loss,
-                learning_rate,
-                seen / train_seconds,
-            )
-            if epoch - best_epoch >= settings.early_stopping_patience:
-                log.info("model %s: no improvement for %d epochs, stopping at epoch %d", name, settings.early_stopping_patience, epoch)
-                break
+        rows, best_state, best_epoch, training_seconds = _fit_epochs(
+            model, reader, train_index, validation, settings, rng, device, name, log
+        )
         model.load_state_dict(best_state)
         losses = {
             "train": _reconstruction_loss(model, _part(reader, train_index), settings.batch_size, device),
@@ -446,9 +508,13 @@ def fit(
     log: logging.Logger = logger,
 ) -> TrainingResult:
     """:func:`train_autoencoder`, then :func:`~.checkpoint.save_checkpoint` to
-    ``checkpoint_path`` with the result's metadata, the dataset's ``dataset_sha256`` and
+    ``checkpoint_path`` with the result's metadata, the dataset's ``dataset_sha256``, the model's
+    ``system`` (which, like the regularisation in the settings, its architecture cannot show) and
     ``metadata`` (e.g. the split's hash). Nothing is written if training fails."""
     dataset_sha256 = file_sha256(reader.path)  # of the file trained on, hashed before reading it
-    result = train_autoencoder(model, reader, labels, settings, seed, name=name, replica=replica, temperatures=temperatures, log=log)
-    save_checkpoint(checkpoint_path, model, {**result.metadata(), "dataset_sha256": dataset_sha256, **(metadata or {})})
+    result = train_autoencoder(
+        model, reader, labels, settings, seed, name=name, replica=replica, temperatures=temperatures, log=log
+    )
+    recorded = {**result.metadata(), "dataset_sha256": dataset_sha256, "system": model.spec.system}
+    save_checkpoint(checkpoint_path, model, recorded | (metadata or {}))
     return result

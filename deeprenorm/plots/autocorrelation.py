@@ -8,16 +8,16 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import NullLocator
 
-from ..exact import DYNAMIC_EXPONENTS, T_C
 from ..dynamics import fit_dynamic_exponent
+from ..exact import DYNAMIC_EXPONENTS, T_C
 from .style import (
     algorithm_color,
     algorithm_label,
     empty_panel,
     format_value_error,
     mark_critical_temperature,
-    plain_log_labels,
     new_figure,
+    plain_log_labels,
     save,
     use_style,
 )
@@ -84,8 +84,15 @@ def _scan_panel(ax, scan, observable, scan_L):
     column, label = OBSERVABLES[observable]
     for algorithm, part in scan.groupby("algorithm", sort=True):
         ax.errorbar(
-            part["temperature"], part[column], yerr=part[f"{column}_error"], color=algorithm_color(algorithm),
-            marker="o", markersize=4, linewidth=1.0, capsize=2, label=algorithm_label(algorithm),
+            part["temperature"],
+            part[column],
+            yerr=part[f"{column}_error"],
+            color=algorithm_color(algorithm),
+            marker="o",
+            markersize=4,
+            linewidth=1.0,
+            capsize=2,
+            label=algorithm_label(algorithm),
         )
     mark_critical_temperature(ax, label="Onsager T_c")
     ax.set_yscale("log")
@@ -107,8 +114,18 @@ def _size_panel(ax, at_tc, observable, fits):
         text = f"{algorithm_label(algorithm)}: z = {format_value_error(z, z_err)}"
         if literature is not None:
             text += f" (lit. {literature:g})"
-        ax.errorbar(L, tau, yerr=tau_err, color=color, marker="o", markersize=5, capsize=2,
-                    linestyle="none", label=text, zorder=3)
+        ax.errorbar(
+            L,
+            tau,
+            yerr=tau_err,
+            color=color,
+            marker="o",
+            markersize=5,
+            capsize=2,
+            linestyle="none",
+            label=text,
+            zorder=3,
+        )
         if np.isfinite(z):
             intercept = _fitted_line(L, tau, tau_err, z)
             x = np.geomspace(all_sizes.min() / 1.15, all_sizes.max() * 1.15, 50)
@@ -176,5 +193,7 @@ def plot_autocorrelation(
                 _size_panel(axes[row, 1], at_tc, observable, fits)
             else:
                 empty_panel(axes[row, 1], f"no rows at T_c = {T_C:.9f}\n(see tc_tolerance)")
-        fig.suptitle("Integrated autocorrelation times τ_int (Sokal convention: 1/2 for independent samples)", fontsize=13)
+        fig.suptitle(
+            "Integrated autocorrelation times τ_int (Sokal convention: 1/2 for independent samples)", fontsize=13
+        )
         return save(fig, path)

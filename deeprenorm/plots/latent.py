@@ -71,20 +71,44 @@ def _scatter(ax, samples, column, spacing, norm):
     T = samples["temperature"].to_numpy(dtype=float)
     jitter = rng.uniform(-0.25, 0.25, T.size) * spacing
     return ax.scatter(
-        T + jitter, samples[column], c=T, cmap=_TEMPERATURE_COLORMAP, norm=norm, s=7, alpha=0.55,
-        linewidths=0, rasterized=True, zorder=2,
+        T + jitter,
+        samples[column],
+        c=T,
+        cmap=_TEMPERATURE_COLORMAP,
+        norm=norm,
+        s=7,
+        alpha=0.55,
+        linewidths=0,
+        rasterized=True,
+        zorder=2,
     )
 
 
 def _means(ax, test, train, column, colors, spacing):
     """Test split filled, training split open and shifted right by 1/5 of the spacing."""
     for L, part in _by_size(test):
-        ax.errorbar(part["temperature"], part[column], yerr=part[f"{column}_err"], color=colors[L], marker="o",
-                    linestyle="-", linewidth=0.8, **_DATA_STYLE)
+        ax.errorbar(
+            part["temperature"],
+            part[column],
+            yerr=part[f"{column}_err"],
+            color=colors[L],
+            marker="o",
+            linestyle="-",
+            linewidth=0.8,
+            **_DATA_STYLE,
+        )
     if train is not None:
         for L, part in _by_size(train):
-            ax.errorbar(part["temperature"] + 0.2 * spacing, part[column], yerr=part[f"{column}_err"], color=colors.get(L, "0.4"),
-                        marker="o", markerfacecolor="white", linestyle="none", **_DATA_STYLE)
+            ax.errorbar(
+                part["temperature"] + 0.2 * spacing,
+                part[column],
+                yerr=part[f"{column}_err"],
+                color=colors.get(L, "0.4"),
+                marker="o",
+                markerfacecolor="white",
+                linestyle="none",
+                **_DATA_STYLE,
+            )
 
 
 def _reweighted(ax, curves, column, colors):
@@ -93,8 +117,15 @@ def _reweighted(ax, curves, column, colors):
     for L, part in _by_size(curves):
         color = colors.get(L, "0.3")
         ax.plot(part["temperature"], part[column], color=color, linewidth=1.3, zorder=2)
-        ax.fill_between(part["temperature"], part[column] - part[f"{column}_err"], part[column] + part[f"{column}_err"],
-                        color=color, alpha=0.22, linewidth=0, zorder=1)
+        ax.fill_between(
+            part["temperature"],
+            part[column] - part[f"{column}_err"],
+            part[column] + part[f"{column}_err"],
+            color=color,
+            alpha=0.22,
+            linewidth=0,
+            zorder=1,
+        )
 
 
 def _estimate_lines(estimates, observable):
@@ -104,7 +135,10 @@ def _estimate_lines(estimates, observable):
     for row in peaks.itertuples():
         value = format_value_error(row.T_c, row.T_c_err) if np.isfinite(row.T_c) else "not located"
         lines.append(f"L = {row.L}: T*(L) = {value}")
-    for method, label in ((f"{observable}_peak_extrapolation", "ν = 1"), (f"{observable}_peak_extrapolation_free_nu", "ν free")):
+    for method, label in (
+        (f"{observable}_peak_extrapolation", "ν = 1"),
+        (f"{observable}_peak_extrapolation_free_nu", "ν free"),
+    ):
         fit = estimates[estimates["method"] == method]
         if len(fit) and np.isfinite(fit["T_c"].iloc[0]):
             row = fit.iloc[0]
@@ -121,8 +155,17 @@ def _estimate_lines(estimates, observable):
 def _text(ax, lines, loc="upper right"):
     x, ha = (0.98, "right") if "right" in loc else (0.02, "left")
     y, va = {"upper": (0.97, "top"), "lower": (0.03, "bottom"), "center": (0.5, "center")}[loc.split()[0]]
-    ax.text(x, y, "\n".join(lines), transform=ax.transAxes, ha=ha, va=va, fontsize=9,
-            bbox={"boxstyle": "round,pad=0.35", "facecolor": "white", "edgecolor": "0.8", "alpha": 0.9}, zorder=5)
+    ax.text(
+        x,
+        y,
+        "\n".join(lines),
+        transform=ax.transAxes,
+        ha=ha,
+        va=va,
+        fontsize=9,
+        bbox={"boxstyle": "round,pad=0.35", "facecolor": "white", "edgecolor": "0.8", "alpha": 0.9},
+        zorder=5,
+    )
 
 
 def _chi_panel(ax, test, train, curves, estimates, observable, colors, spacing, symbol):
@@ -192,10 +235,14 @@ def plot_phase_identification(
             axes[0, 1].set_ylabel("magnetisation per spin m")
             fig.colorbar(points, ax=axes[0, :], label="temperature T [J/k_B]", shrink=0.9, pad=0.01)
             if summary is not None:
-                _text(axes[0, 0], [
-                    f"r(|z|, |m|) over samples = {summary['r_samples_abs_z_abs_m']:.3f}",
-                    f"r(χ_z(T), χ_m(T)) = {summary['r_curves_chi_z_chi_m']:.3f}",
-                ], loc="center left")
+                _text(
+                    axes[0, 0],
+                    [
+                        f"r(|z|, |m|) over samples = {summary['r_samples_abs_z_abs_m']:.3f}",
+                        f"r(χ_z(T), χ_m(T)) = {summary['r_curves_chi_z_chi_m']:.3f}",
+                    ],
+                    loc="center left",
+                )
         else:
             empty_panel(axes[0, 0], "no per-sample table given")
             empty_panel(axes[0, 1], "no per-sample table given")
@@ -215,7 +262,10 @@ def plot_phase_identification(
                 mark_critical_temperature(ax)
                 ax.set_xlim(low, high)
                 ax.set_xlabel("temperature T [J/k_B]")
-        handles = [Line2D([], [], color=colors[L], marker="o", linestyle="-", linewidth=0.8, label=f"L = {L}") for L in sorted(colors)]
+        handles = [
+            Line2D([], [], color=colors[L], marker="o", linestyle="-", linewidth=0.8, label=f"L = {L}")
+            for L in sorted(colors)
+        ]
         handles += [
             Line2D([], [], color="0.3", marker="o", linestyle="none", label="test split"),
             Line2D([], [], color="0.3", marker="o", markerfacecolor="white", linestyle="none", label="training split"),
@@ -223,7 +273,10 @@ def plot_phase_identification(
             Line2D([], [], color="0.35", linestyle=":", label=f"Onsager T_c = {T_C:.4f}"),
         ]
         fig.legend(handles=handles, loc="outside lower center", ncols=len(handles))
-        fig.suptitle(f"Does the code locate the transition?  model {model}, reduction {reduction}, 2D Ising L × L torus", fontsize=13)
+        fig.suptitle(
+            f"Does the code locate the transition?  model {model}, reduction {reduction}, 2D Ising L × L torus",
+            fontsize=13,
+        )
         return save(fig, path)
 
 
@@ -255,8 +308,18 @@ def _fit_line(ax, rows, observable, color, x_max, label_prefix, slot):
     if len(free) and np.isfinite(free["T_c"].iloc[0]):
         row = free.iloc[0]
         label += f",\n    {format_value_error(row['T_c'], row['T_c_err'])} (ν free = {format_value_error(row['nu'], row['nu_err'])})"
-    ax.errorbar(-slot, fit["T_c"], yerr=fit["T_c_err"], color=color, marker="D", markersize=6, capsize=3, linestyle="none", zorder=4,
-                label=label)
+    ax.errorbar(
+        -slot,
+        fit["T_c"],
+        yerr=fit["T_c_err"],
+        color=color,
+        marker="D",
+        markersize=6,
+        capsize=3,
+        linestyle="none",
+        zorder=4,
+        label=label,
+    )
 
 
 def plot_tc_finite_size(estimates: pd.DataFrame, path):
@@ -292,24 +355,65 @@ def plot_tc_finite_size(estimates: pd.DataFrame, path):
             rows = finite[_matches(finite, key)]
             peaks = rows[rows["method"] == "chi_z_peak"].sort_values("L")
             name = f"χ_z peak, {key[0]} ({key[1]}" + (f", {key[2]})" if multiple_parts else ")")
-            ax.errorbar(1.0 / peaks["L"].astype(float), peaks["T_c"], yerr=peaks["T_c_err"], color=color, marker="o",
-                        linestyle="none", label=name + " T*(L)", **_DATA_STYLE)
+            ax.errorbar(
+                1.0 / peaks["L"].astype(float),
+                peaks["T_c"],
+                yerr=peaks["T_c_err"],
+                color=color,
+                marker="o",
+                linestyle="none",
+                label=name + " T*(L)",
+                **_DATA_STYLE,
+            )
             _fit_line(ax, rows, "chi_z", color, x_max, name, (index + 1) * stagger)
         magnetic = finite[finite["method"] == "chi_m_peak"].drop_duplicates("L").sort_values("L")
         if len(magnetic):
-            ax.errorbar(1.0 / magnetic["L"].astype(float), magnetic["T_c"], yerr=magnetic["T_c_err"], color=_MAGNETIC_COLOR,
-                        marker="s", linestyle="none", label="χ_m peak T*(L) (magnetisation)", **_DATA_STYLE)
+            ax.errorbar(
+                1.0 / magnetic["L"].astype(float),
+                magnetic["T_c"],
+                yerr=magnetic["T_c_err"],
+                color=_MAGNETIC_COLOR,
+                marker="s",
+                linestyle="none",
+                label="χ_m peak T*(L) (magnetisation)",
+                **_DATA_STYLE,
+            )
             first = magnetic.iloc[0]
             same = _matches(finite, (first["model"], first["reduction"], first["part"]))
             _fit_line(ax, finite[same], "chi_m", _MAGNETIC_COLOR, x_max, "χ_m peak", (len(series) + 1) * stagger)
         reference = REFERENCE_BROOMBERG_RABINOVICH
-        ax.plot([1.0 / L for L, _ in reference["points"]], [T for _, T in reference["points"]], linestyle="none", marker="*",
-                markersize=13, color=_REFERENCE_COLOR, markeredgecolor="white", zorder=5,
-                label=f"{_REFERENCE_LABEL}: L = 25, 50 ({', '.join(f'{T:.3f}' for _, T in reference['points'])})")
-        ax.plot(0.0, reference["headline"], linestyle="none", marker="X", markersize=11, color=_REFERENCE_COLOR, markeredgecolor="white",
-                zorder=5, label=f"{_REFERENCE_LABEL}: headline T_c = {reference['headline']:.3f}")
+        ax.plot(
+            [1.0 / L for L, _ in reference["points"]],
+            [T for _, T in reference["points"]],
+            linestyle="none",
+            marker="*",
+            markersize=13,
+            color=_REFERENCE_COLOR,
+            markeredgecolor="white",
+            zorder=5,
+            label=f"{_REFERENCE_LABEL}: L = 25, 50 ({', '.join(f'{T:.3f}' for _, T in reference['points'])})",
+        )
+        ax.plot(
+            0.0,
+            reference["headline"],
+            linestyle="none",
+            marker="X",
+            markersize=11,
+            color=_REFERENCE_COLOR,
+            markeredgecolor="white",
+            zorder=5,
+            label=f"{_REFERENCE_LABEL}: headline T_c = {reference['headline']:.3f}",
+        )
         if not len(series) and not len(magnetic):
-            ax.text(0.5, 0.6, "no located peak\n(see the notes of the table)", ha="center", va="center", transform=ax.transAxes, color="0.4")
+            ax.text(
+                0.5,
+                0.6,
+                "no located peak\n(see the notes of the table)",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+                color="0.4",
+            )
         ax.set_xlim(-(len(series) + 2.5) * stagger, x_max)
         ax.axvline(0.0, color="0.75", linewidth=0.8, zorder=0)
         ax.set_xlabel("inverse lattice size 1/L")

@@ -21,7 +21,11 @@ def plot_performance(jobs: pd.DataFrame, stages: pd.DataFrame, path):
             fig, axes = new_figure(1, 1, figsize=(6, 4))
             empty_panel(axes[0, 0], "no benchmark files")
             return save(fig, path)
-        rules = jobs.groupby(["stage", "rule"], sort=False).agg(jobs=("job", "size"), wall_s=("wall_s", "sum"), max_rss_mb=("max_rss_mb", "max")).reset_index()
+        rules = (
+            jobs.groupby(["stage", "rule"], sort=False)
+            .agg(jobs=("job", "size"), wall_s=("wall_s", "sum"), max_rss_mb=("max_rss_mb", "max"))
+            .reset_index()
+        )
         colors = stage_colors(list(dict.fromkeys(rules["stage"])))
         fig, axes = new_figure(1, 3, figsize=(17, 0.32 * len(rules) + 2.2), width_ratios=[1.2, 1.2, 1])
         y = np.arange(len(rules))
@@ -45,15 +49,22 @@ def plot_performance(jobs: pd.DataFrame, stages: pd.DataFrame, path):
         ax.set_title("Memory per job")
         ax = axes[0, 2]
         parts = stages[stages["stage"] != "total"]
-        ax.barh(np.arange(len(parts)), parts["wall_s"] / 60, color=[colors.get(stage, "0.5") for stage in parts["stage"]])
+        ax.barh(
+            np.arange(len(parts)), parts["wall_s"] / 60, color=[colors.get(stage, "0.5") for stage in parts["stage"]]
+        )
         for position, row in enumerate(parts.itertuples()):
-            ax.text(row.wall_s / 60, position, f" {100 * row.wall_share:.0f} %, {row.jobs} jobs", va="center", fontsize=8)
+            ax.text(
+                row.wall_s / 60, position, f" {100 * row.wall_share:.0f} %, {row.jobs} jobs", va="center", fontsize=8
+            )
         ax.set_yticks(np.arange(len(parts)), parts["stage"], fontsize=9)
         ax.set_ylim(len(parts) - 0.5, -0.5)
         ax.set_xlim(0, 1.35 * (parts["wall_s"].max() / 60))
         ax.set_xlabel("summed wall time of the stage's jobs [min]")
         total = stages[stages["stage"] == "total"].iloc[0]
         ax.set_title(f"Per stage: {total['jobs']:.0f} jobs, {total['wall_s'] / 60:.1f} min in all")
-        fig.suptitle("Pipeline performance from Snakemake's benchmark files (jobs run in parallel: the run's duration "
-                     "on N cores is about the total over N)", fontsize=10)
+        fig.suptitle(
+            "Pipeline performance from Snakemake's benchmark files (jobs run in parallel: the run's duration "
+            "on N cores is about the total over N)",
+            fontsize=10,
+        )
         return save(fig, path)

@@ -20,7 +20,14 @@ from matplotlib.lines import Line2D
 from ..exact import BINDER_CRITICAL, T_C
 from .style import empty_panel, format_value_error, mark_critical_temperature, new_figure, save, use_style
 
-__all__ = ["OBSERVABLE_LABELS", "OBSERVABLE_COLORS", "MAP_COLORS", "independent_spins", "plot_rg_flow", "plot_block_spins"]
+__all__ = [
+    "OBSERVABLE_LABELS",
+    "OBSERVABLE_COLORS",
+    "MAP_COLORS",
+    "independent_spins",
+    "plot_rg_flow",
+    "plot_block_spins",
+]
 
 #: How each matched or tabulated observable is written in the figures.
 OBSERVABLE_LABELS = {"binder": "U₄", "abs_m": "⟨|m|⟩", "nn": "⟨s s_nn⟩"}
@@ -58,13 +65,22 @@ def _draw_flow(ax, rows: pd.DataFrame, curves: pd.DataFrame, low: float, high: f
     for row in rows.itertuples():
         color = OBSERVABLE_COLORS.get(row.observable, "0.4")
         table = curves[(curves["observable"] == row.observable)].sort_values("temperature")
-        T, T_prime, error = (table[column].to_numpy(dtype=float) for column in ("temperature", "T_prime", "T_prime_err"))
+        T, T_prime, error = (
+            table[column].to_numpy(dtype=float) for column in ("temperature", "T_prime", "T_prime_err")
+        )
         ax.plot(T, T_prime, color=color, label=f"{OBSERVABLE_LABELS.get(row.observable, row.observable)} matched")
         ax.fill_between(T, T_prime - error, T_prime + error, color=color, alpha=0.25, linewidth=0)
         if np.isfinite(row.T_star):
             ax.errorbar(
-                row.T_star, row.T_star, xerr=row.T_star_err, yerr=row.T_star_err, fmt="o", color=color,
-                markersize=5, markeredgecolor="white", zorder=4,
+                row.T_star,
+                row.T_star,
+                xerr=row.T_star_err,
+                yerr=row.T_star_err,
+                fmt="o",
+                color=color,
+                markersize=5,
+                markeredgecolor="white",
+                zorder=4,
             )
     ax.set_xlim(low, high)
     ax.set_ylim(low, high)
@@ -82,11 +98,17 @@ def _flow_panel(ax, rows: pd.DataFrame, curves: pd.DataFrame, L: int, b: int, na
     for row in rows.itertuples():
         label = OBSERVABLE_LABELS.get(row.observable, row.observable)
         if np.isfinite(row.T_star):
-            lines.append(f"{label}: T* = {format_value_error(row.T_star, row.T_star_err)} ({row.T_star_deviation_percent:+.2f} %)")
-            lines.append(f"  slope {format_value_error(row.slope, row.slope_err)}, ν = {format_value_error(row.nu, row.nu_err)}")
+            lines.append(
+                f"{label}: T* = {format_value_error(row.T_star, row.T_star_err)} ({row.T_star_deviation_percent:+.2f} %)"
+            )
+            lines.append(
+                f"  slope {format_value_error(row.slope, row.slope_err)}, ν = {format_value_error(row.nu, row.nu_err)}"
+            )
         else:
             lines.append(f"{label}: no fixed point located")
-    ax.text(0.03, 0.97, "\n".join(lines), transform=ax.transAxes, ha="left", va="top", fontsize=8.5, bbox=_BOX, zorder=5)
+    ax.text(
+        0.03, 0.97, "\n".join(lines), transform=ax.transAxes, ha="left", va="top", fontsize=8.5, bbox=_BOX, zorder=5
+    )
     ax.set_title(f"L = {L} → {L // b} (b = {b}), {_MAP_LABELS.get(name, name)}")
     ax.set_xlabel(f"T of the blocked {L} × {L} ensemble [J/k_B]")
     ax.set_ylabel(f"T′ of the direct {L // b} × {L // b} ensemble [J/k_B]")
@@ -131,14 +153,29 @@ def _comparison_panel(ax, comparison: pd.DataFrame, observable: str) -> None:
     for x, (L, b) in enumerate(pairs):
         pair = rows[(rows["L"] == L) & (rows["b"] == b)]
         first = pair.iloc[0]
-        ax.errorbar(x + offsets[0], first["direct"], yerr=first["direct_err"], fmt="s", color=_DIRECT_COLOR,
-                    markerfacecolor="white", markersize=6, label="direct L/b" if x == 0 else None)
+        ax.errorbar(
+            x + offsets[0],
+            first["direct"],
+            yerr=first["direct_err"],
+            fmt="s",
+            color=_DIRECT_COLOR,
+            markerfacecolor="white",
+            markersize=6,
+            label="direct L/b" if x == 0 else None,
+        )
         for offset, name in zip(offsets[1:], maps):
             row = pair[pair["map"] == name]
             if not row.empty:
                 row = row.iloc[0]
-                ax.errorbar(x + offset, row["blocked"], yerr=row["blocked_err"], fmt="o", color=MAP_COLORS.get(name, "0.4"),
-                            markersize=6, label=f"blocked L, {_MAP_LABELS.get(name, name)}" if x == 0 else None)
+                ax.errorbar(
+                    x + offset,
+                    row["blocked"],
+                    yerr=row["blocked_err"],
+                    fmt="o",
+                    color=MAP_COLORS.get(name, "0.4"),
+                    markersize=6,
+                    label=f"blocked L, {_MAP_LABELS.get(name, name)}" if x == 0 else None,
+                )
     if observable == "binder":
         ax.axhline(BINDER_CRITICAL, color=_FIXED_POINT_COLOR, linestyle=":", label=f"U₄* = {BINDER_CRITICAL} (L = ∞)")
     ax.set_xticks(range(len(pairs)), [f"{L} → {L // b}\n(b = {b})" for L, b in pairs])
@@ -192,16 +229,49 @@ def _repeated_panel(ax, repeated: pd.DataFrame, observable: str) -> None:
     colors = _temperature_colors(set(rows["temperature"]))
     for value, label in _FIXED_POINTS[observable]:
         ax.axhline(value, color=_FIXED_POINT_COLOR, linestyle=":", linewidth=1.0, zorder=1)
-        ax.text(1.0, value, f" {label}", transform=ax.get_yaxis_transform(), va="center", ha="left", fontsize=8, color="0.35")
+        ax.text(
+            1.0,
+            value,
+            f" {label}",
+            transform=ax.get_yaxis_transform(),
+            va="center",
+            ha="left",
+            fontsize=8,
+            color="0.35",
+        )
     sizes = rows.drop_duplicates("level").sort_values("level")
-    ax.plot(sizes["level"], [independent_spins(observable, L) for L in sizes["L_coarse"]], color=_FIXED_POINT_COLOR,
-            linestyle="--", linewidth=1.0, marker="_", markersize=12, zorder=1, label="disordered: independent spins")
+    ax.plot(
+        sizes["level"],
+        [independent_spins(observable, L) for L in sizes["L_coarse"]],
+        color=_FIXED_POINT_COLOR,
+        linestyle="--",
+        linewidth=1.0,
+        marker="_",
+        markersize=12,
+        zorder=1,
+        label="disordered: independent spins",
+    )
     for T, part in rows.sort_values("level").groupby("temperature", sort=True):
-        ax.errorbar(part["level"], part["blocked"], yerr=part["blocked_err"], fmt="o-", color=colors[T], markersize=5,
-                    label=f"T = {T:.4f}" + (" (≈ T_c)" if colors[T] == "black" else ""))
+        ax.errorbar(
+            part["level"],
+            part["blocked"],
+            yerr=part["blocked_err"],
+            fmt="o-",
+            color=colors[T],
+            markersize=5,
+            label=f"T = {T:.4f}" + (" (≈ T_c)" if colors[T] == "black" else ""),
+        )
         direct = part[np.isfinite(part["direct"].to_numpy(dtype=float))]
-        ax.errorbar(direct["level"] + 0.08, direct["direct"], yerr=direct["direct_err"], fmt="s", color=colors[T],
-                    markerfacecolor="white", markersize=6, linestyle="none")
+        ax.errorbar(
+            direct["level"] + 0.08,
+            direct["direct"],
+            yerr=direct["direct_err"],
+            fmt="s",
+            color=colors[T],
+            markerfacecolor="white",
+            markersize=6,
+            linestyle="none",
+        )
     ax.set_xticks(sizes["level"], [f"{k}\n({L} × {L})" for k, L in zip(sizes["level"], sizes["L_coarse"])])
     ax.set_xlabel("b = 2 majority steps k (lattice size)")
     ax.set_ylim(-0.05, 1.07 if observable != "binder" else 0.72)
@@ -209,7 +279,9 @@ def _repeated_panel(ax, repeated: pd.DataFrame, observable: str) -> None:
 
 
 _DIRECT_PROXY = {
-    "direct simulation of that size, same T": Line2D([], [], marker="s", markerfacecolor="white", color="0.3", linestyle="none")
+    "direct simulation of that size, same T": Line2D(
+        [], [], marker="s", markerfacecolor="white", color="0.3", linestyle="none"
+    )
 }
 
 
@@ -241,6 +313,13 @@ def plot_block_spins(table: pd.DataFrame, path):
                 labelled.update(zip(*reversed(ax.get_legend_handles_labels())))
             if labelled:
                 labelled.update(extra)
-                fig.legend(list(labelled.values()), list(labelled), loc=f"outside right {'upper' if row == 0 else 'lower'}", title=title)
-        fig.suptitle("Block spins against direct simulations (jackknife errors): at T_c (top), and under repeated blocking (bottom)")
+                fig.legend(
+                    list(labelled.values()),
+                    list(labelled),
+                    loc=f"outside right {'upper' if row == 0 else 'lower'}",
+                    title=title,
+                )
+        fig.suptitle(
+            "Block spins against direct simulations (jackknife errors): at T_c (top), and under repeated blocking (bottom)"
+        )
         return save(fig, path)

@@ -48,14 +48,24 @@ def _information_panel(ax, information: pd.DataFrame) -> None:
         rows = information[information["temperature"] == temperature]
         for _, row in rows.iterrows():
             y = labels.index(_map_label(row)) + offsets[k]
-            ax.errorbar(row["bits"], y, xerr=row["bits_err"], fmt=_TEMPERATURE_MARKERS[k % len(_TEMPERATURE_MARKERS)],
-                        color=WEIGHTS_COLORS.get(row["weights"], "0.4"), markersize=6, capsize=2)
+            ax.errorbar(
+                row["bits"],
+                y,
+                xerr=row["bits_err"],
+                fmt=_TEMPERATURE_MARKERS[k % len(_TEMPERATURE_MARKERS)],
+                color=WEIGHTS_COLORS.get(row["weights"], "0.4"),
+                markersize=6,
+                capsize=2,
+            )
     ax.set_yticks(range(len(labels)), labels)
     ax.invert_yaxis()
     ax.axvline(0.0, color="0.6", linewidth=0.8)
     ax.set_xlabel("lower bound on I(block variable : environment) (bits)")
     ax.set_title("Information kept about the environment beyond a buffer (RSMI)")
-    handles = [ax.plot([], [], _TEMPERATURE_MARKERS[k % len(_TEMPERATURE_MARKERS)], color="0.3", linestyle="none")[0] for k in range(len(temperatures))]
+    handles = [
+        ax.plot([], [], _TEMPERATURE_MARKERS[k % len(_TEMPERATURE_MARKERS)], color="0.3", linestyle="none")[0]
+        for k in range(len(temperatures))
+    ]
     ax.legend(handles, [f"T = {T:.3f} J/k_B" for T in temperatures], loc="lower right", fontsize=8)
 
 
@@ -76,7 +86,14 @@ def _agreement_panel(ax, agreement: pd.DataFrame) -> None:
             # the controls all sit at chance: one grey label for all of them
             label = None if labelled_controls else "untrained controls (every model)"
             labelled_controls = True
-            ax.plot(rows["temperature"], rows["agreement"], color=WEIGHTS_COLORS["untrained"], linewidth=0.8, alpha=0.6, label=label)
+            ax.plot(
+                rows["temperature"],
+                rows["agreement"],
+                color=WEIGHTS_COLORS["untrained"],
+                linewidth=0.8,
+                alpha=0.6,
+                label=label,
+            )
             continue
         if model == "decimation":
             color, style, width, label = WEIGHTS_COLORS["exact"], "-", 2.2, "decimation (baseline)"
@@ -84,8 +101,16 @@ def _agreement_panel(ax, agreement: pd.DataFrame) -> None:
             color, style, width, label = (0.84, 0.37, 0.0, shades[model]), "--", 1.1, f"{model}: blocked reconstruction"
         else:
             color, style, width, label = "#000000", "-", 1.8, f"{model}: sign of the code"
-        ax.errorbar(rows["temperature"], rows["agreement"], yerr=rows["agreement_err"], color=color, linestyle=style,
-                    linewidth=width, label=label, capsize=0)
+        ax.errorbar(
+            rows["temperature"],
+            rows["agreement"],
+            yerr=rows["agreement_err"],
+            color=color,
+            linestyle=style,
+            linewidth=width,
+            label=label,
+            capsize=0,
+        )
     ax.set_xlabel("temperature T (J/k_B)")
     ax.set_ylabel("fraction of block sites equal to the majority rule")
     ax.set_ylim(0.4, 1.02)
@@ -99,7 +124,10 @@ def plot_information(information: pd.DataFrame, agreement: pd.DataFrame, path):
         fig, axes = new_figure(1, 2, figsize=(17, 6.5))
         _information_panel(axes[0, 0], information)
         _agreement_panel(axes[0, 1], agreement)
-        fig.suptitle("What a block variable keeps: information about its environment, agreement with Kadanoff's majority rule", fontsize=11)
+        fig.suptitle(
+            "What a block variable keeps: information about its environment, agreement with Kadanoff's majority rule",
+            fontsize=11,
+        )
         return save(fig, path)
 
 
@@ -126,17 +154,41 @@ def plot_network_flow(flow: pd.DataFrame, fixed_points: pd.DataFrame, path):
                     before = rows[rows["step"] == 0].set_index("temperature")["T_energy"]
                     after = rows[rows["step"] == 1].set_index("temperature")
                     T1 = np.clip(after["T_energy"].to_numpy(dtype=float), None, limits[1])
-                    ax.errorbar(before.to_numpy(dtype=float), T1, yerr=after["T_energy_err"].to_numpy(dtype=float),
-                                color=WEIGHTS_COLORS[name], linestyle=style, marker="o" if variant == "sign" else None,
-                                markersize=3, label=f"{variant} step", capsize=0)
-                    points = fixed_points[(fixed_points["model"] == model) & (fixed_points["weights"] == name)
-                                          & (fixed_points["variant"] == variant) & (fixed_points["thermometer"] == "energy")]
+                    ax.errorbar(
+                        before.to_numpy(dtype=float),
+                        T1,
+                        yerr=after["T_energy_err"].to_numpy(dtype=float),
+                        color=WEIGHTS_COLORS[name],
+                        linestyle=style,
+                        marker="o" if variant == "sign" else None,
+                        markersize=3,
+                        label=f"{variant} step",
+                        capsize=0,
+                    )
+                    points = fixed_points[
+                        (fixed_points["model"] == model)
+                        & (fixed_points["weights"] == name)
+                        & (fixed_points["variant"] == variant)
+                        & (fixed_points["thermometer"] == "energy")
+                    ]
                     for point in points.itertuples():
                         filled = point.stability == "stable"
-                        ax.plot(point.T_fixed, point.T_fixed, "o", markersize=9, markerfacecolor=WEIGHTS_COLORS[name] if filled else "white",
-                                markeredgecolor="black", zorder=5)
-                        ax.annotate(f"{point.T_fixed:.2f} {point.stability}", (point.T_fixed, point.T_fixed), textcoords="offset points",
-                                    xytext=(6, -12 if variant == "sign" else 8), fontsize=7)
+                        ax.plot(
+                            point.T_fixed,
+                            point.T_fixed,
+                            "o",
+                            markersize=9,
+                            markerfacecolor=WEIGHTS_COLORS[name] if filled else "white",
+                            markeredgecolor="black",
+                            zorder=5,
+                        )
+                        ax.annotate(
+                            f"{point.T_fixed:.2f} {point.stability}",
+                            (point.T_fixed, point.T_fixed),
+                            textcoords="offset points",
+                            xytext=(6, -12 if variant == "sign" else 8),
+                            fontsize=7,
+                        )
                 ax.set_xlim(*limits)
                 ax.set_ylim(*limits)
                 ax.set_aspect("equal", adjustable="box")
@@ -145,9 +197,11 @@ def plot_network_flow(flow: pd.DataFrame, fixed_points: pd.DataFrame, path):
                 ax.set_ylabel("T₁ after one encode → decode (J/k_B)")
                 if i == 0 and j == 0:
                     ax.legend(fontsize=7, loc="upper left")
-        fig.suptitle("Network flow: one encode → decode step, T read from the exact energy of the L × L torus (Kaufman)\n"
-                     "filled circles: stable (attracting) fixed points; open: unstable (repelling, as T_c is for RG); T₁ = 0: a ground state; off-scale T₁ drawn at 5",
-                     fontsize=10)
+        fig.suptitle(
+            "Network flow: one encode → decode step, T read from the exact energy of the L × L torus (Kaufman)\n"
+            "filled circles: stable (attracting) fixed points; open: unstable (repelling, as T_c is for RG); T₁ = 0: a ground state; off-scale T₁ drawn at 5",
+            fontsize=10,
+        )
         return save(fig, path)
 
 
@@ -160,17 +214,31 @@ def plot_verdict(verdict: pd.DataFrame, path):
             empty_panel(axes[0, 0], "no map in the verdict")
             return save(fig, path)
         verdict = verdict.fillna({"model": ""}).reset_index(drop=True)
-        labels = [_map_label(row) if row["map"] != "network flow only" else f"{row['model']} ({row['weights']}), flow only"
-                  for _, row in verdict.iterrows()]
+        labels = [
+            _map_label(row) if row["map"] != "network flow only" else f"{row['model']} ({row['weights']}), flow only"
+            for _, row in verdict.iterrows()
+        ]
         fig, axes = new_figure(1, 6, figsize=(22, 0.42 * len(verdict) + 2.2), sharey=True)
         y = np.arange(len(verdict))
         colors = [WEIGHTS_COLORS.get(weights, "0.4") for weights in verdict["weights"]]
         panels = [
-            ("T_star", "T_star_err", "fixed point T* (J/k_B)", (T_C * (1 - T_STAR_TOLERANCE), T_C * (1 + T_STAR_TOLERANCE)), T_C),
+            (
+                "T_star",
+                "T_star_err",
+                "fixed point T* (J/k_B)",
+                (T_C * (1 - T_STAR_TOLERANCE), T_C * (1 + T_STAR_TOLERANCE)),
+                T_C,
+            ),
             ("nu", "nu_err", "ν from the slope at T*", (1 - NU_TOLERANCE, 1 + NU_TOLERANCE), 1.0),
             ("agreement_tc", "agreement_tc_err", "agreement with majority at T_c", None, None),
             ("information_tc_bits", "information_tc_bits_err", "information bound at T_c (bits)", None, None),
-            ("locality_window_fraction", None, "median fraction of |receptive field| in a b × b window", (LOCALITY_THRESHOLD, 1.0), None),
+            (
+                "locality_window_fraction",
+                None,
+                "median fraction of |receptive field| in a b × b window",
+                (LOCALITY_THRESHOLD, 1.0),
+                None,
+            ),
         ]
         for ax, (value, error, label, band, exact) in zip(axes[0], panels):
             if band:
@@ -181,7 +249,14 @@ def plot_verdict(verdict: pd.DataFrame, path):
             errors = verdict[error].to_numpy(dtype=float) if error else np.full(len(verdict), np.nan)
             for k in range(len(verdict)):
                 if math.isfinite(values[k]):
-                    ax.errorbar(values[k], y[k], xerr=errors[k] if math.isfinite(errors[k]) else None, fmt="o", color=colors[k], capsize=2)
+                    ax.errorbar(
+                        values[k],
+                        y[k],
+                        xerr=errors[k] if math.isfinite(errors[k]) else None,
+                        fmt="o",
+                        color=colors[k],
+                        capsize=2,
+                    )
             ax.set_xlabel(label)
             ax.grid(axis="x", alpha=0.3)
         axes[0, 0].set_yticks(y, labels, fontsize=8)
@@ -192,10 +267,20 @@ def plot_verdict(verdict: pd.DataFrame, path):
         criteria = ["fixed_point", "nu", "agreement", "information", "flow_direction", "locality"]
         for k, (_, row) in enumerate(verdict.iterrows()):
             marks = " ".join({"yes": "✓", "no": "✗"}.get(str(row[f"{name}_ok"]), "·") for name in criteria)
-            summary.text(0.02, y[k], f"{marks}   {row['criteria_passed']}/{row['criteria_measured']}", va="center", fontsize=9,
-                         family="DejaVu Sans Mono", color=colors[k])
+            summary.text(
+                0.02,
+                y[k],
+                f"{marks}   {row['criteria_passed']}/{row['criteria_measured']}",
+                va="center",
+                fontsize=9,
+                family="DejaVu Sans Mono",
+                color=colors[k],
+            )
         summary.set_xlabel("T*  ν  agr  info  flow  loc (✓ pass, ✗ fail, · n/a)")
-        fig.suptitle("RG verdict at L = " + str(int(verdict["L"].iloc[0])) + ": each map against the block-spin criteria "
-                     "(blue: exact maps, orange: trained, grey: untrained control, pink: trained far from T_c, green / light blue: trained on noise / sine waves)", fontsize=10)
+        fig.suptitle(
+            "RG verdict at L = " + str(int(verdict["L"].iloc[0])) + ": each map against the block-spin criteria "
+            "(blue: exact maps, orange: trained, grey: untrained control, pink: trained far from T_c, green / light blue: trained on noise / sine waves)",
+            fontsize=10,
+        )
         fig.supxlabel(textwrap.fill(conclusion(verdict), 250), fontsize=8, ha="center")
         return save(fig, path)

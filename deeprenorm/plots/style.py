@@ -12,9 +12,7 @@ notebook's inline backend is left alone.  Use::
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -23,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from ..exact import T_C
+from ..io import atomic_path
 from ..stats import format_value_error
 
 __all__ = [
@@ -182,23 +181,15 @@ def empty_panel(ax, message: str) -> None:
 
 
 def save(fig: Figure, path) -> Path:
-    """Write ``fig`` as a PNG at :data:`DPI`, atomically, and close it.
+    """Write ``fig`` as a PNG at :data:`DPI`, atomically (:func:`deeprenorm.io.atomic_path`: no
+    truncated PNG at ``path`` after an interrupted run, the mode the umask gives), and close it.
 
-    The image goes to a temporary file in the target folder and is renamed into place, so an
-    interrupted run never leaves a truncated PNG at ``path``.  Folders are created.  A figure
-    made through pyplot is also closed there, to free its memory.
+    Folders are created.  A figure made through pyplot is also closed there, to free its memory.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
-    os.close(handle)
     try:
-        fig.savefig(temporary, format="png", dpi=DPI)
-        os.chmod(temporary, 0o644)  # mkstemp creates 0600
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        with atomic_path(path) as temporary:
+            fig.savefig(temporary, format="png", dpi=DPI)
     finally:
         if "matplotlib.pyplot" in sys.modules:
             sys.modules["matplotlib.pyplot"].close(fig)

@@ -45,10 +45,27 @@ def _headline(curves: pd.DataFrame, model: str, seed) -> pd.DataFrame:
 def _magnetisation_panel(ax, phase: pd.DataFrame, curves: pd.DataFrame, colors) -> None:
     for L, rows in phase.sort_values("temperature").groupby("L"):
         color, line = colors[int(L)], curves[curves["L"] == L].sort_values("temperature")
-        ax.errorbar(rows["temperature"], rows["abs_z"], yerr=rows["abs_z_err"], color=color, marker="o", markersize=3.5,
-                    linestyle="none", label=f"⟨|z|⟩, L = {int(L)}")
-        ax.errorbar(rows["temperature"], rows["abs_m"], yerr=rows["abs_m_err"], color=color, marker="s", markersize=3.5,
-                    linestyle="none", markerfacecolor="white", label=f"⟨|m|⟩, L = {int(L)}")
+        ax.errorbar(
+            rows["temperature"],
+            rows["abs_z"],
+            yerr=rows["abs_z_err"],
+            color=color,
+            marker="o",
+            markersize=3.5,
+            linestyle="none",
+            label=f"⟨|z|⟩, L = {int(L)}",
+        )
+        ax.errorbar(
+            rows["temperature"],
+            rows["abs_m"],
+            yerr=rows["abs_m_err"],
+            color=color,
+            marker="s",
+            markersize=3.5,
+            linestyle="none",
+            markerfacecolor="white",
+            label=f"⟨|m|⟩, L = {int(L)}",
+        )
         ax.plot(line["temperature"], line["abs_z"], color=color, linewidth=0.9)
         ax.plot(line["temperature"], line["abs_m"], color=color, linewidth=0.9, linestyle=":")
     T = np.linspace(phase["temperature"].min(), phase["temperature"].max(), 400)
@@ -64,8 +81,17 @@ def _susceptibility_panel(ax, phase: pd.DataFrame, curves: pd.DataFrame, tc_late
         color, line = colors[int(L)], curves[curves["L"] == L].sort_values("temperature")
         for column, style, marker, label in (("chi_z", "-", "o", "χ_z"), ("chi_m", ":", "s", "χ_m")):
             peak = float(np.nanmax(line[column])) if len(line) else float(np.nanmax(rows[column]))
-            ax.errorbar(rows["temperature"], rows[column] / peak, yerr=rows[f"{column}_err"] / peak, color=color, linestyle="none",
-                        marker=marker, markersize=3.5, markerfacecolor=color if marker == "o" else "white", label=f"{label}, L = {int(L)}")
+            ax.errorbar(
+                rows["temperature"],
+                rows[column] / peak,
+                yerr=rows[f"{column}_err"] / peak,
+                color=color,
+                linestyle="none",
+                marker=marker,
+                markersize=3.5,
+                markerfacecolor=color if marker == "o" else "white",
+                label=f"{label}, L = {int(L)}",
+            )
             ax.plot(line["temperature"], line[column] / peak, color=color, linestyle=style, linewidth=0.9)
         located = tc_latent[(tc_latent["method"] == "chi_z_peak") & (tc_latent["L"] == L)]
         if len(located) and np.isfinite(located["T_c"].iloc[0]):
@@ -80,7 +106,14 @@ def _finite_size_panel(ax, tc_latent: pd.DataFrame, tc_thermodynamic: pd.DataFra
     series = (
         (tc_latent, "chi_z_peak", "chi_z_peak_extrapolation", "#D55E00", "o", "χ_z peak (latent code)"),
         (tc_latent, "chi_m_peak", "chi_m_peak_extrapolation", "0.15", "s", "χ_m peak (magnetisation)"),
-        (tc_thermodynamic, "chi_prime_peak", "chi_prime_peak_extrapolation", "#0072B2", "^", "χ′ peak (thermodynamics)"),
+        (
+            tc_thermodynamic,
+            "chi_prime_peak",
+            "chi_prime_peak_extrapolation",
+            "#0072B2",
+            "^",
+            "χ′ peak (thermodynamics)",
+        ),
     )
     x_max = 0.0
     for table, method, extrapolation, color, marker, label in series:
@@ -97,7 +130,16 @@ def _finite_size_panel(ax, tc_latent: pd.DataFrame, tc_thermodynamic: pd.DataFra
             ax.plot(line, intercept + slope * line, color=color, linewidth=1, linestyle="--")
             ax.errorbar([0.0], [intercept], yerr=[fit["T_c_err"].iloc[0]], color=color, marker="D", markersize=5)
             text = f": T_c(∞) = {format_value_error(intercept, float(fit['T_c_err'].iloc[0]))}"
-        ax.errorbar(x, peaks["T_c"], yerr=peaks["T_c_err"], color=color, marker=marker, linestyle="none", markersize=5, label=label + text)
+        ax.errorbar(
+            x,
+            peaks["T_c"],
+            yerr=peaks["T_c_err"],
+            color=color,
+            marker=marker,
+            linestyle="none",
+            markersize=5,
+            label=label + text,
+        )
     ax.axhline(T_C, color=EXACT_COLOR, linestyle=":", linewidth=1.2, label=f"Onsager T_c = {T_C:.4f}")
     ax.set_xlim(-0.004, 1.1 * x_max if x_max else 0.1)
     ax.set_xlabel("inverse lattice size 1/L")
@@ -105,17 +147,51 @@ def _finite_size_panel(ax, tc_latent: pd.DataFrame, tc_thermodynamic: pd.DataFra
     ax.legend(fontsize=7, loc="upper left")
 
 
-def _flow_panel(ax, rg_curves: pd.DataFrame, rg_flow: pd.DataFrame, learned_curves: pd.DataFrame, learned_flow: pd.DataFrame, L, model) -> None:
+def _flow_panel(
+    ax,
+    rg_curves: pd.DataFrame,
+    rg_flow: pd.DataFrame,
+    learned_curves: pd.DataFrame,
+    learned_flow: pd.DataFrame,
+    L,
+    model,
+) -> None:
     drawn = []
-    majority = rg_curves[(rg_curves["L"] == L) & (rg_curves["b"] == 2) & (rg_curves["map"] == "majority") & (rg_curves["observable"] == "binder")]
-    learned = learned_curves[(learned_curves["model"] == model) & (learned_curves["map"] == "code_sign") & (learned_curves["observable"] == "binder")]
+    majority = rg_curves[
+        (rg_curves["L"] == L)
+        & (rg_curves["b"] == 2)
+        & (rg_curves["map"] == "majority")
+        & (rg_curves["observable"] == "binder")
+    ]
+    learned = learned_curves[
+        (learned_curves["model"] == model)
+        & (learned_curves["map"] == "code_sign")
+        & (learned_curves["observable"] == "binder")
+    ]
     for rows, label, color, fixed in (
-        (majority, f"majority rule, {L} → {L // 2}", WEIGHTS_COLORS["exact"],
-         rg_flow[(rg_flow["L"] == L) & (rg_flow["b"] == 2) & (rg_flow["map"] == "majority") & (rg_flow["observable"] == "binder")]),
+        (
+            majority,
+            f"majority rule, {L} → {L // 2}",
+            WEIGHTS_COLORS["exact"],
+            rg_flow[
+                (rg_flow["L"] == L)
+                & (rg_flow["b"] == 2)
+                & (rg_flow["map"] == "majority")
+                & (rg_flow["observable"] == "binder")
+            ],
+        ),
         *(
-            (learned[learned["weights"] == weights], f"{model} code sign, {weights}", WEIGHTS_COLORS[weights],
-             learned_flow[(learned_flow["model"] == model) & (learned_flow["map"] == "code_sign") & (learned_flow["weights"] == weights)
-                          & (learned_flow["observable"] == "binder")])
+            (
+                learned[learned["weights"] == weights],
+                f"{model} code sign, {weights}",
+                WEIGHTS_COLORS[weights],
+                learned_flow[
+                    (learned_flow["model"] == model)
+                    & (learned_flow["map"] == "code_sign")
+                    & (learned_flow["weights"] == weights)
+                    & (learned_flow["observable"] == "binder")
+                ],
+            )
             for weights in ("trained", "untrained")
         ),
     ):
@@ -177,8 +253,13 @@ def summary_figure(
     at ``network_L``); ``strip``: :func:`deeprenorm.probes.study.reconstruction_rows`;
     ``verdict``: the conclusion in words, printed up to its list of criteria per map.
     """
-    headline, reweighted = _headline(phase, headline_model, headline_seed), _headline(curves, headline_model, headline_seed)
-    latent_tc = tc_latent[(tc_latent["model"] == headline_model) & (tc_latent["reduction"] == "mean") & (tc_latent["part"] == "test")]
+    headline, reweighted = (
+        _headline(phase, headline_model, headline_seed),
+        _headline(curves, headline_model, headline_seed),
+    )
+    latent_tc = tc_latent[
+        (tc_latent["model"] == headline_model) & (tc_latent["reduction"] == "mean") & (tc_latent["part"] == "test")
+    ]
     with use_style():
         n_columns = max((len(panels) for _, panels in strip), default=1)
         fig = Figure(figsize=(19, 13.5), layout="constrained")

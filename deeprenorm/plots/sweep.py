@@ -33,15 +33,26 @@ def _reconstruction_panel(ax, reconstruction, sweep, L):
         empty_panel(ax, "no dense model")
         return
     models = sweep.dropna(subset=["model"]).drop_duplicates("model")
-    models = models[models["model"].isin(reconstruction.loc[reconstruction["L"] == L, "model"])].sort_values(["latent", "regularisation"])
+    models = models[models["model"].isin(reconstruction.loc[reconstruction["L"] == L, "model"])].sort_values(
+        ["latent", "regularisation"]
+    )
     widths = sorted(models["latent"].astype(int).unique())
     for _, row in models.iterrows():
         curve = reconstruction[(reconstruction["model"] == row["model"]) & (reconstruction["L"] == L)]
         mean = curve.groupby("temperature").agg(mse=("mse", "mean"), mse_err=("mse_err", "mean")).reset_index()
         # darker for wider codes, one hue per regulariser
         shade = 0.45 + 0.55 * (widths.index(int(row["latent"])) + 1) / len(widths)
-        ax.errorbar(mean["temperature"], mean["mse"], yerr=mean["mse_err"], color=REGULARISATION_COLORS[row["regularisation"]],
-                    alpha=shade, marker=_KIND_MARKERS.get(row["kind"], "o"), markersize=3.5, linewidth=1.0, label=_model_label(row))
+        ax.errorbar(
+            mean["temperature"],
+            mean["mse"],
+            yerr=mean["mse_err"],
+            color=REGULARISATION_COLORS[row["regularisation"]],
+            alpha=shade,
+            marker=_KIND_MARKERS.get(row["kind"], "o"),
+            markersize=3.5,
+            linewidth=1.0,
+            label=_model_label(row),
+        )
     mark_critical_temperature(ax)
     ax.set_xlabel("temperature T [J/k_B]")
     ax.set_ylabel("test reconstruction MSE per spin")
@@ -58,9 +69,17 @@ def _loss_panel(ax, sweep):
     fills = {L: ("full" if i == len(sizes) - 1 else "none") for i, L in enumerate(sizes)}
     for (kind, regularisation, L), group in rows.groupby(["kind", "regularisation", "L"]):
         group = group.sort_values("latent")
-        ax.errorbar(group["latent"].astype(int), group["test_loss"], yerr=group["test_loss_err"], color=REGULARISATION_COLORS[regularisation],
-                    marker=_KIND_MARKERS.get(kind, "o"), fillstyle=fills[int(L)], linestyle="-" if kind == "wide" else "none",
-                    markersize=6, label=f"{kind}, {regularisation}, L = {int(L)}")
+        ax.errorbar(
+            group["latent"].astype(int),
+            group["test_loss"],
+            yerr=group["test_loss_err"],
+            color=REGULARISATION_COLORS[regularisation],
+            marker=_KIND_MARKERS.get(kind, "o"),
+            fillstyle=fills[int(L)],
+            linestyle="-" if kind == "wide" else "none",
+            markersize=6,
+            label=f"{kind}, {regularisation}, L = {int(L)}",
+        )
     ax.set_xscale("log", base=2)
     ax.set_xticks(sorted(rows["latent"].astype(int).unique()))
     ax.get_xaxis().set_major_formatter("{x:.0f}")
@@ -80,8 +99,17 @@ def _unit_panel(ax, units, sweep, column, target, letter):
         values = units[(units["model"] == row["model"]) & (units["L"] == row["L"])]
         offset = 1.0 + 0.06 * (regularisations.index(row["regularisation"]) - 1)
         x = np.full(len(values), row["latent"] * offset)
-        ax.errorbar(x, values[column].abs(), yerr=values[f"{column}_err"], color=REGULARISATION_COLORS[row["regularisation"]],
-                    marker=_KIND_MARKERS.get(row["kind"], "o"), linestyle="none", markersize=4, alpha=0.75, elinewidth=0.8)
+        ax.errorbar(
+            x,
+            values[column].abs(),
+            yerr=values[f"{column}_err"],
+            color=REGULARISATION_COLORS[row["regularisation"]],
+            marker=_KIND_MARKERS.get(row["kind"], "o"),
+            linestyle="none",
+            markersize=4,
+            alpha=0.75,
+            elinewidth=0.8,
+        )
     for regularisation, color in REGULARISATION_COLORS.items():
         ax.plot([], [], "o", color=color, label=regularisation)
     ax.set_xscale("log", base=2)
@@ -101,19 +129,59 @@ def _tc_panel(ax, sweep):
         return
     y = np.arange(len(matched))[::-1]
     ours = matched["T_c_mean"].notna()
-    ax.errorbar(matched.loc[ours, "T_c_mean"], y[ours], xerr=matched.loc[ours, "T_c_err_mean"], color="#0072B2", marker="o",
-                linestyle="none", markersize=6, capsize=3, label="this study: χ_z peak T*(L), mean reduction (reweighted, test split)")
+    ax.errorbar(
+        matched.loc[ours, "T_c_mean"],
+        y[ours],
+        xerr=matched.loc[ours, "T_c_err_mean"],
+        color="#0072B2",
+        marker="o",
+        linestyle="none",
+        markersize=6,
+        capsize=3,
+        label="this study: χ_z peak T*(L), mean reduction (reweighted, test split)",
+    )
     pc1 = matched["T_c_pc1"].notna()
-    ax.errorbar(matched.loc[pc1, "T_c_pc1"], y[pc1] - 0.12, xerr=matched.loc[pc1, "T_c_err_pc1"], color="#CC79A7", marker="^",
-                linestyle="none", markersize=6, capsize=3, label="this study: χ_z peak T*(L), first principal component")
+    ax.errorbar(
+        matched.loc[pc1, "T_c_pc1"],
+        y[pc1] - 0.12,
+        xerr=matched.loc[pc1, "T_c_err_pc1"],
+        color="#CC79A7",
+        marker="^",
+        linestyle="none",
+        markersize=6,
+        capsize=3,
+        label="this study: χ_z peak T*(L), first principal component",
+    )
     for index in np.flatnonzero(matched["model"].notna() & matched["T_c_mean"].isna()):
-        ax.annotate("mean of units: no χ_z peak", (0.01, y[index]), xycoords=("axes fraction", "data"), fontsize=7, color="#0072B2",
-                    va="center")
+        ax.annotate(
+            "mean of units: no χ_z peak",
+            (0.01, y[index]),
+            xycoords=("axes fraction", "data"),
+            fontsize=7,
+            color="#0072B2",
+            va="center",
+        )
     magnetic = matched["T_c_magnetic"].notna()
-    ax.errorbar(matched.loc[magnetic, "T_c_magnetic"], y[magnetic] - 0.26, xerr=matched.loc[magnetic, "T_c_magnetic_err"], color=EXACT_COLOR,
-                marker="s", linestyle="none", markersize=5, capsize=3, label="this study: χ_m peak T*(L), same samples")
-    ax.plot(matched["reference_T_peak"], y + 0.14, linestyle="none", marker="*", markersize=11, color=_REFERENCE_COLOR,
-            label="Broomberg & Rabinovich 2019 (grid maximum, no error)")
+    ax.errorbar(
+        matched.loc[magnetic, "T_c_magnetic"],
+        y[magnetic] - 0.26,
+        xerr=matched.loc[magnetic, "T_c_magnetic_err"],
+        color=EXACT_COLOR,
+        marker="s",
+        linestyle="none",
+        markersize=5,
+        capsize=3,
+        label="this study: χ_m peak T*(L), same samples",
+    )
+    ax.plot(
+        matched["reference_T_peak"],
+        y + 0.14,
+        linestyle="none",
+        marker="*",
+        markersize=11,
+        color=_REFERENCE_COLOR,
+        label="Broomberg & Rabinovich 2019 (grid maximum, no error)",
+    )
     ax.axvline(T_C, color="0.35", linestyle=":", linewidth=1.3, label=f"Onsager T_c = {T_C:.4f}")
     labels = []
     for _, row in matched.iterrows():

@@ -22,8 +22,8 @@ from .style import (
     algorithm_label,
     format_value_error,
     mark_critical_temperature,
-    plain_log_labels,
     new_figure,
+    plain_log_labels,
     save,
     size_colors,
     use_style,
@@ -188,8 +188,13 @@ def _panel_estimates(ax, estimates: pd.DataFrame, colors):
         x = 1.0 / row.L
         x_max = max(x_max, x)
         ax.errorbar(
-            x, row.T_c, yerr=row.T_c_err, color=colors.get(int(row.L), "0.3"), linestyle="none",
-            label="χ' peak T*(L), reweighted" if index == 0 else None, **_DATA_STYLE,
+            x,
+            row.T_c,
+            yerr=row.T_c_err,
+            color=colors.get(int(row.L), "0.3"),
+            linestyle="none",
+            label="χ' peak T*(L), reweighted" if index == 0 else None,
+            **_DATA_STYLE,
         )
     extrapolation = finite[finite["method"] == "chi_prime_peak_extrapolation"]
     if len(extrapolation):
@@ -197,28 +202,55 @@ def _panel_estimates(ax, estimates: pd.DataFrame, colors):
         x = np.linspace(0.0, 1.08 * x_max, 50)
         ax.plot(x, fit["T_c"] + fit["slope"] * x, color="0.3", linewidth=1.0, zorder=2)
         ax.errorbar(
-            0.0, fit["T_c"], yerr=fit["T_c_err"], color="black", marker="D", markersize=6,
-            capsize=3, linestyle="none", zorder=4,
+            0.0,
+            fit["T_c"],
+            yerr=fit["T_c_err"],
+            color="black",
+            marker="D",
+            markersize=6,
+            capsize=3,
+            linestyle="none",
+            zorder=4,
             label=f"T*(L) = T_c + a/L: T_c = {format_value_error(fit['T_c'], fit['T_c_err'])}",
         )
     for index, row in enumerate(crossings.itertuples()):
         x = 1.0 / math.sqrt(row.L * row.L2)
         x_max = max(x_max, x)
         ax.errorbar(
-            x, row.T_c, yerr=row.T_c_err, color="#d95f02", marker="s", markersize=5, capsize=2,
-            linestyle="none", zorder=3, label="U₄ crossing of (L, L'), at 1/√(L L')" if index == 0 else None,
+            x,
+            row.T_c,
+            yerr=row.T_c_err,
+            color="#d95f02",
+            marker="s",
+            markersize=5,
+            capsize=2,
+            linestyle="none",
+            zorder=3,
+            label="U₄ crossing of (L, L'), at 1/√(L L')" if index == 0 else None,
         )
     mean = finite[finite["method"] == "binder_crossing_mean"]
     if len(mean):
         row = mean.iloc[0]
         err = row["T_c_err"] if np.isfinite(row["T_c_err"]) else 0.0
         ax.axhspan(
-            row["T_c"] - err, row["T_c"] + err, color="#d95f02", alpha=0.15, linewidth=0, zorder=1,
+            row["T_c"] - err,
+            row["T_c"] + err,
+            color="#d95f02",
+            alpha=0.15,
+            linewidth=0,
+            zorder=1,
             label=f"mean U₄ crossing: {format_value_error(row['T_c'], row['T_c_err'])}",
         )
     if x_max == 0.0:
-        ax.text(0.5, 0.7, "no T_c estimate\n(see the notes of the table)", ha="center", va="center",
-                transform=ax.transAxes, color="0.4")
+        ax.text(
+            0.5,
+            0.7,
+            "no T_c estimate\n(see the notes of the table)",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+            color="0.4",
+        )
         x_max = 0.1
     ax.set_xlim(-0.04 * x_max, 1.12 * x_max)
     ax.set_xlabel("inverse lattice size 1/L")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pandas as pd
-
 from matplotlib.ticker import MaxNLocator
 
 from .style import new_figure, save, use_style

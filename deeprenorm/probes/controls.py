@@ -32,7 +32,6 @@ stream.
 from __future__ import annotations
 
 import math
-import numbers
 import os
 import tempfile
 from pathlib import Path
@@ -40,8 +39,10 @@ from pathlib import Path
 import netCDF4
 import numpy as np
 
+from ..arguments import check_integer, check_real, is_integer
 from ..config import temperature_label
-from ..data import _atomic_path, write_dataset, write_simulation
+from ..data import write_dataset, write_simulation
+from ..io import atomic_path
 from ..ising.lattice import energy_magnetization
 from ..ising.sampler import SampleSet
 from ..seeding import stream
@@ -63,16 +64,6 @@ CONTROL_KINDS = ("noise", "sine")
 CONTROL_STREAM_KEYS = {"noise": 1_000_000_001, "sine": 1_000_000_002}
 
 
-def _is_integer(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _check_integer(name: str, value, minimum: int) -> int:
-    if not (_is_integer(value) and value >= minimum):
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def _check_generator(rng) -> None:
     if not isinstance(rng, np.random.Generator):
         raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
@@ -92,7 +83,7 @@ def noise_configurations(n: int, L: int, rng: np.random.Generator) -> np.ndarray
     Returns int8 of shape (n, L, L).  Raises ValueError unless ``n >= 1`` and ``L >= 2`` are
     integers and ``rng`` is a ``numpy.random.Generator``.
     """
-    n, L = _check_integer("n", n, 1), _check_integer("L", L, 2)
+    n, L = check_integer("n", n, 1), check_integer("L", L, 2)
     _check_generator(rng)
     return (2 * rng.integers(0, 2, size=(n, L, L), dtype=np.int8) - 1).astype(np.int8)
 
@@ -120,12 +111,11 @@ def sine_configurations(
     not an integer in [1, L // 2] (higher wave numbers alias to lower ones on the lattice), or
     ``rng`` not a ``numpy.random.Generator``.
     """
-    n, L = _check_integer("n", n, 1), _check_integer("L", L, 2)
+    n, L = check_integer("n", n, 1), check_integer("L", L, 2)
     _check_generator(rng)
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not (math.isfinite(noise) and noise >= 0):
-        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
+    noise = check_real("noise", noise, nonnegative=True)
     K = default_max_frequency(L) if max_frequency is None else max_frequency
-    if not (_is_integer(K) and 1 <= K <= L // 2):
+    if not (is_integer(K) and 1 <= K <= L // 2):
         raise ValueError(f"max_frequency must be an integer in [1, L // 2 = {L // 2}], got {max_frequency!r}")
     axis = np.arange(-K, K + 1)
     pairs = np.stack(np.meshgrid(axis, axis, indexing="ij"), axis=-1).reshape(-1, 2)
@@ -150,7 +140,7 @@ def _slot(kind: str, spins: np.ndarray, temperature: float, seed: int) -> Sample
     Draws are independent by construction: tau_int is exactly 1/2 (with no error) in units of
     draws, which count as "sweeps" one apart; there was no thermalisation, no pilot and no
     timing (NaN)."""
-    n, L = spins.shape[0], spins.shape[1]
+    L = spins.shape[1]
     totals = np.array([energy_magnetization(configuration) for configuration in spins], dtype=np.float64)
     return SampleSet(
         spins=spins,
@@ -221,8 +211,8 @@ def control_dataset(
     """
     if kind not in CONTROL_KINDS:
         raise ValueError(f"kind must be one of {CONTROL_KINDS}, got {kind!r}")
-    L, n_samples = _check_integer("L", L, 2), _check_integer("n_samples", n_samples, 1)
-    seed = _check_integer("seed", seed, 0)
+    L, n_samples = check_integer("L", L, 2), check_integer("n_samples", n_samples, 1)
+    seed = check_integer("seed", seed, 0)
     temperatures = np.sort(np.asarray(temperatures, dtype=np.float64).ravel())
     if temperatures.size == 0 or not np.all(np.isfinite(temperatures) & (temperatures > 0)):
         raise ValueError(f"temperatures must be a non-empty list of finite numbers > 0, got {temperatures.tolist()}")
@@ -239,7 +229,7 @@ def control_dataset(
     if kind == "sine":
         attrs["control_noise"] = float(noise)
         attrs["control_max_frequency"] = int(default_max_frequency(L) if max_frequency is None else max_frequency)
-    with _atomic_path(path) as temporary, tempfile.TemporaryDirectory(prefix="deeprenorm-control-") as folder:
+    with atomic_path(path) as temporary, tempfile.TemporaryDirectory(prefix="deeprenorm-control-") as folder:
         simulation_paths = []
         for temperature, label, slot_stream in zip(temperatures, labels, slot_streams):
             spins = _draw(kind, n_samples, L, np.random.default_rng(slot_stream), noise, max_frequency)

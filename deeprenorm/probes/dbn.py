@@ -55,9 +55,7 @@ configurations take about N / 17 s, some 20 minutes for N = 20 000 on one thread
 from __future__ import annotations
 
 import math
-import numbers
 import os
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -67,6 +65,10 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from ..arguments import check_integer, check_real, is_integer
+from ..io import atomic_path
+from ..seeding import child, seed_sequence
 
 __all__ = [
     "HISTORY_COLUMNS",
@@ -102,34 +104,8 @@ class DBNFileError(ValueError):
     """A file given to :func:`load_dbn` is missing, unreadable, or not a saved DBN."""
 
 
-def _integer(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _finite(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    return float(value)
-
-
-def _seed_sequence(seed) -> np.random.SeedSequence:
-    if isinstance(seed, np.random.SeedSequence):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer or a numpy SeedSequence, got {seed!r}")
-    return np.random.SeedSequence(int(seed))
-
-
-def _child(sequence: np.random.SeedSequence, *key: int) -> np.random.SeedSequence:
-    # built from the spawn key rather than by SeedSequence.spawn, which counts its calls inside the
-    # caller's object: a second run with the same SeedSequence would get other streams
-    return np.random.SeedSequence(sequence.entropy, spawn_key=(*sequence.spawn_key, *key), pool_size=sequence.pool_size)
-
-
 def _generator(seed) -> torch.Generator:
-    state = _seed_sequence(seed).generate_state(1, np.uint64)[0]
+    state = seed_sequence(seed).generate_state(1, np.uint64)[0]
     return torch.Generator().manual_seed(int(state))
 
 
@@ -140,7 +116,9 @@ def _units(name: str, values, n_units: int, *, binary: bool) -> torch.Tensor:
     if values.ndim != 2 or values.shape[0] < 1 or values.shape[1] != n_units:
         raise ValueError(f"{name} must have shape (n >= 1, {n_units}), got {tuple(values.shape)}")
     if binary and not ((values == 0) | (values == 1)).all():
-        raise ValueError(f"{name} must hold binary units in {{0, 1}} (spins s = +-1 enter as (s + 1) / 2: spins_to_visible)")
+        raise ValueError(
+            f"{name} must hold binary units in {{0, 1}} (spins s = +-1 enter as (s + 1) / 2: spins_to_visible)"
+        )
     # NaN fails both comparisons
     if not binary and not ((values >= 0) & (values <= 1)).all():
         raise ValueError(f"{name} must hold probabilities in [0, 1]")
@@ -170,8 +148,8 @@ class RBM(nn.Module):
 
     def __init__(self, n_visible: int, n_hidden: int, *, seed=0):
         super().__init__()
-        n_visible = _integer("n_visible", n_visible, 1)
-        n_hidden = _integer("n_hidden", n_hidden, 1)
+        n_visible = check_integer("n_visible", n_visible, 1)
+        n_hidden = check_integer("n_hidden", n_hidden, 1)
         weight = torch.randn(n_visible, n_hidden, generator=_generator(seed)) * _INIT_STD
         self.weight = nn.Parameter(weight, requires_grad=False)
         self.visible_bias = nn.Parameter(torch.zeros(n_visible), requires_grad=False)
@@ -229,25 +207,21 @@ class RBM(nn.Module):
     def gibbs(self, v: torch.Tensor, steps: int, generator: torch.Generator) -> torch.Tensor:
         """The visible sample after ``steps`` (>= 1) block-Gibbs steps v -> h -> v from ``v``, one
         independent chain per row, all random numbers from ``generator``."""
-        steps = _integer("steps", steps, 1)
+        steps = check_integer("steps", steps, 1)
         with torch.no_grad():
             _, h = self.sample_hidden(v, generator)
             return self._chain(h, steps, generator)[0]
 
 
 def _check_hyperparameters(epochs, batch_size, learning_rate, momentum, l1, k) -> tuple:
-    epochs = _integer("epochs", epochs, 1)
-    batch_size = _integer("batch_size", batch_size, 1)
-    k = _integer("k", k, 1)
-    learning_rate = _finite("learning_rate", learning_rate)
-    if learning_rate <= 0:
-        raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}")
-    momentum = _finite("momentum", momentum)
+    epochs = check_integer("epochs", epochs, 1)
+    batch_size = check_integer("batch_size", batch_size, 1)
+    k = check_integer("k", k, 1)
+    learning_rate = check_real("learning_rate", learning_rate, positive=True)
+    momentum = check_real("momentum", momentum)
     if not 0 <= momentum < 1:
         raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
-    l1 = _finite("l1", l1)
-    if l1 < 0:
-        raise ValueError(f"l1 must be >= 0, got {l1!r}")
+    l1 = check_real("l1", l1, nonnegative=True)
     return epochs, batch_size, learning_rate, momentum, l1, k
 
 
@@ -292,7 +266,9 @@ def train_rbm(
     """
     if not isinstance(rbm, RBM):
         raise ValueError(f"rbm must be an RBM, got {type(rbm).__name__}")
-    epochs, batch_size, learning_rate, momentum, l1, k = _check_hyperparameters(epochs, batch_size, learning_rate, momentum, l1, k)
+    epochs, batch_size, learning_rate, momentum, l1, k = _check_hyperparameters(
+        epochs, batch_size, learning_rate, momentum, l1, k
+    )
     data = _units("data", data, rbm.n_visible, binary=not probabilities)
     generator = _generator(seed)
     parameters = (rbm.weight, rbm.visible_bias, rbm.hidden_bias)
@@ -360,14 +336,16 @@ def _check_chain(rbms: Sequence[RBM]) -> list[RBM]:
         raise ValueError(f"rbms must be a non-empty sequence of RBM, got {rbms!r}")
     for layer, (lower, upper) in enumerate(zip(rbms[:-1], rbms[1:]), start=1):
         if lower.n_hidden != upper.n_visible:
-            raise ValueError(f"RBM {layer} has {lower.n_hidden} hidden units but RBM {layer + 1} has {upper.n_visible} visible units")
+            raise ValueError(
+                f"RBM {layer} has {lower.n_hidden} hidden units but RBM {layer + 1} has {upper.n_visible} visible units"
+            )
     return rbms
 
 
 def _check_widths(widths) -> list[int]:
     if isinstance(widths, (str, bytes)) or not isinstance(widths, Sequence) or len(widths) < 2:
         raise ValueError(f"widths must be a sequence of at least 2 layer widths (visible first), got {widths!r}")
-    return [_integer(f"widths[{index}]", width, 1) for index, width in enumerate(widths)]
+    return [check_integer(f"widths[{index}]", width, 1) for index, width in enumerate(widths)]
 
 
 class DeepBeliefNetwork(nn.Module):
@@ -388,9 +366,11 @@ class DeepBeliefNetwork(nn.Module):
         """Untrained RBMs of ``widths`` (``[n_v, n_1, ..., n_layers]``), initialised from ``seed``
         exactly as :func:`train_dbn` with that seed initialises them before training."""
         widths = _check_widths(widths)
-        root = _seed_sequence(seed)
+        root = seed_sequence(seed)
         pairs = zip(widths[:-1], widths[1:])
-        return cls([RBM(n_visible, n_hidden, seed=_child(root, layer, 0)) for layer, (n_visible, n_hidden) in enumerate(pairs)])
+        return cls(
+            [RBM(n_visible, n_hidden, seed=child(root, layer, 0)) for layer, (n_visible, n_hidden) in enumerate(pairs)]
+        )
 
     @property
     def widths(self) -> list[int]:
@@ -431,7 +411,7 @@ def train_dbn(
     widths = _check_widths(widths)
     _check_hyperparameters(epochs, batch_size, learning_rate, momentum, l1, k)
     data = _units("data", data, widths[0], binary=True)
-    root = _seed_sequence(seed)
+    root = seed_sequence(seed)
     network = DeepBeliefNetwork.from_widths(widths, seed=root)
     histories = []
     with torch.no_grad():
@@ -446,7 +426,7 @@ def train_dbn(
                     momentum=momentum,
                     l1=l1,
                     k=k,
-                    seed=_child(root, layer, 1),
+                    seed=child(root, layer, 1),
                     probabilities=layer > 0,
                 )
             )
@@ -465,7 +445,7 @@ def dbn_receptive_fields(rbms: Sequence[RBM] | RBM | DeepBeliefNetwork, L: int) 
     ValueError unless the first RBM has ``L * L`` visible units.
     """
     rbms = _check_chain(rbms)
-    L = _integer("L", L, 1)
+    L = check_integer("L", L, 1)
     if rbms[0].n_visible != L * L:
         raise ValueError(f"L = {L} needs {L * L} visible units, the first RBM has {rbms[0].n_visible}")
     fields, product = [], None
@@ -485,7 +465,7 @@ def reconstruct_from_layer(rbms: Sequence[RBM] | RBM | DeepBeliefNetwork, v, lay
     visible probabilities (:func:`visible_to_spins` reads them as spins).
     """
     rbms = _check_chain(rbms)
-    if isinstance(layer, bool) or not isinstance(layer, numbers.Integral) or not 1 <= layer <= len(rbms):
+    if not (is_integer(layer) and 1 <= layer <= len(rbms)):
         raise ValueError(f"layer must be an integer in [1, {len(rbms)}], got {layer!r}")
     x = _units("v", v, rbms[0].n_visible, binary=False)
     with torch.no_grad():
@@ -519,29 +499,19 @@ def save_dbn(path: str | os.PathLike, rbms: Sequence[RBM] | RBM | DeepBeliefNetw
     :class:`DeepBeliefNetwork`) to ``path``.
 
     The file is a ``torch.save`` of tensors and plain values only, so :func:`load_dbn` reads it
-    with ``weights_only=True``; it is written to a temporary file beside ``path`` and renamed
-    into place, so an interrupted save leaves no partial file.
+    with ``weights_only=True``; it is written through :func:`deeprenorm.io.atomic_path`, so an
+    interrupted save leaves no partial file.
     """
     rbms = _check_chain(rbms)
     contents = {
         "format": _FORMAT,
         "widths": [rbms[0].n_visible] + [rbm.n_hidden for rbm in rbms],
-        "state_dicts": [{key: value.detach().to("cpu", copy=True) for key, value in rbm.state_dict().items()} for rbm in rbms],
+        "state_dicts": [
+            {key: value.detach().to("cpu", copy=True) for key, value in rbm.state_dict().items()} for rbm in rbms
+        ],
     }
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(handle)
-    try:
-        # mkstemp makes the file 0600; give it the mode an ordinary new file would have
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(temporary, 0o666 & ~mask)
+    with atomic_path(path) as temporary:
         torch.save(contents, temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def load_dbn(path: str | os.PathLike) -> DeepBeliefNetwork:

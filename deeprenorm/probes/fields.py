@@ -49,8 +49,6 @@ draws random numbers only from its own seeded generator, never from the global t
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Sequence
 from contextlib import contextmanager
 from typing import NamedTuple
@@ -59,7 +57,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..arguments import check_integer, check_real, is_integer
 from ..ml import Autoencoder
+from ..seeding import seed_sequence
 
 __all__ = [
     "ACTIVATIONS",
@@ -78,8 +78,6 @@ __all__ = [
 
 #: Module types whose outputs are the encoder's layers (those :mod:`deeprenorm.ml.models` uses).
 ACTIVATIONS = (nn.Tanh, nn.ReLU)
-
-_DENSE_KINDS = ("alexandrou", "wide")
 
 # Configurations per forward-backward pass of the gradient probes: bounds memory, not results.
 _BATCH = 512
@@ -130,7 +128,7 @@ def product_fields(model: Autoencoder) -> list[np.ndarray]:
     weight matrices from the input to that layer, each row as an L x L image.  Layer 1 is
     :func:`first_layer_fields`; activations and biases are ignored (module docstring)."""
     _require_dense(model, "product_fields")
-    L = model.architecture["L"]
+    L = model.L
     linears = [module for module in model.encoder if isinstance(module, nn.Linear)]
     if not linears:
         raise ValueError("product_fields needs an encoder with nn.Linear layers, found none")
@@ -176,7 +174,7 @@ def saliency(model: Autoencoder, spins, unit: int) -> Saliency:
         averages out (a unit odd in the spins, at a temperature where both signs occur).
     """
     array = _spins(model, spins)
-    L = model.architecture["L"]
+    L = model.L
     with _frozen(model):
         device = _device(model)
         latent = _units(model, model.encoder)
@@ -185,7 +183,11 @@ def saliency(model: Autoencoder, spins, unit: int) -> Saliency:
         absolute = torch.zeros((L, L), dtype=torch.float64)
         with torch.enable_grad():
             for begin in range(0, len(array), _BATCH):
-                x = torch.from_numpy(np.asarray(array[begin : begin + _BATCH], dtype=np.float32)).to(device).requires_grad_(True)
+                x = (
+                    torch.from_numpy(np.asarray(array[begin : begin + _BATCH], dtype=np.float32))
+                    .to(device)
+                    .requires_grad_(True)
+                )
                 code = model.encoder(x).reshape(len(x), -1)
                 # In eval mode each configuration's code depends on its own input only, so the
                 # gradient of the batch sum is the stack of per-configuration gradients.
@@ -203,13 +205,15 @@ def effective_receptive_field(model: Autoencoder, spins, site: tuple[int, int] =
     per code unit).  A block-spin learner's field lies on the site's b x b block, spread by
     the 3 x 3 first kernel to at most the (b + 2) x (b + 2) square around it (periodically)."""
     _require_conv(model, "effective_receptive_field")
-    side = model.architecture["L"] // model.architecture["block"]
+    side = model.L // model.spec.block
     if (
         not isinstance(site, Sequence)
         or len(site) != 2
-        or not all(isinstance(value, numbers.Integral) and not isinstance(value, bool) and 0 <= value < side for value in site)
+        or not all(is_integer(value) and 0 <= value < side for value in site)
     ):
-        raise ValueError(f"site must be a (row, column) pair of integers in 0..{side - 1} (the code field is {side} x {side}), got {site!r}")
+        raise ValueError(
+            f"site must be a (row, column) pair of integers in 0..{side - 1} (the code field is {side} x {side}), got {site!r}"
+        )
     return saliency(model, spins, int(site[0]) * side + int(site[1])).absolute
 
 
@@ -302,13 +306,13 @@ class _Found(NamedTuple):
 
 def _maximise(model, layer, units, target, starts, steps, lr, l2, seed) -> _Found:
     """Activation maximisation of ``units`` of ``layer``, each from the same ``starts``."""
-    target = _real("target", target)
-    starts = _integer("starts", starts, 1)
-    steps = _integer("steps", steps, 1)
-    lr = _real("lr", lr, positive=True)
-    l2 = _real("l2", l2, nonnegative=True)
+    target = check_real("target", target)
+    starts = check_integer("starts", starts, 1)
+    steps = check_integer("steps", steps, 1)
+    lr = check_real("lr", lr, positive=True)
+    l2 = check_real("l2", l2, nonnegative=True)
     generator = torch.Generator().manual_seed(_torch_seed(seed))
-    L = model.architecture["L"]
+    L = model.L
     with _frozen(model):
         device = _device(model)
         truncated = _layer(model, _layer_index(model, layer))
@@ -368,9 +372,13 @@ def _activation_positions(model: Autoencoder) -> list[int]:
 def _layer_index(model: Autoencoder, layer) -> int:
     count = len(_activation_positions(model))
     if count == 0:
-        raise ValueError(f"model.encoder has no activation module ({', '.join(kind.__name__ for kind in ACTIVATIONS)}), so no layer to probe")
-    if isinstance(layer, bool) or not isinstance(layer, numbers.Integral) or not -count <= layer < count:
-        raise ValueError(f"layer must be an integer in {-count}..{count - 1} (the encoder's {count} layers; -1 is the code), got {layer!r}")
+        raise ValueError(
+            f"model.encoder has no activation module ({', '.join(kind.__name__ for kind in ACTIVATIONS)}), so no layer to probe"
+        )
+    if not (is_integer(layer) and -count <= layer < count):
+        raise ValueError(
+            f"layer must be an integer in {-count}..{count - 1} (the encoder's {count} layers; -1 is the code), got {layer!r}"
+        )
     return int(layer) % count
 
 
@@ -381,7 +389,7 @@ def _layer(model: Autoencoder, index: int) -> nn.Module:
 
 def _units(model: Autoencoder, module: nn.Module) -> int:
     """Outputs per configuration of ``module`` (run in the caller's eval mode)."""
-    L = model.architecture["L"]
+    L = model.L
     with torch.no_grad():
         return module(torch.zeros((1, L, L), device=_device(model))).numel()
 
@@ -392,19 +400,17 @@ def _device(model: Autoencoder) -> torch.device:
 
 
 def _require_dense(model: Autoencoder, function: str) -> None:
-    kind = model.architecture["kind"]
-    if kind not in _DENSE_KINDS:
-        raise ValueError(f"{function} needs a dense model (kind one of {_DENSE_KINDS}), got kind {kind!r}")
+    if model.spec.is_convolutional:
+        raise ValueError(f"{function} needs a dense model, got kind {model.spec.kind!r}")
 
 
 def _require_conv(model: Autoencoder, function: str) -> None:
-    kind = model.architecture["kind"]
-    if kind != "conv":
-        raise ValueError(f"{function} needs a model of kind 'conv', got kind {kind!r}")
+    if not model.spec.is_convolutional:
+        raise ValueError(f"{function} needs a model of kind 'conv', got kind {model.spec.kind!r}")
 
 
 def _spins(model: Autoencoder, spins) -> np.ndarray:
-    L = model.architecture["L"]
+    L = model.L
     array = np.asarray(spins)
     if array.ndim != 3 or array.shape[1:] != (L, L) or len(array) == 0:
         raise ValueError(f"spins must have shape (n, {L}, {L}) with n >= 1, got {array.shape}")
@@ -416,31 +422,10 @@ def _spins(model: Autoencoder, spins) -> np.ndarray:
 
 
 def _index(name: str, value, count: int, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 0 <= value < count:
+    if not (is_integer(value) and 0 <= value < count):
         raise ValueError(f"{name} must be an integer in 0..{count - 1} (the {count} {what}), got {value!r}")
     return int(value)
 
 
-def _integer(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _real(name: str, value, *, positive: bool = False, nonnegative: bool = False) -> float:
-    bound = " > 0" if positive else " >= 0" if nonnegative else ""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number{bound}, got {value!r}")
-    if (positive and value <= 0) or (nonnegative and value < 0):
-        raise ValueError(f"{name} must be a finite number{bound}, got {value!r}")
-    return float(value)
-
-
 def _torch_seed(seed) -> int:
-    if isinstance(seed, np.random.SeedSequence):
-        sequence = seed
-    elif not isinstance(seed, bool) and isinstance(seed, numbers.Integral) and seed >= 0:
-        sequence = np.random.SeedSequence(int(seed))
-    else:
-        raise ValueError(f"seed must be a non-negative integer or a numpy SeedSequence, got {seed!r}")
-    return int(sequence.generate_state(1, np.uint64)[0])
+    return int(seed_sequence(seed).generate_state(1, np.uint64)[0])

@@ -41,11 +41,12 @@ minimiser of the within-cluster sum of squares that Lloyd's iteration lowers at 
 from __future__ import annotations
 
 import math
-import numbers
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+
+from ..arguments import check_integer, check_real, is_integer
 
 __all__ = [
     "SUMMARY_COLUMNS",
@@ -148,12 +149,8 @@ def _check_values(weights: np.ndarray, name: str) -> None:
         raise ValueError(f"{name} must have a positive total weight (an all-zero map has no location)")
 
 
-def _is_integer(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
 def _check_block(b, L: int) -> int:
-    if not (_is_integer(b) and 1 <= b <= L):
+    if not (is_integer(b) and 1 <= b <= L):
         raise ValueError(f"b must be an integer in [1, L = {L}], got {b!r}")
     return int(b)
 
@@ -290,7 +287,9 @@ def _kmeans_plus_plus(points: np.ndarray, n_clusters: int, L: int, rng: np.rando
     return np.array(centres)
 
 
-def _kmeans(points: np.ndarray, n_clusters: int, L: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, float]:
+def _kmeans(
+    points: np.ndarray, n_clusters: int, L: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, float]:
     """Best of ``_N_INIT`` Lloyd runs (Lloyd, IEEE Trans. Inf. Theory 28, 129 (1982)) on the
     torus: labels, centres and the within-cluster sum of squared torus distances (WCSS)."""
     best = None
@@ -345,11 +344,9 @@ def prototype_score(weights, *, k: float = 2.0, max_clusters: int = 6, seed: int
     ``max_clusters`` not an integer >= 1 or ``seed`` not a non-negative integer.
     """
     weights = _check_map(weights)
-    if isinstance(k, bool) or not isinstance(k, numbers.Real) or not math.isfinite(k):
-        raise ValueError(f"k must be a finite number, got {k!r}")
-    if not (_is_integer(max_clusters) and max_clusters >= 1):
-        raise ValueError(f"max_clusters must be an integer >= 1, got {max_clusters!r}")
-    if not (_is_integer(seed) and seed >= 0):
+    check_real("k", k)
+    check_integer("max_clusters", max_clusters, 1)
+    if not (is_integer(seed) and seed >= 0):
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     L = weights.shape[0]
     points = np.argwhere(weights > weights.mean() + k * weights.std()).astype(np.float64)
@@ -412,5 +409,8 @@ def locality_table(maps, b: int, *, k: float = 2.0, max_clusters: int = 6, seed:
     if maps.ndim != 3 or maps.shape[1] != maps.shape[2]:
         raise ValueError(f"maps must be a (units, L, L) stack, got shape {maps.shape}")
     _check_values(maps, "maps")
-    rows = [{"unit": unit, **locality_summary(m, b, k=k, max_clusters=max_clusters, seed=seed)} for unit, m in enumerate(maps)]
+    rows = [
+        {"unit": unit, **locality_summary(m, b, k=k, max_clusters=max_clusters, seed=seed)}
+        for unit, m in enumerate(maps)
+    ]
     return pd.DataFrame(rows, columns=["unit", *SUMMARY_COLUMNS])

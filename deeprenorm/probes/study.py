@@ -21,6 +21,8 @@ site), the references a block spin is measured against. Maps are kept for the fi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -31,7 +33,17 @@ from ..seeding import stream
 from .fields import activation_maps, effective_receptive_field, layer_units, product_fields, saliency
 from .locality import SUMMARY_COLUMNS, locality_table
 
-__all__ = ["PROBE_TEMPERATURES", "MAX_UNITS", "LOCALITY_COLUMNS", "reference_maps", "probe_maps", "locality_rows", "reconstruction_rows", "dbn_study"]
+__all__ = [
+    "PROBE_TEMPERATURES",
+    "MAX_UNITS",
+    "LOCALITY_COLUMNS",
+    "reference_maps",
+    "probe_maps",
+    "locality_rows",
+    "study_locality",
+    "reconstruction_rows",
+    "dbn_study",
+]
 
 #: Temperatures (J/k_B) of the saliency maps: the simulated ones nearest these.
 PROBE_TEMPERATURES = (2.0, T_C, 2.6)
@@ -59,21 +71,28 @@ def _test_configurations(reader: SpinReader, labels: np.ndarray, t: int, n: int)
     return reader.read(t)[np.flatnonzero(labels[t] == TEST)[:n]]
 
 
-def probe_maps(model: Autoencoder, reader: SpinReader, labels: np.ndarray, seed: int, *, steps: int = 200) -> dict[str, np.ndarray]:
+def probe_maps(
+    model: Autoencoder, reader: SpinReader, labels: np.ndarray, seed: int, *, steps: int = 200
+) -> dict[str, np.ndarray]:
     """The maps of the module docstring for one network, each ``(units, L, L)`` float64."""
-    architecture = model.architecture
     units = min(layer_units(model)[-1], MAX_UNITS)
     maps = {}
-    if architecture["kind"] == "conv":
-        spins = _test_configurations(reader, labels, int(np.argmin(np.abs(np.asarray(reader.temperatures) - T_C))), _SALIENCY_SAMPLES)
-        middle = architecture["L"] // architecture["block"] // 2  # a site in the middle, drawn away from the edges
+    if model.spec.is_convolutional:
+        spins = _test_configurations(
+            reader, labels, int(np.argmin(np.abs(np.asarray(reader.temperatures) - T_C))), _SALIENCY_SAMPLES
+        )
+        middle = model.L // model.spec.block // 2  # a site in the middle, drawn away from the edges
         maps["receptive_field"] = effective_receptive_field(model, spins, (middle, middle))[None]
     else:
         fields = product_fields(model)
         maps["first_layer"] = fields[0][:MAX_UNITS]
         maps["receptive_field"] = fields[-1][:units]
     maps["activation_max"] = activation_maps(
-        model, -1, list(range(units)), steps=steps, seed=stream(seed, "analysis", architecture["L"], architecture["latent"])
+        model,
+        -1,
+        list(range(units)),
+        steps=steps,
+        seed=stream(seed, "analysis", model.L, model.spec.code_width(model.L)),
     ).inputs
     grid = np.asarray(reader.temperatures, dtype=float)
     for target in PROBE_TEMPERATURES:
@@ -101,8 +120,29 @@ def locality_rows(maps: dict[str, np.ndarray], *, L: int, b: int, model: str, we
     return pd.concat(tables, ignore_index=True)[LOCALITY_COLUMNS]
 
 
+def study_locality(tables: Sequence[pd.DataFrame], *, L: int, b: int, dbn: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The locality table of a study, the one the verdict reads: the exact block-spin references
+    (:func:`reference_maps` at L and b, weights ``"exact"``), then ``tables`` (the
+    :func:`locality_rows` of every probed network, trained, untrained and control-trained), then
+    the deep belief network's layers (``dbn``, the locality of :func:`dbn_study` without its
+    ``temperature`` and ``reconstruction_error``)."""
+    references = [
+        locality_rows({"block": m}, L=L, b=b, model=name, weights="exact") for name, m in reference_maps(L, b).items()
+    ]
+    parts = [pd.concat(references), *tables]
+    if dbn is not None and len(dbn):
+        parts.append(dbn.drop(columns=["temperature", "reconstruction_error"]))
+    return pd.concat(parts, ignore_index=True)
+
+
 def reconstruction_rows(
-    reader: SpinReader, labels: np.ndarray, models: dict[str, Autoencoder], seed: int, *, b: int = 2, temperatures=PROBE_TEMPERATURES
+    reader: SpinReader,
+    labels: np.ndarray,
+    models: dict[str, Autoencoder],
+    seed: int,
+    *,
+    b: int = 2,
+    temperatures=PROBE_TEMPERATURES,
 ) -> list[tuple[float, list[tuple[str, np.ndarray]]]]:
     """One test configuration at the simulated temperature nearest each of ``temperatures``,
     beside its majority-rule block spins (ties broken by the study's stream,
@@ -122,17 +162,22 @@ def reconstruction_rows(
             t = int(np.argmin(np.abs(grid - target)))
             spins = _test_configurations(reader, labels, t, 1)
             x = torch.from_numpy(spins.astype(np.float32))
-            panels = [("input", spins[0]), ("majority blocks", majority(spins, b, tie_breaking_rng(seed, reader.L, b, grid[t]))[0])]
+            panels = [
+                ("input", spins[0]),
+                ("majority blocks", majority(spins, b, tie_breaking_rng(seed, reader.L, b, grid[t]))[0]),
+            ]
             for name, model in models.items():
                 reconstruction, code = model.eval()(x)
-                if model.architecture["kind"] == "conv":
+                if model.spec.is_convolutional:
                     panels.append((f"{name} code", code[0].numpy()))
                 panels.append((f"{name} output", reconstruction[0].numpy()))
             rows.append((float(grid[t]), panels))
     return rows
 
 
-def dbn_study(spins: np.ndarray, layers: int, seed, **training) -> tuple[object, list[pd.DataFrame], pd.DataFrame, list[np.ndarray]]:
+def dbn_study(
+    spins: np.ndarray, layers: int, seed, **training
+) -> tuple[object, list[pd.DataFrame], pd.DataFrame, list[np.ndarray]]:
     """Mehta & Schwab's deep belief network on ``spins`` (int8 ``(n, L, L)``): ``layers`` RBMs,
     each 4 times narrower than the one below (L^2 -> L^2/4 -> ...), trained greedily
     (:func:`.dbn.train_dbn` with ``training``); their receptive fields (products of the weight

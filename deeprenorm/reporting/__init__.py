@@ -4,7 +4,15 @@ front page (:mod:`.summary`), and the README's generated results section (:mod:`
 
 from .benchmarks import STAGES, BenchmarkError, benchmark_table, read_benchmark, stage_of, stage_totals
 from .readme import BEGIN_MARKER, END_MARKER, readme_block, replace_between_markers
-from .summary import config_sha256, dataset_record, key_numbers, report_description, software_versions, summarise, summary_markdown
+from .summary import (
+    config_sha256,
+    dataset_record,
+    key_numbers,
+    report_description,
+    software_versions,
+    summarise,
+    summary_markdown,
+)
 
 __all__ = [
     "STAGES",

@@ -20,21 +20,64 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["STAGES", "BENCHMARK_COLUMNS", "BenchmarkError", "read_benchmark", "benchmark_table", "stage_of", "stage_totals"]
+__all__ = [
+    "STAGES",
+    "BENCHMARK_COLUMNS",
+    "BenchmarkError",
+    "read_benchmark",
+    "benchmark_table",
+    "stage_of",
+    "stage_totals",
+]
 
 #: The stages of the study, in pipeline order, and the rules of each.
 STAGES = {
     "Monte Carlo and thermodynamics": ("simulate", "dataset", "thermodynamics_table", "thermodynamics_figure"),
     "Algorithm comparison": ("autocorrelation", "autocorrelation_figure"),
     "Training": ("split", "train"),
-    "Phase identification and finite-size scaling": ("encode", "latent_analysis", "latent_figures", "width_sweep", "width_sweep_figure"),
-    "RG flow": ("rg_flow", "rg_figures", "rg_learned", "train_far", "network_flow", "rg_information", "rg_verdict", "rg_network_figures"),
-    "Probes": ("probes", "dbn", "control_dataset", "control_split", "train_control", "probes_control", "probe_figures"),
+    "Phase identification and finite-size scaling": (
+        "encode",
+        "latent_analysis",
+        "latent_figures",
+        "width_sweep",
+        "width_sweep_figure",
+    ),
+    "RG flow": (
+        "rg_flow",
+        "rg_figures",
+        "rg_learned",
+        "train_far",
+        "network_flow",
+        "rg_information",
+        "rg_verdict",
+        "rg_network_figures",
+    ),
+    "Probes": (
+        "probes",
+        "dbn",
+        "control_dataset",
+        "control_split",
+        "train_control",
+        "probes_control",
+        "locality_table",
+        "probe_figures",
+    ),
     "Report": ("performance", "summary", "summary_figure"),
 }
 
 #: The columns Snakemake writes (as of Snakemake 9), the ones read here first.
-BENCHMARK_COLUMNS = ("s", "h:m:s", "max_rss", "max_vms", "max_uss", "max_pss", "io_in", "io_out", "mean_load", "cpu_time")
+BENCHMARK_COLUMNS = (
+    "s",
+    "h:m:s",
+    "max_rss",
+    "max_vms",
+    "max_uss",
+    "max_pss",
+    "io_in",
+    "io_out",
+    "mean_load",
+    "cpu_time",
+)
 _READ = ("s", "max_rss", "cpu_time")
 
 
@@ -66,7 +109,9 @@ def read_benchmark(path: str | os.PathLike) -> dict[str, float]:
         raise BenchmarkError(f"{path}: not readable as a benchmark file: {error}") from error
     header = lines[0].split("\t") if lines else []
     if len(lines) < 2 or any(column not in header for column in _READ):
-        raise BenchmarkError(f"{path}: not a Snakemake benchmark file (a header with {', '.join(_READ)} and one row per run expected)")
+        raise BenchmarkError(
+            f"{path}: not a Snakemake benchmark file (a header with {', '.join(_READ)} and one row per run expected)"
+        )
     row = lines[-1].split("\t")
     if len(row) != len(header):
         raise BenchmarkError(f"{path}: its last row has {len(row)} fields, the header {len(header)} (truncated?)")
@@ -90,7 +135,11 @@ def benchmark_table(root: str | os.PathLike) -> pd.DataFrame:
         rows.append({"stage": stage_of(rule), "rule": rule, "job": job, **read_benchmark(path)})
     table = pd.DataFrame(rows, columns=["stage", "rule", "job", "wall_s", "cpu_s", "max_rss_mb"])
     order = {stage: index for index, stage in enumerate([*STAGES, "other"])}
-    return table.sort_values(["stage", "rule", "job"], key=lambda column: column.map(order) if column.name == "stage" else column, ignore_index=True)
+    return table.sort_values(
+        ["stage", "rule", "job"],
+        key=lambda column: column.map(order) if column.name == "stage" else column,
+        ignore_index=True,
+    )
 
 
 def stage_totals(table: pd.DataFrame) -> pd.DataFrame:
@@ -98,12 +147,22 @@ def stage_totals(table: pd.DataFrame) -> pd.DataFrame:
     and ``cpu_s`` of its jobs, the largest ``max_rss_mb`` of any one job, and ``wall_share``, the
     stage's fraction of the summed wall time of every job.  Jobs run in parallel, so the summed
     wall time is the run's duration on one core, not on N."""
-    grouped = table.groupby("stage", sort=False).agg(jobs=("job", "size"), wall_s=("wall_s", "sum"), cpu_s=("cpu_s", "sum"),
-                                                      max_rss_mb=("max_rss_mb", "max"))
+    grouped = table.groupby("stage", sort=False).agg(
+        jobs=("job", "size"), wall_s=("wall_s", "sum"), cpu_s=("cpu_s", "sum"), max_rss_mb=("max_rss_mb", "max")
+    )
     order = [stage for stage in [*STAGES, "other"] if stage in grouped.index]
     totals = grouped.loc[order].reset_index()
-    overall = pd.DataFrame([{"stage": "total", "jobs": int(totals["jobs"].sum()), "wall_s": totals["wall_s"].sum(),
-                             "cpu_s": totals["cpu_s"].sum(), "max_rss_mb": totals["max_rss_mb"].max() if len(totals) else math.nan}])
+    overall = pd.DataFrame(
+        [
+            {
+                "stage": "total",
+                "jobs": int(totals["jobs"].sum()),
+                "wall_s": totals["wall_s"].sum(),
+                "cpu_s": totals["cpu_s"].sum(),
+                "max_rss_mb": totals["max_rss_mb"].max() if len(totals) else math.nan,
+            }
+        ]
+    )
     totals = pd.concat([totals, overall], ignore_index=True) if len(totals) else overall
     whole = totals["wall_s"].iloc[-1]
     totals["wall_share"] = totals["wall_s"] / whole if whole > 0 else math.nan

@@ -37,23 +37,92 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from ..data import json_ready
 from ..exact import T_C
+from ..io import json_ready
 from ..stats import format_value_error as value_error
 
-__all__ = ["SECTIONS", "config_sha256", "software_versions", "summarise", "key_numbers", "summary_markdown", "report_description", "dataset_record", "markdown_table", "tc_rows", "MARKDOWN_SECTIONS"]
+__all__ = [
+    "SECTIONS",
+    "config_sha256",
+    "software_versions",
+    "summarise",
+    "key_numbers",
+    "summary_markdown",
+    "report_description",
+    "dataset_record",
+    "markdown_table",
+    "tc_rows",
+    "MARKDOWN_SECTIONS",
+]
 
 #: Table-backed sections: section -> (table file name, columns kept).
 SECTIONS = {
-    "tc_thermodynamic": ("tc_thermodynamic.csv", ["method", "L", "L2", "T_c", "T_c_err", "deviation_from_onsager", "deviation_sigma"]),
-    "tc_latent": ("tc_latent.csv", ["model", "reduction", "observable", "method", "L", "L2", "T_c", "T_c_err", "seed_spread", "n_seeds", "nu", "nu_err"]),
-    "rg_flow": ("rg_flow.csv", ["L", "L_coarse", "b", "map", "observable", "T_star", "T_star_err", "T_star_deviation_percent", "nu", "nu_err"]),
+    "tc_thermodynamic": (
+        "tc_thermodynamic.csv",
+        ["method", "L", "L2", "T_c", "T_c_err", "deviation_from_onsager", "deviation_sigma"],
+    ),
+    "tc_latent": (
+        "tc_latent.csv",
+        [
+            "model",
+            "reduction",
+            "observable",
+            "method",
+            "L",
+            "L2",
+            "T_c",
+            "T_c_err",
+            "seed_spread",
+            "n_seeds",
+            "nu",
+            "nu_err",
+        ],
+    ),
+    "rg_flow": (
+        "rg_flow.csv",
+        ["L", "L_coarse", "b", "map", "observable", "T_star", "T_star_err", "T_star_deviation_percent", "nu", "nu_err"],
+    ),
     "dynamic_exponents": ("dynamic_exponents.csv", ["algorithm", "observable", "z", "z_err", "z_literature", "sizes"]),
-    "width_sweep": ("latent_width_sweep.csv", ["reference", "reference_T_peak", "model", "latent", "regularisation", "L", "n_seeds", "test_loss",
-                                               "T_c_mean", "T_c_err_mean", "deviation_percent", "r_chi"]),
-    "verdict": ("rg_verdict.csv", ["map", "model", "weights", "b", "L", "T_star", "T_star_err", "nu", "nu_err", "agreement_tc", "agreement_tc_err",
-                                   "information_tc_bits", "information_tc_bits_err", "flow_direction", "locality_window_fraction",
-                                   "criteria_passed", "criteria_measured", "conclusion"]),
+    "width_sweep": (
+        "latent_width_sweep.csv",
+        [
+            "reference",
+            "reference_T_peak",
+            "model",
+            "latent",
+            "regularisation",
+            "L",
+            "n_seeds",
+            "test_loss",
+            "T_c_mean",
+            "T_c_err_mean",
+            "deviation_percent",
+            "r_chi",
+        ],
+    ),
+    "verdict": (
+        "rg_verdict.csv",
+        [
+            "map",
+            "model",
+            "weights",
+            "b",
+            "L",
+            "T_star",
+            "T_star_err",
+            "nu",
+            "nu_err",
+            "agreement_tc",
+            "agreement_tc_err",
+            "information_tc_bits",
+            "information_tc_bits_err",
+            "flow_direction",
+            "locality_window_fraction",
+            "criteria_passed",
+            "criteria_measured",
+            "conclusion",
+        ],
+    ),
 }
 
 _PACKAGES = ("deeprenorm", "numpy", "numba", "torch", "scipy", "pandas", "xarray", "netCDF4", "matplotlib", "snakemake")
@@ -82,10 +151,18 @@ def _rows(table: pd.DataFrame, columns: list[str]) -> list[dict]:
 
 def _locality_rows(locality: pd.DataFrame) -> list[dict]:
     """Median window fraction and spread of every receptive field and DBN layer, per model and weights."""
-    fields = locality[locality["probe"].isin(["receptive_field", "block"]) | locality["probe"].astype(str).str.startswith("layer")]
-    medians = fields.groupby(["model", "weights", "probe", "b"], sort=False).agg(
-        units=("window_fraction", "size"), window_fraction=("window_fraction", "median"), spread=("spread", "median")
-    ).reset_index()
+    fields = locality[
+        locality["probe"].isin(["receptive_field", "block"]) | locality["probe"].astype(str).str.startswith("layer")
+    ]
+    medians = (
+        fields.groupby(["model", "weights", "probe", "b"], sort=False)
+        .agg(
+            units=("window_fraction", "size"),
+            window_fraction=("window_fraction", "median"),
+            spread=("spread", "median"),
+        )
+        .reset_index()
+    )
     return _rows(medians, ["model", "weights", "probe", "b", "units", "window_fraction", "spread"])
 
 
@@ -118,13 +195,16 @@ def summarise(
         "onsager_T_c": T_C,
         "datasets": datasets,
     }
-    for section, (filename, columns) in SECTIONS.items():
+    for section, (_filename, columns) in SECTIONS.items():
         if section in tables:
             summary[section] = {"table": table_paths[section], "rows": _rows(tables[section], columns)}
     if "verdict" in tables:
         summary["conclusion"] = conclusion(tables["verdict"])
     if locality is not None:
-        summary["locality"] = {"table": table_paths.get("locality", "results/tables/locality.csv"), "rows": _locality_rows(locality)}
+        summary["locality"] = {
+            "table": table_paths.get("locality", "results/tables/locality.csv"),
+            "rows": _locality_rows(locality),
+        }
     summary["performance"] = {"rows": _rows(stages, ["stage", "jobs", "wall_s", "cpu_s", "max_rss_mb", "wall_share"])}
     summary["software"] = software_versions()
     json.dumps(summary, allow_nan=False)  # a NaN that slipped through would make invalid JSON
@@ -135,7 +215,11 @@ def summarise(
 
 
 def _select(summary: dict, section: str, **keys) -> list[dict]:
-    return [row for row in summary.get(section, {}).get("rows", []) if all(row.get(key) == value for key, value in keys.items())]
+    return [
+        row
+        for row in summary.get(section, {}).get("rows", [])
+        if all(row.get(key) == value for key, value in keys.items())
+    ]
 
 
 def _one(summary: dict, section: str, **keys) -> dict | None:
@@ -149,25 +233,37 @@ def key_numbers(summary: dict) -> dict[str, str]:
     numbers = {}
     thermodynamic = _one(summary, "tc_thermodynamic", method="chi_prime_peak_extrapolation")
     if thermodynamic:
-        numbers["T_c thermodynamic (chi' peaks, 1/L extrapolation)"] = value_error(thermodynamic["T_c"], thermodynamic["T_c_err"])
+        numbers["T_c thermodynamic (chi' peaks, 1/L extrapolation)"] = value_error(
+            thermodynamic["T_c"], thermodynamic["T_c_err"]
+        )
     crossing = _one(summary, "tc_thermodynamic", method="binder_crossing_mean")
     if crossing:
         numbers["T_c thermodynamic (U4 crossings, mean)"] = value_error(crossing["T_c"], crossing["T_c_err"])
-    latent = _one(summary, "tc_latent", model=summary["headline_model"], reduction="mean", method="chi_z_peak_extrapolation")
+    latent = _one(
+        summary, "tc_latent", model=summary["headline_model"], reduction="mean", method="chi_z_peak_extrapolation"
+    )
     if latent:
-        numbers[f"T_c latent ({summary['headline_model']}, chi_z peaks, 1/L extrapolation)"] = value_error(latent["T_c"], latent["T_c_err"])
+        numbers[f"T_c latent ({summary['headline_model']}, chi_z peaks, 1/L extrapolation)"] = value_error(
+            latent["T_c"], latent["T_c_err"]
+        )
     majority = _select(summary, "rg_flow", map="majority", observable="binder", b=2)
     if majority:
         largest = max(majority, key=lambda row: row["L"])
-        numbers[f"majority rule T* ({largest['L']} -> {largest['L_coarse']}, U4 matched)"] = value_error(largest["T_star"], largest["T_star_err"])
-        numbers[f"majority rule nu ({largest['L']} -> {largest['L_coarse']})"] = value_error(largest["nu"], largest["nu_err"])
+        numbers[f"majority rule T* ({largest['L']} -> {largest['L_coarse']}, U4 matched)"] = value_error(
+            largest["T_star"], largest["T_star_err"]
+        )
+        numbers[f"majority rule nu ({largest['L']} -> {largest['L_coarse']})"] = value_error(
+            largest["nu"], largest["nu_err"]
+        )
     if summary["datasets"]:
         spins = sum(dataset["spins"] for dataset in summary["datasets"])
         configurations = sum(d["temperatures"] * d["samples_per_temperature"] for d in summary["datasets"])
         numbers["configurations stored"] = f"{configurations:,} ({spins / 1e6:.1f} million spins)"
     total = _one(summary, "performance", stage="total")
     if total:
-        numbers["jobs, summed job time"] = f"{total['jobs']} jobs, {total['wall_s'] / 60:.1f} core-minutes, largest job {total['max_rss_mb']:.0f} MB"
+        numbers["jobs, summed job time"] = (
+            f"{total['jobs']} jobs, {total['wall_s'] / 60:.1f} core-minutes, largest job {total['max_rss_mb']:.0f} MB"
+        )
     return numbers
 
 
@@ -184,61 +280,166 @@ def markdown_table(rows: list[dict], columns: list[tuple[str, object]]) -> list[
 
 
 def tc_rows(summary: dict) -> list[dict]:
-    rows = [{"estimate": f"thermodynamic {row['method']}" + (f" L = {row['L']:g}" if row.get("L") is not None else "")
-             + (f"/{row['L2']:g}" if row.get("L2") is not None else ""), "T_c": value_error(row["T_c"], row["T_c_err"])}
-            for row in summary.get("tc_thermodynamic", {}).get("rows", [])]
+    rows = [
+        {
+            "estimate": f"thermodynamic {row['method']}"
+            + (f" L = {row['L']:g}" if row.get("L") is not None else "")
+            + (f"/{row['L2']:g}" if row.get("L2") is not None else ""),
+            "T_c": value_error(row["T_c"], row["T_c_err"]),
+        }
+        for row in summary.get("tc_thermodynamic", {}).get("rows", [])
+    ]
     for row in summary.get("tc_latent", {}).get("rows", []):
         if row["reduction"] == "mean" and row["method"].endswith("extrapolation") and row["T_c"] is not None:
-            rows.append({"estimate": f"latent {row['model']} {row['method']}", "T_c": value_error(row["T_c"], row["T_c_err"])})
+            rows.append(
+                {"estimate": f"latent {row['model']} {row['method']}", "T_c": value_error(row["T_c"], row["T_c_err"])}
+            )
     return rows
 
 
 def _verdict_table(summary: dict) -> list[str]:
-    return markdown_table(summary["verdict"]["rows"], [
-        ("map", "map"), ("model", "model"), ("weights", "weights"),
-        ("T*", lambda r: value_error(r["T_star"], r["T_star_err"])), ("nu", lambda r: value_error(r["nu"], r["nu_err"])),
-        ("agreement", lambda r: value_error(r["agreement_tc"], r["agreement_tc_err"])),
-        ("information (bits)", lambda r: value_error(r["information_tc_bits"], r["information_tc_bits_err"])),
-        ("flow", "flow_direction"), ("locality f", "locality_window_fraction"),
-        ("passed", lambda r: f"{r['criteria_passed']}/{r['criteria_measured']}"),
-    ])
+    return markdown_table(
+        summary["verdict"]["rows"],
+        [
+            ("map", "map"),
+            ("model", "model"),
+            ("weights", "weights"),
+            ("T*", lambda r: value_error(r["T_star"], r["T_star_err"])),
+            ("nu", lambda r: value_error(r["nu"], r["nu_err"])),
+            ("agreement", lambda r: value_error(r["agreement_tc"], r["agreement_tc_err"])),
+            ("information (bits)", lambda r: value_error(r["information_tc_bits"], r["information_tc_bits_err"])),
+            ("flow", "flow_direction"),
+            ("locality f", "locality_window_fraction"),
+            ("passed", lambda r: f"{r['criteria_passed']}/{r['criteria_measured']}"),
+        ],
+    )
 
 
 #: The sections of :func:`summary_markdown`, in order: name -> (heading, writer(summary) -> lines,
 #: or None where the summary lacks what the section needs).
 MARKDOWN_SECTIONS = {
     "answer": ("Answer", lambda s: [s["conclusion"]] if "conclusion" in s else None),
-    "key_numbers": ("Key numbers", lambda s: markdown_table([{"what": k, "value": v} for k, v in key_numbers(s).items()],
-                                                            [("quantity", "what"), ("value", "value")])
-                    + ["", f"Onsager T_c = {s['onsager_T_c']:.6f} J/k_B."]),
-    "critical_temperature": ("Critical temperature", lambda s: markdown_table(tc_rows(s), [("estimate", "estimate"), ("T_c [J/k_B]", "T_c")])),
-    "rg_flow": ("Block-spin RG flow (fixed point T* and nu)", lambda s: markdown_table(s["rg_flow"]["rows"], [
-        ("L → L/b", lambda r: f"{r['L']} → {r['L_coarse']}"), ("b", "b"), ("map", "map"), ("observable", "observable"),
-        ("T* [J/k_B]", lambda r: value_error(r["T_star"], r["T_star_err"])), ("nu", lambda r: value_error(r["nu"], r["nu_err"])),
-    ]) if "rg_flow" in s else None),
-    "dynamic_exponents": ("Dynamic exponents", lambda s: markdown_table(s["dynamic_exponents"]["rows"], [
-        ("algorithm", "algorithm"), ("observable", "observable"), ("z", lambda r: value_error(r["z"], r["z_err"])), ("sizes", "sizes"),
-    ]) if "dynamic_exponents" in s else None),
-    "width_sweep": ("Latent width sweep", lambda s: markdown_table(s["width_sweep"]["rows"], [
-        ("reference", "reference"), ("model", "model"), ("L", "L"), ("test loss", "test_loss"),
-        ("T_c (mean code) [J/k_B]", lambda r: value_error(r["T_c_mean"], r["T_c_err_mean"])), ("r_chi", "r_chi"),
-    ]) if "width_sweep" in s else None),
+    "key_numbers": (
+        "Key numbers",
+        lambda s: (
+            markdown_table(
+                [{"what": k, "value": v} for k, v in key_numbers(s).items()], [("quantity", "what"), ("value", "value")]
+            )
+            + ["", f"Onsager T_c = {s['onsager_T_c']:.6f} J/k_B."]
+        ),
+    ),
+    "critical_temperature": (
+        "Critical temperature",
+        lambda s: markdown_table(tc_rows(s), [("estimate", "estimate"), ("T_c [J/k_B]", "T_c")]),
+    ),
+    "rg_flow": (
+        "Block-spin RG flow (fixed point T* and nu)",
+        lambda s: (
+            markdown_table(
+                s["rg_flow"]["rows"],
+                [
+                    ("L → L/b", lambda r: f"{r['L']} → {r['L_coarse']}"),
+                    ("b", "b"),
+                    ("map", "map"),
+                    ("observable", "observable"),
+                    ("T* [J/k_B]", lambda r: value_error(r["T_star"], r["T_star_err"])),
+                    ("nu", lambda r: value_error(r["nu"], r["nu_err"])),
+                ],
+            )
+            if "rg_flow" in s
+            else None
+        ),
+    ),
+    "dynamic_exponents": (
+        "Dynamic exponents",
+        lambda s: (
+            markdown_table(
+                s["dynamic_exponents"]["rows"],
+                [
+                    ("algorithm", "algorithm"),
+                    ("observable", "observable"),
+                    ("z", lambda r: value_error(r["z"], r["z_err"])),
+                    ("sizes", "sizes"),
+                ],
+            )
+            if "dynamic_exponents" in s
+            else None
+        ),
+    ),
+    "width_sweep": (
+        "Latent width sweep",
+        lambda s: (
+            markdown_table(
+                s["width_sweep"]["rows"],
+                [
+                    ("reference", "reference"),
+                    ("model", "model"),
+                    ("L", "L"),
+                    ("test loss", "test_loss"),
+                    ("T_c (mean code) [J/k_B]", lambda r: value_error(r["T_c_mean"], r["T_c_err_mean"])),
+                    ("r_chi", "r_chi"),
+                ],
+            )
+            if "width_sweep" in s
+            else None
+        ),
+    ),
     "verdict": ("Verdict, row by row", lambda s: _verdict_table(s) if "verdict" in s else None),
-    "locality": ("Locality of the receptive fields (median over units)", lambda s: markdown_table(s["locality"]["rows"], [
-        ("model", "model"), ("weights", "weights"), ("probe", "probe"), ("b", "b"), ("units", "units"),
-        ("window fraction", "window_fraction"), ("spread", "spread"),
-    ]) if "locality" in s else None),
-    "datasets": ("Datasets", lambda s: markdown_table(s["datasets"], [
-        ("L", "L"), ("temperatures", "temperatures"), ("samples per T", "samples_per_temperature"), ("algorithm", "algorithm"),
-        ("MB on disk", lambda r: f"{r['bytes'] / 1e6:.1f}"),
-    ])),
-    "performance": ("Run time and memory per stage (from the benchmark files)", lambda s: markdown_table(s["performance"]["rows"], [
-        ("stage", "stage"), ("jobs", "jobs"), ("summed wall time (s)", lambda r: f"{r['wall_s']:.0f}"),
-        ("CPU time (s)", lambda r: "" if r["cpu_s"] is None else f"{r['cpu_s']:.0f}"),
-        ("largest job (MB)", lambda r: "" if r["max_rss_mb"] is None else f"{r['max_rss_mb']:.0f}"),
-    ])),
-    "provenance": ("Provenance", lambda s: [f"seed {s['seed']}, config SHA-256 `{s['config_sha256']}`", ""]
-                   + markdown_table([{"package": k, "version": v} for k, v in s["software"].items()], [("package", "package"), ("version", "version")])),
+    "locality": (
+        "Locality of the receptive fields (median over units)",
+        lambda s: (
+            markdown_table(
+                s["locality"]["rows"],
+                [
+                    ("model", "model"),
+                    ("weights", "weights"),
+                    ("probe", "probe"),
+                    ("b", "b"),
+                    ("units", "units"),
+                    ("window fraction", "window_fraction"),
+                    ("spread", "spread"),
+                ],
+            )
+            if "locality" in s
+            else None
+        ),
+    ),
+    "datasets": (
+        "Datasets",
+        lambda s: markdown_table(
+            s["datasets"],
+            [
+                ("L", "L"),
+                ("temperatures", "temperatures"),
+                ("samples per T", "samples_per_temperature"),
+                ("algorithm", "algorithm"),
+                ("MB on disk", lambda r: f"{r['bytes'] / 1e6:.1f}"),
+            ],
+        ),
+    ),
+    "performance": (
+        "Run time and memory per stage (from the benchmark files)",
+        lambda s: markdown_table(
+            s["performance"]["rows"],
+            [
+                ("stage", "stage"),
+                ("jobs", "jobs"),
+                ("summed wall time (s)", lambda r: f"{r['wall_s']:.0f}"),
+                ("CPU time (s)", lambda r: "" if r["cpu_s"] is None else f"{r['cpu_s']:.0f}"),
+                ("largest job (MB)", lambda r: "" if r["max_rss_mb"] is None else f"{r['max_rss_mb']:.0f}"),
+            ],
+        ),
+    ),
+    "provenance": (
+        "Provenance",
+        lambda s: (
+            [f"seed {s['seed']}, config SHA-256 `{s['config_sha256']}`", ""]
+            + markdown_table(
+                [{"package": k, "version": v} for k, v in s["software"].items()],
+                [("package", "package"), ("version", "version")],
+            )
+        ),
+    ),
 }
 
 
@@ -265,8 +466,12 @@ def report_description(summary: dict, method_text: str) -> str:
         lines += [summary["conclusion"].replace("{", "(").replace("}", ")"), ""]
     for what, value in key_numbers(summary).items():
         lines.append(f"* {what}: {value}")
-    lines += ["", f"Onsager's T_c = {summary['onsager_T_c']:.6f} J/k_B. Every number here is generated from the result tables "
-              f"(``results/summary.json``, ``results/summary.md``); config SHA-256 ``{summary['config_sha256'][:16]}``.", ""]
+    lines += [
+        "",
+        f"Onsager's T_c = {summary['onsager_T_c']:.6f} J/k_B. Every number here is generated from the result tables "
+        f"(``results/summary.json``, ``results/summary.md``); config SHA-256 ``{summary['config_sha256'][:16]}``.",
+        "",
+    ]
     return "\n".join(lines)
 
 

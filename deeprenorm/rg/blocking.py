@@ -18,19 +18,12 @@ the disordered (T > T_c) fixed point.  Two maps:
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
+from ..arguments import check_integer
 from ..seeding import stream, temperature_key
 
 __all__ = ["MAPS", "majority", "decimation", "iterate", "tie_breaking_rng"]
-
-
-def _check_factor(b) -> int:
-    if isinstance(b, bool) or not isinstance(b, numbers.Integral) or b < 2:
-        raise ValueError(f"b must be an integer >= 2, got {b!r}")
-    return int(b)
 
 
 def _check_configurations(spins, b: int) -> np.ndarray:
@@ -70,7 +63,7 @@ def majority(spins, b: int, rng: np.random.Generator | None = None) -> np.ndarra
     ``spins``: int8 +-1 of shape ``(..., L, L)`` with L divisible by ``b``.  Returns int8
     ``(..., L/b, L/b)``.
     """
-    b = _check_factor(b)
+    b = check_integer("b", b, 2)
     if b % 2 == 0 and rng is None:
         raise ValueError(f"majority with even b = {b} breaks ties at random: pass rng (a numpy Generator)")
     sums = _block_sums(_check_configurations(spins, b), b)
@@ -89,7 +82,7 @@ def decimation(spins, b: int) -> np.ndarray:
     case of position-space renormalisation (Griffiths & Pearce, J. Stat. Phys. 20, 499 (1979)).
     A baseline for the majority rule.  Returns a new int8 array ``(..., L/b, L/b)``.
     """
-    b = _check_factor(b)
+    b = check_integer("b", b, 2)
     return np.ascontiguousarray(_check_configurations(spins, b)[..., ::b, ::b])
 
 
@@ -104,9 +97,8 @@ def iterate(block_map, spins, b: int, times: int, **options) -> np.ndarray:
     to every application (``rng=`` for :func:`majority`: one generator serves all of them, so
     the tie breaks of successive steps are independent).  ``times = 0`` returns the input.
     """
-    b = _check_factor(b)
-    if isinstance(times, bool) or not isinstance(times, numbers.Integral) or times < 0:
-        raise ValueError(f"times must be a non-negative integer, got {times!r}")
+    b = check_integer("b", b, 2)
+    times = check_integer("times", times, 0)
     spins = np.asarray(spins)
     if spins.ndim < 2:
         raise ValueError(f"spins must have shape (..., L, L), got {spins.shape}")

@@ -149,7 +149,9 @@ def fixed_point(T, T_prime, *, half_width: int = _HALF_WIDTH, degree: int = 1) -
     window = slice(max(0, i - half_width + 1), min(T.size, i + 1 + half_width))
     x = T[window] - crossing
     if x.size < degree + 1:
-        raise ValueError(f"{x.size} points of T'(T) around T* = {crossing:.6g}, a degree-{degree} fit needs {degree + 1}")
+        raise ValueError(
+            f"{x.size} points of T'(T) around T* = {crossing:.6g}, a degree-{degree} fit needs {degree + 1}"
+        )
     fit = np.polynomial.Polynomial.fit(x, T_prime[window] - T[window], degree).convert()
     roots = fit.roots()
     roots = roots[np.abs(roots.imag) <= 1e-12 * max(1.0, np.max(np.abs(roots)))].real
@@ -225,7 +227,9 @@ def _check_ensemble(temperatures, values, described: str) -> tuple[np.ndarray, n
     temperatures = np.asarray(temperatures, dtype=float).ravel()
     values = np.asarray(values, dtype=float)
     if values.ndim != 2 or values.shape[0] != temperatures.size:
-        raise ValueError(f"{described} must be (temperature, sample) = ({temperatures.size}, n), got shape {values.shape}")
+        raise ValueError(
+            f"{described} must be (temperature, sample) = ({temperatures.size}, n), got shape {values.shape}"
+        )
     if not np.all(np.isfinite(values)):
         raise ValueError(f"{described} contains NaN or inf")
     return temperatures, values
@@ -271,7 +275,9 @@ def _matched_curve(observable: str):
     return curves
 
 
-def _coarse_curves(ensembles: _Ensembles, b: int, observable: str, n_blocks: int, grid_spacing: float) -> JackknifedCurves:
+def _coarse_curves(
+    ensembles: _Ensembles, b: int, observable: str, n_blocks: int, grid_spacing: float
+) -> JackknifedCurves:
     """Q_coarse with its jackknife replicas: reweighted with the energies of the L x L
     configurations on a grid over the coarse range, or the plain average at each T_i."""
     T, columns = ensembles.temperatures, np.ascontiguousarray(_columns(ensembles.coarse, observable))
@@ -281,7 +287,8 @@ def _coarse_curves(ensembles: _Ensembles, b: int, observable: str, n_blocks: int
         table_T = temperature_grid_between(T.min(), T.max(), grid_spacing)
         return reweighted_curves(fine, columns, _matched_curve(observable), table_T, n_blocks)
     replicas = tuple(
-        {"q": _from_means(columns[:, keep].mean(axis=1), observable)} for keep in leave_one_block_out(columns.shape[1], n_blocks)
+        {"q": _from_means(columns[:, keep].mean(axis=1), observable)}
+        for keep in leave_one_block_out(columns.shape[1], n_blocks)
     )
     return JackknifedCurves(grid=T, full={"q": _from_means(columns.mean(axis=1), observable)}, replicas=replicas)
 
@@ -320,7 +327,11 @@ def _flow_tables(q_direct: JackknifedCurves, q_coarse: JackknifedCurves, full: _
         columns=TABLE_COLUMNS,
     )
     curve = pd.DataFrame(
-        {"temperature": q_direct.grid, "q_direct": q_direct.full["q"], "q_direct_err": _errors_by_row(q_direct.replica_values("q"))},
+        {
+            "temperature": q_direct.grid,
+            "q_direct": q_direct.full["q"],
+            "q_direct_err": _errors_by_row(q_direct.replica_values("q")),
+        },
         columns=CURVE_COLUMNS,
     )
     return table, curve
@@ -433,7 +444,9 @@ def _flow(observable: str, b: int, L_direct: int, full: _Matching, replicas: lis
     point = full.point if why is None else FixedPoint(math.nan, math.nan)
     if why:
         note = f"fixed point not located: {why}"
-        warnings.warn(f"b = {b}, L_direct = {L_direct}, {observable}: {note}; estimates are NaN", RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            f"b = {b}, L_direct = {L_direct}, {observable}: {note}; estimates are NaN", RuntimeWarning, stacklevel=3
+        )
     replica_y_t, replica_nu = _exponents(replica_points[:, 1], b)
     y_t, nu = (float(value) for value in _exponents(point.slope, b))
     non_positive = int(np.sum(~np.isfinite(replica_y_t)))

@@ -31,11 +31,13 @@ resample whole configurations, never single pairs.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Mapping
 from typing import NamedTuple
 
 import numpy as np
+
+from ..arguments import check_integer, check_real, is_real
+from ..seeding import seed_sequence
 
 __all__ = ["InformationBound", "environment_offsets", "block_environment", "information_bound", "rank_maps"]
 
@@ -65,12 +67,6 @@ class InformationBound(NamedTuple):
     n_eval: int
 
 
-def _check_integer(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def environment_offsets(b: int, buffer: int, shell: int) -> tuple[np.ndarray, np.ndarray]:
     """Row and column offsets, from a block's top-left site, of the sites of its environment.
 
@@ -80,9 +76,9 @@ def environment_offsets(b: int, buffer: int, shell: int) -> tuple[np.ndarray, np
     Returned in row-major order of the offsets (the column order of :func:`block_environment`),
     each an int64 array; offsets run from ``-(buffer + shell)`` to ``b - 1 + buffer + shell``.
     """
-    b = _check_integer("b", b, 1)
-    buffer = _check_integer("buffer", buffer, 0)
-    shell = _check_integer("shell", shell, 1)
+    b = check_integer("b", b, 1)
+    buffer = check_integer("buffer", buffer, 0)
+    shell = check_integer("shell", shell, 1)
     reach = buffer + shell
     offsets = np.arange(-reach, b + reach)
     # distance along one axis from the block's rows [0, b): 0 inside, else to the nearer edge
@@ -124,7 +120,7 @@ def block_environment(spins, variables, b: int, *, buffer: int | None = None, sh
         int64 ``(n (L/b)^2,)``, the configuration each pair comes from (for
         :func:`information_bound`, which splits and resamples by configuration).
     """
-    b = _check_integer("b", b, 1)
+    b = check_integer("b", b, 1)
     buffer = b if buffer is None else buffer
     spins = np.asarray(spins)
     if spins.dtype != np.int8:
@@ -253,6 +249,45 @@ def information_bound(
         is.  A constant h (in all pairs) has H = 0 and the exact probe q = 1: bits, error,
         entropy and cross-entropy are 0.
     """
+    h, environment, groups, n_bootstrap = _checked_arguments(h, environment, groups, train_fraction, n_bootstrap, l2)
+    sequence = seed_sequence(seed)
+
+    group_of_pair, n_groups = _configuration_of_pairs(groups)
+    split_sequence, bootstrap_sequence = sequence.spawn(2)
+    n_train = min(max(int(round(train_fraction * n_groups)), 1), n_groups - 1)
+    is_train_group = np.zeros(n_groups, dtype=bool)
+    is_train_group[np.random.default_rng(split_sequence).permutation(n_groups)[:n_train]] = True
+    train = is_train_group[group_of_pair]
+    n_eval = n_groups - n_train
+
+    if np.all(h == h[0]):
+        return InformationBound(0.0, 0.0, 0.0, 0.0, n_train, n_eval)
+
+    signs = h.astype(np.float64)
+    features = np.hstack([np.ones((h.size, 1)), environment])
+    weights = _fit_probe(features[train], signs[train], float(l2))
+
+    evaluate = ~train
+    per_group = _evaluation_totals(
+        h[evaluate], features[evaluate], signs[evaluate], weights, group_of_pair[evaluate], n_eval
+    )
+    bits, entropy, cross_entropy = _bound_from_totals(per_group.sum(axis=0))
+    draws = np.random.default_rng(bootstrap_sequence).integers(0, n_eval, size=(n_bootstrap, n_eval))
+    multiplicity = np.stack([np.bincount(row, minlength=n_eval) for row in draws])
+    replicas = _bound_from_totals(multiplicity @ per_group)[0]
+    return InformationBound(
+        bits=float(bits),
+        bits_err=float(np.std(replicas, ddof=1)),
+        entropy_bits=float(entropy),
+        cross_entropy_bits=float(cross_entropy),
+        n_train=n_train,
+        n_eval=n_eval,
+    )
+
+
+def _checked_arguments(h, environment, groups, train_fraction, n_bootstrap, l2):
+    """The arrays of :func:`information_bound` (``environment`` as float64) and ``n_bootstrap``,
+    or ``ValueError`` naming the argument that is out of range."""
     h = np.asarray(h)
     if h.ndim != 1:
         raise ValueError(f"h must have shape (N,), got {h.shape}")
@@ -269,67 +304,43 @@ def information_bound(
         raise ValueError(f"groups must have shape (N,) = {h.shape}, got {groups.shape}")
     if groups.size and not np.issubdtype(groups.dtype, np.integer):
         raise ValueError(f"groups must be integer configuration labels, got dtype {groups.dtype}")
-    if isinstance(train_fraction, bool) or not isinstance(train_fraction, numbers.Real) or not 0.0 < train_fraction < 1.0:
+    if not (is_real(train_fraction) and 0.0 < train_fraction < 1.0):
         raise ValueError(f"train_fraction must be a number in (0, 1), got {train_fraction!r}")
-    n_bootstrap = _check_integer("n_bootstrap", n_bootstrap, 2)
-    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not (math.isfinite(l2) and l2 > 0.0):
-        raise ValueError(f"l2 must be a finite number > 0, got {l2!r}")
-    if isinstance(seed, np.random.SeedSequence):
-        sequence = seed
-    elif not isinstance(seed, bool) and isinstance(seed, numbers.Integral) and seed >= 0:
-        sequence = np.random.SeedSequence(int(seed))
-    else:
-        raise ValueError(f"seed must be a non-negative integer or a numpy SeedSequence, got {seed!r}")
+    n_bootstrap = check_integer("n_bootstrap", n_bootstrap, 2)
+    check_real("l2", l2, positive=True)
+    return h, environment, groups, n_bootstrap
 
+
+def _configuration_of_pairs(groups: np.ndarray) -> tuple[np.ndarray, int]:
+    """Each pair's configuration as an index in ``[0, n_groups)``, and ``n_groups`` (at least 2)."""
     labels, group_of_pair = np.unique(groups, return_inverse=True)
     n_groups = labels.size
     if n_groups < 2:
         raise ValueError(f"need pairs from at least 2 configurations (groups) to split, got {n_groups}")
-    split_sequence, bootstrap_sequence = sequence.spawn(2)
-    n_train = min(max(int(round(train_fraction * n_groups)), 1), n_groups - 1)
-    is_train_group = np.zeros(n_groups, dtype=bool)
-    is_train_group[np.random.default_rng(split_sequence).permutation(n_groups)[:n_train]] = True
-    train = is_train_group[group_of_pair]
-    n_eval = n_groups - n_train
+    return group_of_pair, n_groups
 
-    if np.all(h == h[0]):
-        return InformationBound(0.0, 0.0, 0.0, 0.0, n_train, n_eval)
 
-    signs = h.astype(np.float64)
-    features = np.hstack([np.ones((h.size, 1)), environment])
-    weights = _fit_probe(features[train], signs[train], float(l2))
-
-    evaluate = ~train
-    # per evaluation configuration: pairs, pairs with h = +1, and the summed -log2 q, so that a
-    # bootstrap replica is a weighted sum over configurations
-    eval_group = np.unique(group_of_pair[evaluate], return_inverse=True)[1]
-    losses_bits = _pair_losses(features[evaluate], signs[evaluate], weights) / math.log(2.0)
-    per_group = np.stack(
+def _evaluation_totals(h, features, signs, weights, group_of_pair, n_eval) -> np.ndarray:
+    """Per evaluation configuration: its pairs, its pairs with h = +1 and their summed
+    ``-log2 q(h | e)``, shape ``(n_eval, 3)``, so that a bootstrap replica is a weighted sum over
+    configurations."""
+    eval_group = np.unique(group_of_pair, return_inverse=True)[1]
+    losses_bits = _pair_losses(features, signs, weights) / math.log(2.0)
+    return np.stack(
         [
             np.bincount(eval_group, minlength=n_eval),
-            np.bincount(eval_group, weights=(h[evaluate] == 1), minlength=n_eval),
+            np.bincount(eval_group, weights=(h == 1), minlength=n_eval),
             np.bincount(eval_group, weights=losses_bits, minlength=n_eval),
         ],
         axis=1,
     )
 
-    def bound(totals):
-        entropy = _binary_entropy_bits(totals[..., 1] / totals[..., 0])
-        cross_entropy = totals[..., 2] / totals[..., 0]
-        return entropy - cross_entropy, entropy, cross_entropy
 
-    bits, entropy, cross_entropy = bound(per_group.sum(axis=0))
-    draws = np.random.default_rng(bootstrap_sequence).integers(0, n_eval, size=(n_bootstrap, n_eval))
-    multiplicity = np.stack([np.bincount(row, minlength=n_eval) for row in draws])
-    replicas = bound(multiplicity @ per_group)[0]
-    return InformationBound(
-        bits=float(bits),
-        bits_err=float(np.std(replicas, ddof=1)),
-        entropy_bits=float(entropy),
-        cross_entropy_bits=float(cross_entropy),
-        n_train=n_train,
-        n_eval=n_eval,
-    )
+def _bound_from_totals(totals: np.ndarray):
+    """``(H - CE, H, CE)`` in bits from totals of :func:`_evaluation_totals` (last axis)."""
+    entropy = _binary_entropy_bits(totals[..., 1] / totals[..., 0])
+    cross_entropy = totals[..., 2] / totals[..., 0]
+    return entropy - cross_entropy, entropy, cross_entropy
 
 
 def rank_maps(bounds: Mapping[str, InformationBound]) -> list[str]:

@@ -44,9 +44,16 @@ from ..seeding import stream, temperature_key
 from .blocking import decimation, majority, tie_breaking_rng
 from .flow import OBSERVABLES, phenomenological_renormalization
 from .information import block_environment, information_bound
-from .network_flow import ENSEMBLE_COLUMNS, FIXED_POINT_COLUMNS, ensemble_temperatures, flow_direction, flow_map_fixed_points, iterate_flow
-from .observables import magnetization, nearest_neighbour_correlation
-from .study import FLOW_COLUMNS, FLOW_CURVE_COLUMNS, flow_row, default_window
+from .network_flow import (
+    ENSEMBLE_COLUMNS,
+    FIXED_POINT_COLUMNS,
+    ensemble_temperatures,
+    flow_direction,
+    flow_map_fixed_points,
+    iterate_flow,
+)
+from .study import FLOW_COLUMNS, FLOW_CURVE_COLUMNS, flow_row
+from .window import default_window
 
 __all__ = [
     "LEARNED_MAPS",
@@ -75,33 +82,48 @@ LEARNED_MAPS = {
 
 #: Columns of the agreement table: per (map, weights, temperature), the fraction of block sites
 #: where the map's block spin equals the majority rule's (``sign``: the global sign applied).
-AGREEMENT_COLUMNS = ["L", "b", "model", "map", "weights", "temperature", "agreement", "agreement_err", "sign", "n_samples"]
+AGREEMENT_COLUMNS = [
+    "L",
+    "b",
+    "model",
+    "map",
+    "weights",
+    "temperature",
+    "agreement",
+    "agreement_err",
+    "sign",
+    "n_samples",
+]
 
 _BATCH = 512
 
 
 @torch.no_grad()
-def learned_coarse_variables(model: Autoencoder, spins: np.ndarray, b: int, rng: np.random.Generator | None = None) -> dict[str, np.ndarray]:
+def learned_coarse_variables(
+    model: Autoencoder, spins: np.ndarray, b: int, rng: np.random.Generator | None = None
+) -> dict[str, np.ndarray]:
     """The learned coarse variables of int8 ``spins`` ``(n, L, L)``: ``{"code_sign", "code"}``
     (float32 ``(n, L/b, L/b)``; the sign as +-1, 0 mapped to +1) for a conv model of block b,
     ``{"reconstruction"}`` (int8 block spins) for a dense one, whose reconstruction's sign
     (0 mapped to +1) is blocked by :func:`.blocking.majority` with ties from ``rng``."""
-    architecture = model.architecture
+    convolutional = model.spec.is_convolutional
     model.eval()
     outputs = []
     for begin in range(0, len(spins), _BATCH):
         x = torch.from_numpy(np.asarray(spins[begin : begin + _BATCH], dtype=np.float32))
-        outputs.append((model.encode(x) if architecture["kind"] == "conv" else model(x)[0]).numpy())
+        outputs.append((model.encode(x) if convolutional else model(x)[0]).numpy())
     values = np.concatenate(outputs) if outputs else np.empty((0,) + spins.shape[1:], dtype=np.float32)
-    if architecture["kind"] == "conv":
-        if architecture["block"] != b:
-            raise ValueError(f"the conv model has block {architecture['block']}, asked for b = {b}")
+    if convolutional:
+        if model.spec.block != b:
+            raise ValueError(f"the conv model has block {model.spec.block}, asked for b = {b}")
         return {"code_sign": np.where(values >= 0, 1, -1).astype(np.int8), "code": values}
     signs = np.where(values >= 0, 1, -1).astype(np.int8)
     return {"reconstruction": majority(signs, b, rng)}
 
 
-def site_agreement(blocks: Sequence[np.ndarray], reference: Sequence[np.ndarray], *, n_blocks: int = 20) -> tuple[int, np.ndarray, np.ndarray]:
+def site_agreement(
+    blocks: Sequence[np.ndarray], reference: Sequence[np.ndarray], *, n_blocks: int = 20
+) -> tuple[int, np.ndarray, np.ndarray]:
     """Per-site agreement of block spins with reference block spins, one global sign.
 
     ``blocks`` and ``reference``: per temperature, arrays ``(n, l, l)`` of +-1. Returns
@@ -141,6 +163,41 @@ def _test_samples(labels: np.ndarray) -> list[np.ndarray]:
     if len({len(samples) for samples in index}) != 1:
         raise ValueError("the test split has different sizes at different temperatures: the flow needs one size")
     return index
+
+
+def _blocked_test_samples(networks: dict, dataset: str, test: list, b: int, seed: int):
+    """``(L, reference, decimated, coarse)``: per temperature, the majority-rule and decimation
+    blocks of the test samples and, per ``(weights, map)``, each network's coarse variables."""
+    coarse = {}
+    reference, decimated = [], []
+    with SpinReader(dataset) as reader:
+        L = reader.L
+        if L % b or (L // b) % 2:
+            raise ValueError(f"L = {L} and b = {b}: L/b must be an even integer")
+        for t, temperature in enumerate(reader.temperatures):
+            spins = reader.read(t)[test[t]]
+            reference.append(majority(spins, b, tie_breaking_rng(seed, L, b, temperature)))
+            decimated.append(decimation(spins, b))
+            for weights, network in networks.items():
+                rng = np.random.default_rng(stream(seed, "learned_blocking", L, b, temperature_key(temperature)))
+                for name, values in learned_coarse_variables(network, spins, b, rng).items():
+                    coarse.setdefault((weights, name), []).append(values)
+    return L, reference, decimated, coarse
+
+
+def _agreement_rows(blocks, reference, grid, n_blocks: int, **labels) -> tuple[int, list[dict]]:
+    """The sign that aligns ``blocks`` with the majority rule and one :data:`AGREEMENT_COLUMNS`
+    row per temperature (``labels``: L, b, model, map, weights, n_samples)."""
+    sign, fractions, errors = site_agreement(blocks, reference, n_blocks=n_blocks)
+    rows = [
+        {**labels, "temperature": temperature, "agreement": value, "agreement_err": error, "sign": sign}
+        for temperature, value, error in zip(grid, fractions, errors)
+    ]
+    return sign, rows
+
+
+def _described(flow) -> str:
+    return f"T* = {flow.T_star:.4f}({flow.T_star_err:.4f}), nu = {flow.nu:.3f}({flow.nu_err:.3f}) {flow.note}"
 
 
 def learned_rg_study(
@@ -184,49 +241,44 @@ def learned_rg_study(
         grid = fine["temperature"].values.astype(float)
         energy = np.stack([fine["energy"].values[t, index] for t, index in enumerate(test)])
     if not np.isin(direct_T, grid).all():
-        raise ValueError(f"{direct_dataset} holds temperatures that {dataset} does not: the direct grid must be a part of the blocked one")
+        raise ValueError(
+            f"{direct_dataset} holds temperatures that {dataset} does not: the direct grid must be a part of the blocked one"
+        )
     window = tuple(window) if window is not None else default_window(grid)
 
-    coarse = {}  # (weights, map) -> per temperature block variables
-    reference, decimated = [], []
-    with SpinReader(dataset) as reader:
-        L = reader.L
-        if L % b or (L // b) % 2:
-            raise ValueError(f"L = {L} and b = {b}: L/b must be an even integer")
-        L_direct = L // b
-        for t, temperature in enumerate(reader.temperatures):
-            spins = reader.read(t)[test[t]]
-            reference.append(majority(spins, b, tie_breaking_rng(seed, L, b, temperature)))
-            decimated.append(decimation(spins, b))
-            for weights, network in networks.items():
-                rng = np.random.default_rng(stream(seed, "learned_blocking", L, b, temperature_key(temperature)))
-                for name, values in learned_coarse_variables(network, spins, b, rng).items():
-                    coarse.setdefault((weights, name), []).append(values)
-
-    agreement = []
-
-    def agreement_rows(model, name, weights, blocks):
-        sign, fractions, errors = site_agreement(blocks, reference, n_blocks=n_blocks)
-        for temperature, value, error in zip(grid, fractions, errors):
-            agreement.append({"L": L, "b": b, "model": model, "map": name, "weights": weights, "temperature": temperature,
-                              "agreement": value, "agreement_err": error, "sign": sign, "n_samples": len(test[0])})
-        return sign
-
-    agreement_rows("decimation", "decimation", "exact", decimated)
+    L, reference, decimated, coarse = _blocked_test_samples(networks, dataset, test, b, seed)
+    L_direct = L // b
+    direct = Ensemble(L_direct, direct_T, direct_E, direct_M)
+    shared = {"L": L, "b": b, "n_samples": len(test[0])}
+    _, agreement = _agreement_rows(
+        decimated, reference, grid, n_blocks, model="decimation", map="decimation", weights="exact", **shared
+    )
     flows, curves = [], []
     for (weights, name), per_temperature in coarse.items():
-        sign = agreement_rows(model_name, name, weights, per_temperature)
+        sign, rows = _agreement_rows(
+            per_temperature, reference, grid, n_blocks, model=model_name, map=name, weights=weights, **shared
+        )
+        agreement += rows
         per_temperature = np.stack(per_temperature)
         m = per_temperature.reshape(per_temperature.shape[:2] + (-1,)).mean(axis=2, dtype=np.float64)
+        labels = {"model": model_name, "weights": weights}
         for observable in ("binder",) if name == "code" else observables:
             flow = phenomenological_renormalization(
-                grid, sign * m, Ensemble(L_direct, direct_T, direct_E, direct_M), b,
-                coarse_energy=energy, observable=observable, window=window, n_blocks=n_blocks, grid_spacing=grid_spacing,
+                grid,
+                sign * m,
+                direct,
+                b,
+                coarse_energy=energy,
+                observable=observable,
+                window=window,
+                n_blocks=n_blocks,
+                grid_spacing=grid_spacing,
             )
-            logger.info("%s (%s) L = %d -> %d, %s, %s: T* = %.4f(%.4f), nu = %.3f(%.3f) %s",
-                        model_name, weights, L, L_direct, name, observable, flow.T_star, flow.T_star_err, flow.nu, flow.nu_err, flow.note)
-            flows.append(flow_row(L, b, name, observable, window, flow) | {"model": model_name, "weights": weights})
-            curves.append(flow.table.assign(L=L, L_coarse=L_direct, b=b, map=name, observable=observable, model=model_name, weights=weights))
+            logger.info(
+                "%s (%s) L = %d -> %d, %s, %s: %s", model_name, weights, L, L_direct, name, observable, _described(flow)
+            )
+            flows.append(flow_row(L, b, name, observable, window, flow) | labels)
+            curves.append(flow.table.assign(L=L, L_coarse=L_direct, b=b, map=name, observable=observable, **labels))
     return {
         "flow": pd.DataFrame(flows, columns=["model", "weights", *FLOW_COLUMNS]),
         "curves": pd.concat(curves, ignore_index=True)[["model", "weights", *FLOW_CURVE_COLUMNS]],
@@ -236,8 +288,21 @@ def learned_rg_study(
 
 #: Columns of the information table (:func:`information_study`); ``bits``: the lower bound on
 #: I(block variable : environment) in bits, ``entropy_bits``: H of the block variable.
-INFORMATION_COLUMNS = ["L", "b", "map", "model", "weights", "temperature", "bits", "bits_err", "entropy_bits",
-                       "cross_entropy_bits", "n_train", "n_eval", "shell"]
+INFORMATION_COLUMNS = [
+    "L",
+    "b",
+    "map",
+    "model",
+    "weights",
+    "temperature",
+    "bits",
+    "bits_err",
+    "entropy_bits",
+    "cross_entropy_bits",
+    "n_train",
+    "n_eval",
+    "shell",
+]
 #: ``rank`` (1: the most bits at that temperature) follows these columns in the table.
 
 
@@ -271,13 +336,17 @@ def information_study(
             variables = []
             for b in block_factors:
                 if b + 2 * (b + shell) > L:
-                    logger.info("information: L = %d, b = %d skipped: the window %d exceeds L", L, b, b + 2 * (b + shell))
+                    logger.info(
+                        "information: L = %d, b = %d skipped: the window %d exceeds L", L, b, b + 2 * (b + shell)
+                    )
                     continue
-                variables.append((b, "majority", "", "exact", majority(spins, b, tie_breaking_rng(seed, L, b, temperature))))
+                variables.append(
+                    (b, "majority", "", "exact", majority(spins, b, tie_breaking_rng(seed, L, b, temperature)))
+                )
                 variables.append((b, "decimation", "", "exact", decimation(spins, b)))
             for model, networks in conv_networks.items():
                 for weights, network in networks.items():
-                    b = network.architecture["block"]
+                    b = network.spec.block
                     if b + 2 * (b + shell) > L:
                         continue
                     code = learned_coarse_variables(network, spins, b)["code_sign"].astype(np.int8)
@@ -285,18 +354,46 @@ def information_study(
             for b, name, model, weights, blocks in variables:
                 h, environment, groups = block_environment(spins, blocks, b, shell=shell)
                 bound = information_bound(
-                    h, environment, groups, n_bootstrap=n_bootstrap,
+                    h,
+                    environment,
+                    groups,
+                    n_bootstrap=n_bootstrap,
                     seed=stream(seed, "information", L, b, temperature_key(temperature)),
                 )
-                logger.info("information L = %d, b = %d, %s %s (%s), T = %.4f: %.4f(%.4f) bits of H = %.4f",
-                            L, b, name, model, weights, temperature, bound.bits, bound.bits_err, bound.entropy_bits)
-                rows.append({"L": L, "b": b, "map": name, "model": model, "weights": weights, "temperature": temperature,
-                             "bits": bound.bits, "bits_err": bound.bits_err, "entropy_bits": bound.entropy_bits,
-                             "cross_entropy_bits": bound.cross_entropy_bits, "n_train": bound.n_train, "n_eval": bound.n_eval,
-                             "shell": shell})
+                logger.info(
+                    "information L = %d, b = %d, %s %s (%s), T = %.4f: %.4f(%.4f) bits of H = %.4f",
+                    L,
+                    b,
+                    name,
+                    model,
+                    weights,
+                    temperature,
+                    bound.bits,
+                    bound.bits_err,
+                    bound.entropy_bits,
+                )
+                rows.append(
+                    {
+                        "L": L,
+                        "b": b,
+                        "map": name,
+                        "model": model,
+                        "weights": weights,
+                        "temperature": temperature,
+                        "bits": bound.bits,
+                        "bits_err": bound.bits_err,
+                        "entropy_bits": bound.entropy_bits,
+                        "cross_entropy_bits": bound.cross_entropy_bits,
+                        "n_train": bound.n_train,
+                        "n_eval": bound.n_eval,
+                        "shell": shell,
+                    }
+                )
     table = pd.DataFrame(rows, columns=INFORMATION_COLUMNS)
     # the ranking of the maps: 1 keeps the most information, per temperature
-    table["rank"] = table.groupby("temperature")["bits"].rank(ascending=False, method="min").astype(int) if len(table) else []
+    table["rank"] = (
+        table.groupby("temperature")["bits"].rank(ascending=False, method="min").astype(int) if len(table) else []
+    )
     return table
 
 
@@ -331,6 +428,7 @@ def _flow_step(network: Autoencoder, variant: str):
     def step(x: np.ndarray) -> np.ndarray:
         reconstruction = network(torch.from_numpy(np.asarray(x, dtype=np.float32)))[0].numpy().astype(np.float64)
         return np.where(reconstruction >= 0, 1.0, -1.0) if variant == "sign" else reconstruction
+
     return step
 
 
@@ -374,10 +472,14 @@ def network_flow_study(
                 for variant in FLOW_VARIANTS:
                     ensembles = iterate_flow(_flow_step(network, variant), spins, steps)
                     table = ensemble_temperatures(
-                        ensembles, abs_m_curve=abs_m_curve, n_bootstrap=n_bootstrap,
+                        ensembles,
+                        abs_m_curve=abs_m_curve,
+                        n_bootstrap=n_bootstrap,
                         seed=stream(seed, "network_flow", L, temperature_key(temperature)),
                     )
-                    rows.append(table.assign(model=model_name, weights=weights, variant=variant, temperature=temperature))
+                    rows.append(
+                        table.assign(model=model_name, weights=weights, variant=variant, temperature=temperature)
+                    )
     flow = pd.concat(rows, ignore_index=True)[NETWORK_FLOW_COLUMNS]
     fixed_points, directions = [], []
     for (weights, variant), group in flow.groupby(["weights", "variant"], sort=False):
@@ -393,17 +495,26 @@ def network_flow_study(
             keys = {"model": model_name, "weights": weights, "variant": variant, "thermometer": thermometer}
             errors = pairs["T_next_err"].to_numpy()
             points = flow_map_fixed_points(
-                pairs["T_n"].to_numpy(), pairs["T_next"].to_numpy(),
+                pairs["T_n"].to_numpy(),
+                pairs["T_next"].to_numpy(),
                 errors if np.isfinite(errors).all() and (errors > 0).all() else None,
             )
             pairs.loc[hot, "T_next"] = np.inf
             fixed_points += [keys | row for row in points.to_dict("records")]
             direction = flow_direction(pairs["T_n"].to_numpy(), pairs["T_next"].to_numpy())
             directions.append(keys | direction._asdict() | {"direction": direction.word})
-            logger.info("network flow %s (%s, %s, %s thermometer): fixed points %s; %s (of %d: %.2f towards T_c, %.2f away)",
-                        model_name, weights, variant, thermometer,
-                        ", ".join(f"{row['T_fixed']:.3f} {row['stability']}" for row in points.to_dict("records")) or "none",
-                        direction.word, direction.n_used, direction.fraction_towards, direction.fraction_away)
+            logger.info(
+                "network flow %s (%s, %s, %s thermometer): fixed points %s; %s (of %d: %.2f towards T_c, %.2f away)",
+                model_name,
+                weights,
+                variant,
+                thermometer,
+                ", ".join(f"{row['T_fixed']:.3f} {row['stability']}" for row in points.to_dict("records")) or "none",
+                direction.word,
+                direction.n_used,
+                direction.fraction_towards,
+                direction.fraction_away,
+            )
     return {
         "flow": flow,
         "fixed_points": pd.DataFrame(fixed_points, columns=NETWORK_FIXED_POINT_COLUMNS),

@@ -39,14 +39,15 @@ definitions for them (:mod:`.observables`), but a reconstruction that shrinks th
 from __future__ import annotations
 
 import math
-import numbers
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from ..exact import _T_MAX_FINITE, T_C, finite_energy, finite_specific_heat
+from ..arguments import is_integer, is_real
+from ..exact import T_C, T_MAX_FINITE, finite_energy, finite_specific_heat
 from .observables import energy, magnetization
 
 __all__ = [
@@ -106,18 +107,10 @@ class FlowDirection(NamedTuple):
 # input checking
 
 
-def _is_integer(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _is_real(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
-
-
 def _temperature_range(t_min, t_max) -> tuple[float, float]:
-    if not (_is_real(t_min) and _is_real(t_max) and 0 < t_min < t_max <= _T_MAX_FINITE):
+    if not (is_real(t_min) and is_real(t_max) and 0 < t_min < t_max <= T_MAX_FINITE):
         raise ValueError(
-            f"t_min and t_max must be finite numbers with 0 < t_min < t_max <= {_T_MAX_FINITE:g}, "
+            f"t_min and t_max must be finite numbers with 0 < t_min < t_max <= {T_MAX_FINITE:g}, "
             f"got t_min={t_min!r}, t_max={t_max!r}"
         )
     return float(t_min), float(t_max)
@@ -203,7 +196,7 @@ def energy_thermometer(L: int, energy_per_spin, *, t_min: float = 0.5, t_max: fl
         ``e_L(t_max)``, including 0 and positive energies: an ensemble more disordered than
         any temperature in range (or, above 0, antiferromagnetically correlated).
     """
-    if not (_is_integer(L) and L >= 2):
+    if not (is_integer(L) and L >= 2):
         raise ValueError(f"L must be an integer >= 2, got {L!r}")
     t_min, t_max = _temperature_range(t_min, t_max)
     e = np.asarray(energy_per_spin, dtype=float)
@@ -269,9 +262,7 @@ def curve_thermometer(temperatures, curve, values):
     T = np.asarray(temperatures, dtype=float)
     q = np.asarray(curve, dtype=float)
     if T.ndim != 1 or q.shape != T.shape or T.size < 2:
-        raise ValueError(
-            f"temperatures and curve must be 1-D of equal length >= 2, got shapes {T.shape} and {q.shape}"
-        )
+        raise ValueError(f"temperatures and curve must be 1-D of equal length >= 2, got shapes {T.shape} and {q.shape}")
     if not (np.all(np.isfinite(T)) and np.all(np.isfinite(q))):
         raise ValueError("temperatures and curve must be finite (found NaN or inf)")
     if np.any(np.diff(T) <= 0):
@@ -316,7 +307,7 @@ def iterate_flow(step: Callable[[np.ndarray], np.ndarray], spins, steps: int) ->
     """
     if not callable(step):
         raise ValueError(f"step must be a callable (n, L, L) array -> (n, L, L) array, got {step!r}")
-    if not (_is_integer(steps) and steps >= 0):
+    if not (is_integer(steps) and steps >= 0):
         raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
     x = np.array(_ensemble(spins, "spins"), dtype=np.float64)
     flow = [x]
@@ -387,7 +378,7 @@ def ensemble_temperatures(
     n, L = shape[0], shape[1]
     if n < 2:
         raise ValueError(f"ensembles need at least 2 configurations for an error, got n = {n}")
-    if not (_is_integer(n_bootstrap) and n_bootstrap >= 2):
+    if not (is_integer(n_bootstrap) and n_bootstrap >= 2):
         raise ValueError(f"n_bootstrap must be an integer >= 2, got {n_bootstrap!r}")
     t_min, t_max = _temperature_range(t_min, t_max)
     if abs_m_curve is not None:
@@ -486,7 +477,7 @@ def flow_map_fixed_points(T_n, T_next, T_next_err=None, *, half_width: int = _HA
         ``|slope| - 1`` against ``slope_err``.  An empty frame means no fixed point in the
         range sampled: the flow runs one way (up or down in T) everywhere there.
     """
-    if not (_is_integer(half_width) and half_width >= 1):
+    if not (is_integer(half_width) and half_width >= 1):
         raise ValueError(f"half_width must be an integer >= 1, got {half_width!r}")
     with_errors = T_next_err is not None
     T, T_next, *rest = _table(T_n, T_next, T_next_err)
@@ -548,9 +539,9 @@ def flow_direction(T_n, T_next, T_c: float = T_C, window: float = 0.3, *, exclud
         else ``"mixed"``; ``"undetermined"`` with NaN fractions when no row qualifies;
         ``n_used``, the number of rows used.
     """
-    if not _is_real(T_c):
+    if not is_real(T_c):
         raise ValueError(f"T_c must be a finite number, got {T_c!r}")
-    if not (_is_real(window) and _is_real(exclude) and 0 <= exclude < window):
+    if not (is_real(window) and is_real(exclude) and 0 <= exclude < window):
         raise ValueError(
             f"window and exclude must be finite with 0 <= exclude < window, got window={window!r}, exclude={exclude!r}"
         )

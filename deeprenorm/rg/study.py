@@ -1,6 +1,6 @@
 """The block-spin RG stage of a study: every (L -> L/b) pair blocked, matched and tabulated.
 
-For each pair (L, b) (:func:`deeprenorm.config.rg_pairs`: L/b an even integer >= 4) and each
+For each pair (L, b) (:attr:`deeprenorm.plan.StudyPlan.rg_pairs`: L/b an even integer >= 4) and each
 block-spin map of :data:`.blocking.MAPS`, the L x L dataset is read one temperature at a time and
 blocked (:func:`block_dataset`; the majority rule's ties drawn from
 :func:`.blocking.tie_breaking_rng`), keeping per sample the magnetisation and the
@@ -34,24 +34,21 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..config import RG_WINDOW_HALF_WIDTH as WINDOW_HALF_WIDTH
-from ..config import default_rg_window as default_window
 from ..data import SpinReader, open_dataset
 from ..ensemble import Ensemble
 from ..exact import T_C
 from .blocking import MAPS, majority, tie_breaking_rng
 from .flow import OBSERVABLES, TABLE_COLUMNS, phenomenological_renormalization
 from .observables import ensemble_summary, magnetization, nearest_neighbour_correlation
+from .window import default_window
 
 __all__ = [
-    "WINDOW_HALF_WIDTH",
     "REPEATED_TEMPERATURES",
     "SMALLEST_BLOCKED_SIZE",
     "FLOW_COLUMNS",
     "FLOW_CURVE_COLUMNS",
     "BLOCK_SPIN_COLUMNS",
     "SUMMARY_OBSERVABLES",
-    "default_window",
     "flow_row",
     "nearest_temperature_indices",
     "blocked_samples",
@@ -142,7 +139,9 @@ def blocked_samples(spins, L: int, b: int, temperature: float, block_map: str, s
     return {"m": magnetization(blocked), "nn": nearest_neighbour_correlation(blocked)}
 
 
-def block_dataset(path, factors: Sequence[int], maps: Sequence[str], seed: int) -> dict[tuple[int, str], dict[str, np.ndarray]]:
+def block_dataset(
+    path, factors: Sequence[int], maps: Sequence[str], seed: int
+) -> dict[tuple[int, str], dict[str, np.ndarray]]:
     """Every sample of the dataset ``path`` blocked by each factor and map, one temperature's
     spins in memory at a time: ``{(b, map): {"m": (n_T, n), "nn": (n_T, n)}}`` in the order of
     the dataset's temperatures (see :func:`blocked_samples`)."""
@@ -160,7 +159,9 @@ def block_dataset(path, factors: Sequence[int], maps: Sequence[str], seed: int) 
     return blocked
 
 
-def repeated_blocking(spins, L: int, temperature: float, seed: int, *, smallest: int = SMALLEST_BLOCKED_SIZE) -> list[dict[str, np.ndarray]]:
+def repeated_blocking(
+    spins, L: int, temperature: float, seed: int, *, smallest: int = SMALLEST_BLOCKED_SIZE
+) -> list[dict[str, np.ndarray]]:
     """Per-sample ``{"m", "nn"}`` of the L x L ``spins`` at ``temperature`` and of the b = 2
     majority blocks of the blocks ..., while the next lattice is at least ``smallest`` wide:
     entry k is after k steps (entry 0: the unblocked lattice).  One generator,
@@ -258,6 +259,43 @@ def _scalars_on_one_grid(datasets: Mapping[int, str], pairs) -> tuple[dict, np.n
     return scalars, grid
 
 
+def _direct_summary(scalars: dict, L: int, temperature: float, n_blocks: int):
+    """The direct ensemble of L at ``temperature``, or None where L was not simulated there."""
+    values = scalars[L]
+    matches = np.flatnonzero(values["temperature"] == temperature)
+    if not matches.size:
+        return None
+    index = matches[0]
+    return ensemble_summary(
+        {"m": values["magnetization"][index], "nn": -0.5 * values["energy"][index]}, n_blocks=n_blocks
+    )
+
+
+def _repeated_blocking_rows(datasets: Mapping[int, str], scalars: dict, grid, seed: int, n_blocks: int) -> list[dict]:
+    """The ``"repeated"`` rows of the block-spin table: the largest L blocked again and again by
+    the majority rule at :data:`REPEATED_TEMPERATURES`, beside the direct ensembles."""
+    rows = []
+    largest = max(datasets)
+    with SpinReader(datasets[largest]) as reader:
+        for index in nearest_temperature_indices(grid, REPEATED_TEMPERATURES):
+            levels = repeated_blocking(reader.read(index), largest, grid[index], seed)
+            for level, samples in enumerate(levels):
+                size = largest // 2**level
+                direct = _direct_summary(scalars, size, grid[index], n_blocks) if level and size in scalars else None
+                summary = _summary(samples, n_blocks)
+                rows += _comparison_rows(
+                    "repeated", largest, 2**level, level, size, "majority", grid[index], summary, direct
+                )
+    return rows
+
+
+def _described(flow) -> str:
+    return (
+        f"T* = {flow.T_star:.4f}({flow.T_star_err:.4f}), slope {flow.slope:.3f}({flow.slope_err:.3f}), "
+        f"nu = {flow.nu:.3f}({flow.nu_err:.3f})"
+    )
+
+
 def rg_study(
     datasets: Mapping[int, str],
     pairs: Sequence[tuple[int, int]],
@@ -296,17 +334,6 @@ def rg_study(
     window = tuple(window) if window is not None else default_window(grid)
     critical = nearest_temperature_indices(grid, [T_C])[0]
 
-    def direct_summary(L, temperature):
-        """The direct ensemble of L at ``temperature``, or None where L was not simulated there."""
-        values = scalars[L]
-        matches = np.flatnonzero(values["temperature"] == temperature)
-        if not matches.size:
-            return None
-        index = matches[0]
-        return ensemble_summary(
-            {"m": values["magnetization"][index], "nn": -0.5 * values["energy"][index]}, n_blocks=n_blocks
-        )
-
     flows, curves, block_spins = [], [], []
     for L in sorted({L for L, _ in pairs}):
         factors = [b for fine, b in pairs if fine == L]
@@ -325,31 +352,27 @@ def rg_study(
                     n_blocks=n_blocks,
                     grid_spacing=grid_spacing,
                 )
-                logger.info(
-                    "L = %d -> %d, %s, %s: T* = %.4f(%.4f), slope %.3f(%.3f), nu = %.3f(%.3f)",
-                    L, L // b, name, observable, flow.T_star, flow.T_star_err, flow.slope, flow.slope_err, flow.nu, flow.nu_err,
-                )
+                logger.info("L = %d -> %d, %s, %s: %s", L, L // b, name, observable, _described(flow))
                 flows.append(flow_row(L, b, name, observable, window, flow))
                 curves.append(flow.table.assign(L=L, L_coarse=L // b, b=b, map=name, observable=observable))
             at_critical = {key: values[critical] for key, values in samples.items()}
             block_spins += _comparison_rows(
-                "comparison", L, b, 1, L // b, name, grid[critical],
-                _summary(at_critical, n_blocks), direct_summary(L // b, grid[critical]),
+                "comparison",
+                L,
+                b,
+                1,
+                L // b,
+                name,
+                grid[critical],
+                _summary(at_critical, n_blocks),
+                _direct_summary(scalars, L // b, grid[critical], n_blocks),
             )
 
-    largest = max(datasets)
-    with SpinReader(datasets[largest]) as reader:
-        for index in nearest_temperature_indices(grid, REPEATED_TEMPERATURES):
-            levels = repeated_blocking(reader.read(index), largest, grid[index], seed)
-            for level, samples in enumerate(levels):
-                size = largest // 2**level
-                direct = direct_summary(size, grid[index]) if level and size in scalars else None
-                block_spins += _comparison_rows(
-                    "repeated", largest, 2**level, level, size, "majority", grid[index], _summary(samples, n_blocks), direct
-                )
-
+    block_spins += _repeated_blocking_rows(datasets, scalars, grid, seed, n_blocks)
     return {
         "flow": pd.DataFrame(flows, columns=FLOW_COLUMNS),
-        "curves": pd.concat(curves, ignore_index=True)[FLOW_CURVE_COLUMNS] if curves else pd.DataFrame(columns=FLOW_CURVE_COLUMNS),
+        "curves": pd.concat(curves, ignore_index=True)[FLOW_CURVE_COLUMNS]
+        if curves
+        else pd.DataFrame(columns=FLOW_CURVE_COLUMNS),
         "block_spins": pd.DataFrame(block_spins, columns=BLOCK_SPIN_COLUMNS),
     }

@@ -36,13 +36,27 @@ never counted as passed or failed.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from ..exact import T_C
 
-__all__ = ["T_STAR_TOLERANCE", "NU_TOLERANCE", "LOCALITY_THRESHOLD", "CRITERIA", "VERDICT_COLUMNS", "verdict_table", "conclusion"]
+__all__ = [
+    "T_STAR_TOLERANCE",
+    "NU_TOLERANCE",
+    "LOCALITY_THRESHOLD",
+    "CRITERIA",
+    "VERDICT_COLUMNS",
+    "FlowEstimate",
+    "Measurement",
+    "NetworkFlowSummary",
+    "MapMeasurements",
+    "verdict_table",
+    "conclusion",
+]
 
 #: |T* - T_c| / T_c at most this for the ``fixed_point`` criterion.
 T_STAR_TOLERANCE = 0.02
@@ -89,54 +103,112 @@ VERDICT_COLUMNS = [
 ]
 
 
+class FlowEstimate(NamedTuple):
+    """The fixed point T* of a map's block-spin flow and the exponent nu from the slope there,
+    with their errors (NaN: the map has no flow, or none was located)."""
+
+    T_star: float = math.nan
+    T_star_err: float = math.nan
+    nu: float = math.nan
+    nu_err: float = math.nan
+
+
+class Measurement(NamedTuple):
+    """A value at T_c with its error (NaN: not measured)."""
+
+    value: float = math.nan
+    error: float = math.nan
+
+
+class NetworkFlowSummary(NamedTuple):
+    """The network flow of a map read with the energy thermometer: its fixed points as text
+    (``"2.310 (unstable); ..."``, ``"none"``) and its direction; empty: no network flow."""
+
+    fixed_points: str = ""
+    direction: str = ""
+
+
+@dataclass(frozen=True)
+class MapMeasurements:
+    """Everything one map's verdict row is judged on. A field left at its default is not
+    measured for the map, and neither is the criterion that reads it.
+
+    ``agreement_baseline`` and ``information_baseline`` are the decimation map's values at the
+    same b, the bars of the ``agreement`` and ``information`` criteria.
+    """
+
+    flow: FlowEstimate = FlowEstimate()
+    agreement: Measurement = Measurement()
+    agreement_baseline: float = math.nan
+    information: Measurement = Measurement()
+    information_baseline: Measurement = Measurement()
+    network: NetworkFlowSummary = NetworkFlowSummary()
+    locality: float = math.nan
+
+
 def _nearest(values: pd.Series, target: float):
     return values.iloc[int(np.argmin(np.abs(values.to_numpy(dtype=float) - target)))]
 
 
-def _at_tc(frame: pd.DataFrame, value: str, error: str) -> tuple[float, float]:
+def _at_tc(frame: pd.DataFrame, value: str, error: str) -> Measurement:
     if frame.empty:
-        return math.nan, math.nan
+        return Measurement()
     temperature = _nearest(frame["temperature"], T_C)
     row = frame[frame["temperature"] == temperature].iloc[0]
-    return float(row[value]), float(row[error])
+    return Measurement(float(row[value]), float(row[error]))
 
 
-def _flow_estimate(flow: pd.DataFrame) -> tuple[float, float, float, float]:
+def _flow_estimate(flow: pd.DataFrame) -> FlowEstimate:
     rows = flow[flow["observable"] == "binder"]
     if rows.empty:
-        return (math.nan,) * 4
+        return FlowEstimate()
     row = rows.iloc[0]
-    return tuple(float(row[key]) for key in ("T_star", "T_star_err", "nu", "nu_err"))
+    return FlowEstimate(*(float(row[key]) for key in FlowEstimate._fields))
 
 
-def _network_flow(fixed_points: pd.DataFrame, directions: pd.DataFrame, model: str, weights: str, variant: str = "sign") -> tuple[str, str]:
+def _network_flow(
+    fixed_points: pd.DataFrame, directions: pd.DataFrame, model: str, weights: str, variant: str = "sign"
+) -> NetworkFlowSummary:
     """The fixed points and the direction of the ``variant`` flow with the energy thermometer."""
-    chosen = fixed_points[(fixed_points["model"] == model) & (fixed_points["weights"] == weights)
-                          & (fixed_points["variant"] == variant) & (fixed_points["thermometer"] == "energy")]
-    direction = directions[(directions["model"] == model) & (directions["weights"] == weights)
-                           & (directions["variant"] == variant) & (directions["thermometer"] == "energy")]
+    chosen = fixed_points[
+        (fixed_points["model"] == model)
+        & (fixed_points["weights"] == weights)
+        & (fixed_points["variant"] == variant)
+        & (fixed_points["thermometer"] == "energy")
+    ]
+    direction = directions[
+        (directions["model"] == model)
+        & (directions["weights"] == weights)
+        & (directions["variant"] == variant)
+        & (directions["thermometer"] == "energy")
+    ]
     if direction.empty:
-        return "", ""
+        return NetworkFlowSummary()
     points = "; ".join(f"{row.T_fixed:.3f} ({row.stability})" for row in chosen.itertuples()) or "none"
-    return points, str(direction.iloc[0]["direction"])
+    return NetworkFlowSummary(points, str(direction.iloc[0]["direction"]))
 
 
-def _criteria(T_star, nu, agreement, agreement_baseline, information, information_err, information_baseline, direction, locality):
+def _criteria(measured: MapMeasurements) -> dict:
     """Per criterion True / False, or None where the map has no such measurement."""
+
     def known(*values):
         return all(isinstance(value, float) and math.isfinite(value) for value in values)
 
-    baseline_value, baseline_err = information_baseline
+    T_star, nu, direction = measured.flow.T_star, measured.flow.nu, measured.network.direction
+    agreement, information, baseline = measured.agreement.value, measured.information, measured.information_baseline
     return {
         "fixed_point": abs(T_star - T_C) <= T_STAR_TOLERANCE * T_C if known(T_star) else None,
         "nu": abs(nu - 1.0) <= NU_TOLERANCE if known(nu) else None,
-        "agreement": agreement >= agreement_baseline if known(agreement, agreement_baseline) else None,
+        "agreement": agreement >= measured.agreement_baseline
+        if known(agreement, measured.agreement_baseline)
+        else None,
         "information": (
-            information >= baseline_value - 2.0 * math.hypot(information_err, baseline_err)
-            if known(information, information_err, baseline_value, baseline_err) else None
+            information.value >= baseline.value - 2.0 * math.hypot(information.error, baseline.error)
+            if known(*information, *baseline)
+            else None
         ),
         "flow_direction": (direction == "away from T_c") if direction and direction != "undetermined" else None,
-        "locality": locality >= LOCALITY_THRESHOLD if known(locality) else None,
+        "locality": measured.locality >= LOCALITY_THRESHOLD if known(measured.locality) else None,
     }
 
 
@@ -165,74 +237,116 @@ def verdict_table(
     """
     # an empty model name (the exact maps) reads back from CSV as NaN
     information = information.fillna({"model": ""})
-
-    def locality_of(model, weights):
-        if locality is None:
-            return math.nan
-        chosen = locality[(locality["model"] == model) & (locality["weights"] == weights) & (locality["probe"] == ("block" if weights == "exact" else "receptive_field"))]
-        return float(chosen["window_fraction"].median()) if len(chosen) else math.nan
     rows = []
     decimation_agreement = {
-        int(b): _at_tc(group, "agreement", "agreement_err")[0]
+        int(b): _at_tc(group, "agreement", "agreement_err").value
         for b, group in agreement[agreement["map"] == "decimation"].groupby("b")
     }
 
-    def information_at_tc(map_name, model, weights, b):
-        chosen = information[(information["map"] == map_name) & (information["model"] == model)
-                             & (information["weights"] == weights) & (information["b"] == b)]
-        return _at_tc(chosen, "bits", "bits_err")
-
     for (map_name, b), flow in block_flow[block_flow["L"] == L].groupby(["map", "b"], sort=False):
         b = int(b)
-        baseline = information_at_tc("decimation", "", "exact", b)
         if map_name == "majority":
-            agreement_tc = (1.0, 0.0)
+            agreement_tc = Measurement(1.0, 0.0)
         else:
-            chosen = agreement[(agreement["map"] == "decimation") & (agreement["b"] == b)]
-            agreement_tc = _at_tc(chosen, "agreement", "agreement_err") if not chosen.empty else (math.nan, math.nan)
+            agreement_tc = _at_tc(
+                agreement[(agreement["map"] == "decimation") & (agreement["b"] == b)], "agreement", "agreement_err"
+            )
         # decimation is the baseline of the agreement and information criteria, not held to them
-        baseline_agreement = decimation_agreement.get(b, math.nan) if map_name != "decimation" else math.nan
-        if map_name == "decimation":
-            baseline = (math.nan, math.nan)
-        rows.append(_row(map_name, "", "exact", b, L, _flow_estimate(flow), agreement_tc, baseline_agreement,
-                         information_at_tc(map_name, "", "exact", b), baseline, ("", ""), locality_of(map_name, "exact")))
+        held_to_baseline = map_name != "decimation"
+        measured = MapMeasurements(
+            flow=_flow_estimate(flow),
+            agreement=agreement_tc,
+            agreement_baseline=decimation_agreement.get(b, math.nan) if held_to_baseline else math.nan,
+            information=_information_at_tc(information, map_name, "", "exact", b),
+            information_baseline=(
+                _information_at_tc(information, "decimation", "", "exact", b) if held_to_baseline else Measurement()
+            ),
+            locality=_locality_of(locality, map_name, "exact"),
+        )
+        rows.append(_row(map_name, "", "exact", b, L, measured))
 
     for (model, weights, map_name), flow in learned_flow.groupby(["model", "weights", "map"], sort=False):
         b = int(flow["b"].iloc[0])
-        chosen = agreement[(agreement["model"] == model) & (agreement["weights"] == weights) & (agreement["map"] == map_name)]
-        # The continuous code has no block spin of its own: its sign's agreement is the code's.
-        if chosen.empty and map_name == "code":
-            chosen = agreement[(agreement["model"] == model) & (agreement["weights"] == weights) & (agreement["map"] == "code_sign")]
         information_map = "code_sign" if map_name in ("code", "code_sign") else map_name
-        # the continuous code is held to the flow that feeds the reconstruction back as it is
-        network = _network_flow(fixed_points, directions, model, weights, "continuous" if map_name == "code" else "sign")
-        rows.append(_row(map_name, model, weights, b, L, _flow_estimate(flow), _at_tc(chosen, "agreement", "agreement_err"),
-                         decimation_agreement.get(b, math.nan), information_at_tc(information_map, model, weights, b),
-                         information_at_tc("decimation", "", "exact", b), network, locality_of(model, weights)))
+        measured = MapMeasurements(
+            flow=_flow_estimate(flow),
+            agreement=_learned_agreement_at_tc(agreement, model, weights, map_name),
+            agreement_baseline=decimation_agreement.get(b, math.nan),
+            information=_information_at_tc(information, information_map, model, weights, b),
+            information_baseline=_information_at_tc(information, "decimation", "", "exact", b),
+            # the continuous code is held to the flow that feeds the reconstruction back as it is
+            network=_network_flow(
+                fixed_points, directions, model, weights, "continuous" if map_name == "code" else "sign"
+            ),
+            locality=_locality_of(locality, model, weights),
+        )
+        rows.append(_row(map_name, model, weights, b, L, measured))
     # The far-from-T_c control has no learned-map row of its own: it enters through the flow.
     for (model, weights), _ in directions[directions["weights"] == "far"].groupby(["model", "weights"]):
         network = _network_flow(fixed_points, directions, model, weights)
-        rows.append(_row("network flow only", model, weights, math.nan, L, (math.nan,) * 4, (math.nan, math.nan), math.nan,
-                         (math.nan, math.nan), (math.nan, math.nan), network, math.nan))
-    # Mehta & Schwab's deep belief network: one row per layer, measured by its locality alone
+        rows.append(_row("network flow only", model, weights, math.nan, L, MapMeasurements(network=network)))
     if locality is not None:
-        dbn = locality[locality["model"] == "dbn"]
-        for probe, layer in sorted(dbn.groupby("probe"), key=lambda item: int(item[0][5:])):
-            rows.append(_row(probe, "dbn", "trained", int(layer["b"].iloc[0]), int(layer["L"].iloc[0]), (math.nan,) * 4,
-                             (math.nan, math.nan), math.nan, (math.nan, math.nan), (math.nan, math.nan), ("", ""),
-                             float(layer["window_fraction"].median())))
-        # the same architectures trained on control data without Ising physics: locality alone
-        controls = locality[locality["weights"].astype(str).str.endswith("-trained") & (locality["probe"] == "receptive_field")]
-        for (model, weights), maps in controls.groupby(["model", "weights"], sort=False):
-            rows.append(_row("receptive field only", model, weights, int(maps["b"].iloc[0]), int(maps["L"].iloc[0]), (math.nan,) * 4,
-                             (math.nan, math.nan), math.nan, (math.nan, math.nan), (math.nan, math.nan), ("", ""),
-                             float(maps["window_fraction"].median())))
+        rows.extend(_locality_only_rows(locality))
     return pd.DataFrame(rows, columns=VERDICT_COLUMNS)
 
 
-def _row(map_name, model, weights, b, L, flow, agreement_tc, agreement_baseline, information_tc, information_baseline, network, locality):
-    T_star, T_star_err, nu, nu_err = flow
-    criteria = _criteria(T_star, nu, agreement_tc[0], agreement_baseline, information_tc[0], information_tc[1], information_baseline, network[1], locality)
+def _locality_of(locality: pd.DataFrame | None, model: str, weights: str) -> float:
+    """Median window fraction of the map's receptive field (the exact rules: of their block)."""
+    if locality is None:
+        return math.nan
+    chosen = locality[
+        (locality["model"] == model)
+        & (locality["weights"] == weights)
+        & (locality["probe"] == ("block" if weights == "exact" else "receptive_field"))
+    ]
+    return float(chosen["window_fraction"].median()) if len(chosen) else math.nan
+
+
+def _information_at_tc(information: pd.DataFrame, map_name: str, model: str, weights: str, b: int) -> Measurement:
+    chosen = information[
+        (information["map"] == map_name)
+        & (information["model"] == model)
+        & (information["weights"] == weights)
+        & (information["b"] == b)
+    ]
+    return _at_tc(chosen, "bits", "bits_err")
+
+
+def _learned_agreement_at_tc(agreement: pd.DataFrame, model: str, weights: str, map_name: str) -> Measurement:
+    chosen = agreement[
+        (agreement["model"] == model) & (agreement["weights"] == weights) & (agreement["map"] == map_name)
+    ]
+    # The continuous code has no block spin of its own: its sign's agreement is the code's.
+    if chosen.empty and map_name == "code":
+        chosen = agreement[
+            (agreement["model"] == model) & (agreement["weights"] == weights) & (agreement["map"] == "code_sign")
+        ]
+    return _at_tc(chosen, "agreement", "agreement_err")
+
+
+def _locality_only_rows(locality: pd.DataFrame) -> list[dict]:
+    """The rows measured by their locality alone: one per layer of Mehta & Schwab's deep belief
+    network, one per architecture trained on control data without Ising physics."""
+    rows = []
+    dbn = locality[locality["model"] == "dbn"]
+    for probe, layer in sorted(dbn.groupby("probe"), key=lambda item: int(item[0][5:])):
+        measured = MapMeasurements(locality=float(layer["window_fraction"].median()))
+        rows.append(_row(probe, "dbn", "trained", int(layer["b"].iloc[0]), int(layer["L"].iloc[0]), measured))
+    controls = locality[
+        locality["weights"].astype(str).str.endswith("-trained") & (locality["probe"] == "receptive_field")
+    ]
+    for (model, weights), maps in controls.groupby(["model", "weights"], sort=False):
+        measured = MapMeasurements(locality=float(maps["window_fraction"].median()))
+        rows.append(
+            _row("receptive field only", model, weights, int(maps["b"].iloc[0]), int(maps["L"].iloc[0]), measured)
+        )
+    return rows
+
+
+def _row(map_name: str, model: str, weights: str, b, L: int, measurements: MapMeasurements) -> dict:
+    """The verdict row (:data:`VERDICT_COLUMNS`) of the map ``map_name`` of ``model`` with
+    ``weights`` (``model`` empty for an exact block-spin rule) at block size ``b``."""
+    criteria = _criteria(measurements)
     measured = [name for name, passed in criteria.items() if passed is not None]
     passed = [name for name in measured if criteria[name]]
     row = {
@@ -241,17 +355,14 @@ def _row(map_name, model, weights, b, L, flow, agreement_tc, agreement_baseline,
         "weights": weights,
         "b": b,
         "L": L,
-        "T_star": T_star,
-        "T_star_err": T_star_err,
-        "nu": nu,
-        "nu_err": nu_err,
-        "agreement_tc": agreement_tc[0],
-        "agreement_tc_err": agreement_tc[1],
-        "information_tc_bits": information_tc[0],
-        "information_tc_bits_err": information_tc[1],
-        "flow_fixed_points": network[0],
-        "flow_direction": network[1],
-        "locality_window_fraction": locality,
+        **measurements.flow._asdict(),
+        "agreement_tc": measurements.agreement.value,
+        "agreement_tc_err": measurements.agreement.error,
+        "information_tc_bits": measurements.information.value,
+        "information_tc_bits_err": measurements.information.error,
+        "flow_fixed_points": measurements.network.fixed_points,
+        "flow_direction": measurements.network.direction,
+        "locality_window_fraction": measurements.locality,
         "criteria_passed": len(passed),
         "criteria_measured": len(measured),
     }
@@ -292,25 +403,36 @@ def conclusion(verdict: pd.DataFrame) -> str:
         sentences.append(text)
     controls = verdict[verdict["weights"].astype(str).str.endswith("-trained")]
     if not controls.empty:
-        sentences.append("locality of the same architectures trained on control data: " + ", ".join(
-            f"{row.model} {row.weights} f = {row.locality_window_fraction:.2f} ({row.locality_ok if _measured(row.locality_ok) else 'not measured'})" for row in controls.itertuples()
-        ))
+        sentences.append(
+            "locality of the same architectures trained on control data: "
+            + ", ".join(
+                f"{row.model} {row.weights} f = {row.locality_window_fraction:.2f} ({row.locality_ok if _measured(row.locality_ok) else 'not measured'})"
+                for row in controls.itertuples()
+            )
+        )
     # a locality that training on noise reaches as well belongs to the architecture, not to Ising physics
-    architectural = sorted({
-        row.model for row in trained.itertuples()
-        if row.locality_ok == "yes" and (controls[(controls["model"] == row.model)]["locality_ok"] == "yes").any()
-    })
+    architectural = sorted(
+        {
+            row.model
+            for row in trained.itertuples()
+            if row.locality_ok == "yes" and (controls[(controls["model"] == row.model)]["locality_ok"] == "yes").any()
+        }
+    )
     # a map behaves like block-spin RG only if it has a flow to measure (T* and nu) and passes
     # everything measured; the DBN layers, measured on locality alone, cannot
     full = [
-        f"{row.model} {row.map}" for row in trained.itertuples()
+        f"{row.model} {row.map}"
+        for row in trained.itertuples()
         if _measured(row.fixed_point_ok) and _measured(row.nu_ok) and row.criteria_passed == row.criteria_measured
     ]
     answer = (
         "No trained network behaves like block-spin RG on every criterion measured."
-        if not full else f"Trained maps that pass every criterion measured: {', '.join(full)}."
+        if not full
+        else f"Trained maps that pass every criterion measured: {', '.join(full)}."
     )
     if architectural:
-        answer += (f" The locality of {', '.join(architectural)} is reached by training on control data without Ising physics"
-                   " as well: it comes from the architecture, not from what the network learned.")
+        answer += (
+            f" The locality of {', '.join(architectural)} is reached by training on control data without Ising physics"
+            " as well: it comes from the architecture, not from what the network learned."
+        )
     return answer + " Criteria passed per map: " + "; ".join(sentences) + "."

@@ -58,7 +58,9 @@ CLUSTER_TARGETS = [
 ]
 # Metropolis at L = 64 near T_c needs a pilot of ~1e5 sweeps: with at most 1000 allowed the
 # simulation raises ThermalizationError within seconds.
-FAILING = dict(TINY, lattice_sizes=[64], temperatures=[2.27], algorithm="metropolis", sampling={"max_pilot_sweeps": 1000})
+FAILING = dict(
+    TINY, lattice_sizes=[64], temperatures=[2.27], algorithm="metropolis", sampling={"max_pilot_sweeps": 1000}
+)
 FAILING_TARGET = "results/simulations/L64/T2.2700.nc"
 
 RUN_TIMEOUT = 900  # s; a run that has not finished by then counts as hung
@@ -100,11 +102,17 @@ def snakemake(workdir: Path, *arguments, config: dict, profile: str, timeout: in
     """
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
     command = [
-        sys.executable, "-m", "snakemake",
-        "--snakefile", str(SNAKEFILE),
-        "--directory", str(workdir),
-        "--configfile", str(workdir / "config.yaml"),
-        "--workflow-profile", profile,
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(SNAKEFILE),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(workdir / "config.yaml"),
+        "--workflow-profile",
+        profile,
         *arguments,
     ]
     start = time.monotonic()
@@ -130,7 +138,10 @@ def squeue_records() -> list[dict]:
     """Every job slurmctld still knows (finished ones stay MinJobAge = 3600 s), one dict each."""
     result = subprocess.run(
         ["squeue", "--states=all", "--noheader", "--array", "-o", SQUEUE_FORMAT],
-        capture_output=True, text=True, timeout=60, check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     keys = ("jobid", "state", "comment", "name", "cpus", "memory", "time_limit")
     return [dict(zip(keys, line.split("|"), strict=True)) for line in result.stdout.splitlines() if line.strip()]
@@ -204,7 +215,10 @@ def rule_requests(workdir: Path, config: dict, targets: list[str]) -> dict:
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
     result = subprocess.run(
         [sys.executable, "-c", _DAG_SCRIPT, str(SNAKEFILE), str(workdir), str(workdir / "config.yaml"), *targets],
-        capture_output=True, text=True, timeout=300, cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=workdir,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     line = next(line for line in result.stdout.splitlines() if line.startswith("DAG-JSON"))
@@ -306,7 +320,13 @@ def cluster_run(cluster, tmp_path_factory):
     """The tiny config's :data:`CLUSTER_TARGETS` through the SLURM profile, simulations as job arrays."""
     workdir = tmp_path_factory.mktemp("slurm_run")
     result, wall = snakemake(
-        workdir, *CLUSTER_OPTIONS, *ARRAY_OPTIONS, *CLUSTER_TARGETS, config=TINY, profile=str(PROFILE), timeout=RUN_TIMEOUT
+        workdir,
+        *CLUSTER_OPTIONS,
+        *ARRAY_OPTIONS,
+        *CLUSTER_TARGETS,
+        config=TINY,
+        profile=str(PROFILE),
+        timeout=RUN_TIMEOUT,
     )
     output = result.stdout + result.stderr
     (workdir / "snakemake.out").write_text(output)
@@ -401,10 +421,18 @@ def test_outputs_are_identical_to_a_local_run(cluster_run, local_run):
     tables = sorted(path.relative_to(remote) for path in remote.rglob("*.csv"))
     # the cluster ran a part of the study (CLUSTER_TARGETS), the local run all of it
     assert set(tables) <= {path.relative_to(local) for path in local.rglob("*.csv")}
-    for required in ("tables/thermodynamics.csv", "tables/autocorrelation.csv", "models/L8/alexandrou-k1-none/seed0.csv", "tables/rg_flow.csv"):
+    for required in (
+        "tables/thermodynamics.csv",
+        "tables/autocorrelation.csv",
+        "models/L8/alexandrou-k1-none/seed0.csv",
+        "tables/rg_flow.csv",
+    ):
         assert Path(required) in tables, required
     # the trained model's codes too
-    with xr.open_dataset(remote / "latent/L8/alexandrou-k1-none/seed0.nc") as a, xr.open_dataset(local / "latent/L8/alexandrou-k1-none/seed0.nc") as b:
+    with (
+        xr.open_dataset(remote / "latent/L8/alexandrou-k1-none/seed0.nc") as a,
+        xr.open_dataset(local / "latent/L8/alexandrou-k1-none/seed0.nc") as b,
+    ):
         assert np.array_equal(a["latent"].values, b["latent"].values)
     for name in tables:
         a = pd.read_csv(remote / name, dtype=str, keep_default_na=False)

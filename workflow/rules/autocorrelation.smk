@@ -1,13 +1,14 @@
 # The algorithm comparison (after Kyimba 2006): tau_int vs T and vs L, dynamic exponent z.
+from deeprenorm.config import temperature_grid
 
 
 rule autocorrelation:
     output:
         "results/autocorrelation/{algorithm}.csv",
     log:
-        "logs/autocorrelation/{algorithm}.log",
+        logs("autocorrelation/{algorithm}"),
     benchmark:
-        "results/benchmarks/autocorrelation/{algorithm}.tsv"
+        benchmarks("autocorrelation/{algorithm}")
     threads: 1
     resources:
         mem_mb=1000,
@@ -29,17 +30,17 @@ rule autocorrelation_figure:
     input:
         expand("results/autocorrelation/{algorithm}.csv", algorithm=AUTOCORRELATION["algorithms"]),
     output:
-        table="results/tables/autocorrelation.csv",
-        exponents="results/tables/dynamic_exponents.csv",
+        table=table("autocorrelation"),
+        exponents=table("dynamic_exponents"),
         figure=report(
-            "results/figures/autocorrelation.png",
+            figure("autocorrelation"),
             caption="../report/autocorrelation.rst",
             category="Algorithm comparison",
         ),
     log:
-        "logs/autocorrelation_figure.log",
+        logs("autocorrelation_figure"),
     benchmark:
-        "results/benchmarks/autocorrelation_figure.tsv"
+        benchmarks("autocorrelation_figure")
     threads: 1
     resources:
         mem_mb=1000,

@@ -1,65 +1,23 @@
 # Autoencoders per (L, model, training seed): the split of each dataset, training, the codes of
-# every sample, and what the latent variables say about the phase transition.
-from deeprenorm.config import model_plans
-
-AUTOENCODER = config["autoencoder"]
-MODEL_PLANS = model_plans(config)
-MODEL_SPECS = {name: plan.spec for name, plan in MODEL_PLANS.items()}
-DEFAULT_MODEL = next(iter(MODEL_PLANS))
-DEFAULT_SEED = MODEL_PLANS[DEFAULT_MODEL].seeds[0]
-ALL_SEEDS = sorted({seed for plan in MODEL_PLANS.values() for seed in plan.seeds})
-
-for _name, _plan in MODEL_PLANS.items():
-    if _plan.skipped_message(_name):
-        print(_plan.skipped_message(_name), file=sys.stderr)
-
-
-def model_sizes(name):
-    return MODEL_PLANS[name].lattice_sizes
-
-
-def encoding_paths(name):
-    plan = MODEL_PLANS[name]
-    return expand("results/latent/L{L}/{model}/seed{seed}.nc", L=plan.lattice_sizes, model=name, seed=plan.seeds)
-
-
-def staggered(wildcards):
-    return MODEL_SPECS[wildcards.model]["system"] == "antiferromagnet"
-
-
-def training_settings(wildcards):
-    """TrainingSettings of deeprenorm.ml.train, from the config and the model's regulariser."""
-    training = dict(AUTOENCODER["training"])
-    regularisation = MODEL_SPECS[wildcards.model]["regularisation"]
-    dropout = training.pop("dropout")
-    l1_strength = training.pop("l1_strength")
-    return training | {
-        "regularisation": regularisation,
-        "l1_strength": l1_strength if regularisation == "l1" else 0.0,
-        "device": AUTOENCODER["device"],
-    } | {"_dropout": dropout if regularisation == "dropout" else 0.0}
-
-
-def training_mem_mb(wildcards):
-    # torch (~500 MB) plus the int8 training buffer and validation samples, and a float batch.
-    buffered = AUTOENCODER["training"]["buffer_temperatures"] + 1 + 0.3 * len(TEMPERATURES)
-    return BASE_MEM_MB + 600 + int(3 * buffered * spin_mb(wildcards.L))
+# every sample, and what the latent variables say about the phase transition. PLAN.models
+# (deeprenorm.plan.PlannedModel) says which model trains at which L with which seeds.
+import dataclasses
 
 
 wildcard_constraints:
-    model="|".join(re.escape(name) for name in MODEL_SPECS),
-    seed="|".join(str(seed) for seed in ALL_SEEDS),
+    model=one_of(PLAN.models),
+    seed=one_of(PLAN.seeds),
 
 
 rule split:
     input:
-        "results/datasets/L{L}.nc",
+        dataset(),
     output:
-        "results/splits/L{L}.nc",
+        dataset_split(),
     log:
-        "logs/split/L{L}.log",
+        logs("split/L{L}"),
     benchmark:
-        "results/benchmarks/split/L{L}.tsv"
+        benchmarks("split/L{L}")
     # the first step of the training chain (see rule train)
     priority: 10
     threads: 1
@@ -78,25 +36,28 @@ rule split:
 
 rule train:
     input:
-        dataset="results/datasets/L{L}.nc",
-        split="results/splits/L{L}.nc",
+        dataset=dataset(),
+        split=dataset_split(),
     output:
-        checkpoint="results/models/L{L}/{model}/seed{seed}.pt",
-        sidecar="results/models/L{L}/{model}/seed{seed}.json",
-        history="results/models/L{L}/{model}/seed{seed}.csv",
-        figure=report("results/figures/training/L{L}/{model}/seed{seed}.png", caption="../report/training.rst", category="Training", subcategory="L = {L}"),
+        **trained_model(),
+        figure=report(
+            figure("training/L{L}/{model}/seed{seed}"),
+            caption="../report/training.rst",
+            category="Training",
+            subcategory="L = {L}",
+        ),
     log:
-        "logs/train/L{L}/{model}/seed{seed}.log",
+        logs("train/L{L}/{model}/seed{seed}"),
     benchmark:
-        "results/benchmarks/train/L{L}/{model}/seed{seed}.tsv"
+        benchmarks("train/L{L}/{model}/seed{seed}")
     # on the path to the latent analysis, the study's longest chain: ahead of jobs that can wait
     priority: 10
     threads: AUTOENCODER["threads"]
     resources:
         mem_mb=training_mem_mb,
-        runtime=lambda wildcards: 30 + int(spin_mb(wildcards.L, len(TEMPERATURES)) * AUTOENCODER["training"]["max_epochs"] / 20),
+        runtime=training_runtime,
     params:
-        spec=lambda wildcards: MODEL_SPECS[wildcards.model],
+        spec=model_spec,
         staggered=staggered,
         settings=training_settings,
         seed=config["seed"],
@@ -111,20 +72,20 @@ rule train:
 
 rule encode:
     input:
-        checkpoint="results/models/L{L}/{model}/seed{seed}.pt",
-        dataset="results/datasets/L{L}.nc",
-        split="results/splits/L{L}.nc",
+        checkpoint=checkpoint(),
+        dataset=dataset(),
+        split=dataset_split(),
     output:
-        "results/latent/L{L}/{model}/seed{seed}.nc",
+        encoding(),
     log:
-        "logs/encode/L{L}/{model}/seed{seed}.log",
+        logs("encode/L{L}/{model}/seed{seed}"),
     benchmark:
-        "results/benchmarks/encode/L{L}/{model}/seed{seed}.tsv"
+        benchmarks("encode/L{L}/{model}/seed{seed}")
     # on the path to the latent analysis, the study's longest chain: ahead of jobs that can wait
     priority: 10
     threads: AUTOENCODER["threads"]
     resources:
-        mem_mb=lambda wildcards: BASE_MEM_MB + 600 + int(3 * spin_mb(wildcards.L)) + int(8 * spin_mb(wildcards.L, len(TEMPERATURES))),
+        mem_mb=encoding_mem_mb,
         runtime=30,
     params:
         device=AUTOENCODER["device"],
@@ -137,15 +98,15 @@ rule encode:
 
 
 LATENT_TABLES = {
-    "tc": "results/tables/tc_latent.csv",
-    "tc_per_seed": "results/tables/tc_latent_per_seed.csv",
-    "phase": "results/tables/latent_phase.csv",
-    "summary": "results/tables/latent_summary.csv",
-    "curves": "results/tables/latent_curves.csv",
+    "tc": table("tc_latent"),
+    "tc_per_seed": table("tc_latent_per_seed"),
+    "phase": table("latent_phase"),
+    "summary": table("latent_summary"),
+    "curves": table("latent_curves"),
 }
 
 
-ALL_ENCODINGS = [path for name in MODEL_PLANS for path in encoding_paths(name)]
+ALL_ENCODINGS = [path for name in PLAN.models for path in encodings(name)]
 
 
 rule latent_analysis:
@@ -154,13 +115,13 @@ rule latent_analysis:
     output:
         **LATENT_TABLES,
     log:
-        "logs/latent_analysis.log",
+        logs("latent_analysis"),
     benchmark:
-        "results/benchmarks/latent_analysis.tsv"
+        benchmarks("latent_analysis")
     priority: 10
     threads: 1
     resources:
-        mem_mb=BASE_MEM_MB + 600 + int(3 * 16 * len(ALL_ENCODINGS) * len(TEMPERATURES) * N_SAMPLES / 1e6),
+        mem_mb=codes_mem_mb(len(ALL_ENCODINGS)),
         runtime=60,
     params:
         reductions=AUTOENCODER["analysis"]["reductions"],
@@ -175,29 +136,29 @@ rule latent_analysis:
 rule latent_figures:
     input:
         **LATENT_TABLES,
-        encoding=f"results/latent/L{max(model_sizes(DEFAULT_MODEL))}/{DEFAULT_MODEL}/seed{DEFAULT_SEED}.nc",
+        encoding=encoding(max(PLAN.models[PLAN.default_model].lattice_sizes), PLAN.default_model, PLAN.default_seed),
     output:
         phase=report(
-            "results/figures/phase_identification.png",
+            figure("phase_identification"),
             caption="../report/phase_identification.rst",
             category="Phase identification and finite-size scaling",
         ),
         finite_size=report(
-            "results/figures/tc_finite_size.png",
+            figure("tc_finite_size"),
             caption="../report/tc_finite_size.rst",
             category="Phase identification and finite-size scaling",
         ),
     log:
-        "logs/latent_figures.log",
+        logs("latent_figures"),
     benchmark:
-        "results/benchmarks/latent_figures.tsv"
+        benchmarks("latent_figures")
     threads: 1
     resources:
         mem_mb=1500,
         runtime=10,
     params:
-        model=DEFAULT_MODEL,
-        seed=DEFAULT_SEED,
+        model=PLAN.default_model,
+        seed=PLAN.default_seed,
         stage_versions=stage_versions("latent_figures"),
     message:
         "Figures: phase identification and T_c finite-size scaling"
@@ -205,32 +166,31 @@ rule latent_figures:
         "../scripts/latent_figures.py"
 
 
-# The width and regularisation sweep: every dense model of the ferromagnet.
-SWEEP_MODELS = [name for name, spec in MODEL_SPECS.items() if spec["kind"] != "conv" and spec["system"] == "ferromagnet"]
+# The width and regularisation sweep: every dense model of the ferromagnet (PLAN.sweep_models).
 SWEEP_TABLES = {
-    "sweep": "results/tables/latent_width_sweep.csv",
-    "units": "results/tables/latent_unit_correlations.csv",
-    "reconstruction": "results/tables/latent_reconstruction.csv",
+    "sweep": table("latent_width_sweep"),
+    "units": table("latent_unit_correlations"),
+    "reconstruction": table("latent_reconstruction"),
 }
 
 
 rule width_sweep:
     input:
-        encodings=[path for name in SWEEP_MODELS for path in encoding_paths(name)],
+        encodings=[path for name in PLAN.sweep_models for path in encodings(name)],
         tc=LATENT_TABLES["tc"],
         summary=LATENT_TABLES["summary"],
     output:
         **SWEEP_TABLES,
     log:
-        "logs/width_sweep.log",
+        logs("width_sweep"),
     benchmark:
-        "results/benchmarks/width_sweep.tsv"
+        benchmarks("width_sweep")
     threads: 1
     resources:
-        mem_mb=BASE_MEM_MB + 600 + int(3 * 16 * max(int(spec.get("latent", 1)) for spec in MODEL_SPECS.values()) * len(TEMPERATURES) * N_SAMPLES / 1e6),
+        mem_mb=codes_mem_mb(max(model.spec.latent or 1 for model in PLAN.models.values())),
         runtime=30,
     params:
-        specs={name: MODEL_SPECS[name] for name in SWEEP_MODELS},
+        specs={name: dataclasses.asdict(PLAN.models[name].spec) for name in PLAN.sweep_models},
         stage_versions=stage_versions("width_sweep"),
     message:
         "Width and regularisation sweep: test loss, unit correlations, T_c(L) beside Broomberg & Rabinovich's table"
@@ -243,14 +203,14 @@ rule width_sweep_figure:
         **SWEEP_TABLES,
     output:
         report(
-            "results/figures/latent_width_sweep.png",
+            figure("latent_width_sweep"),
             caption="../report/latent_width_sweep.rst",
             category="Phase identification and finite-size scaling",
         ),
     log:
-        "logs/width_sweep_figure.log",
+        logs("width_sweep_figure"),
     benchmark:
-        "results/benchmarks/width_sweep_figure.tsv"
+        benchmarks("width_sweep_figure")
     threads: 1
     resources:
         mem_mb=1500,

@@ -3,22 +3,19 @@
 # results section (rule readme, run on request only). These rules read the study's results and
 # are not benchmarked themselves.
 
-# the summary's strip of configurations: at the RG stage's L through its flow models, or, without
-# one, at the headline model's largest L through the headline model
-STRIP_L = NETWORK_L or MODEL_PLANS[DEFAULT_MODEL].lattice_sizes[-1]
-# (the conv models first, their code beside the block spins)
-STRIP_MODELS = sorted(NETWORK_RG.flow_models, key=lambda name: MODEL_SPECS[name]["kind"] != "conv") if NETWORK_L else [DEFAULT_MODEL]
-CONV_FLOW_MODEL = next((name for name in STRIP_MODELS if MODEL_SPECS[name]["kind"] == "conv"), None)
+# the summary's strip of configurations (PLAN.report): at the RG stage's L through its flow
+# models, or, without one, at the headline model's largest L through the headline model
+STRIP = PLAN.report
 SUMMARY_TABLES = {
-    "tc_thermodynamic": "results/tables/tc_thermodynamic.csv",
+    "tc_thermodynamic": THERMODYNAMICS_TABLES["critical"],
     "tc_latent": LATENT_TABLES["tc"],
     "rg_flow": RG_TABLES["flow"],
-    "dynamic_exponents": "results/tables/dynamic_exponents.csv",
+    "dynamic_exponents": table("dynamic_exponents"),
     "width_sweep": SWEEP_TABLES["sweep"],
-} | ({"verdict": RG_NETWORK_TABLES["verdict"], "locality": "results/tables/locality.csv"} if NETWORK_L else {})
-SUMMARY_OUTPUTS = ["results/summary.json", "results/summary.md", "results/figures/summary.png", "results/figures/performance.png"]
+} | ({"verdict": RG_NETWORK_TABLES["verdict"], "locality": table("locality")} if PLAN.network.measured else {})
+SUMMARY_OUTPUTS = ["results/summary.json", "results/summary.md", figure("summary"), figure("performance")]
 # the images the README embeds, refreshed by rule readme
-README_FIGURES = ["summary", "performance"] + (["rg_verdict", "locality"] if NETWORK_L else [])
+README_FIGURES = ["summary", "performance"] + (["rg_verdict", "locality"] if PLAN.network.measured else [])
 
 
 rule performance:
@@ -26,11 +23,11 @@ rule performance:
         # every product of the study: the benchmark files are complete once they exist
         STUDY_PRODUCTS,
     output:
-        jobs="results/tables/performance.csv",
-        stages="results/tables/performance_stages.csv",
-        figure=report("results/figures/performance.png", caption="../report/performance.rst", category="Performance"),
+        jobs=table("performance"),
+        stages=table("performance_stages"),
+        figure=report(figure("performance"), caption="../report/performance.rst", category="Performance"),
     log:
-        "logs/performance.log",
+        logs("performance"),
     threads: 1
     resources:
         mem_mb=BASE_MEM_MB + 200,
@@ -47,14 +44,14 @@ rule performance:
 rule summary:
     input:
         **SUMMARY_TABLES,
-        datasets=expand("results/datasets/L{L}.nc", L=LATTICE_SIZES),
-        stages="results/tables/performance_stages.csv",
+        datasets=expand(dataset(), L=PLAN.lattice_sizes),
+        stages=table("performance_stages"),
     output:
         json="results/summary.json",
         markdown="results/summary.md",
         description="results/report/workflow.rst",
     log:
-        "logs/summary.log",
+        logs("summary"),
     threads: 1
     resources:
         mem_mb=BASE_MEM_MB + 300,
@@ -63,7 +60,7 @@ rule summary:
         tables=SUMMARY_TABLES,
         method=str(Path(workflow.basedir) / "workflow/report/workflow.rst"),
         config=config,
-        headline_model=DEFAULT_MODEL,
+        headline_model=PLAN.default_model,
         stage_versions=stage_versions("report"),
     message:
         "Summary of the study: results/summary.json, summary.md"
@@ -76,27 +73,31 @@ rule summary_figure:
         phase=LATENT_TABLES["phase"],
         curves=LATENT_TABLES["curves"],
         tc_latent=LATENT_TABLES["tc"],
-        tc_thermodynamic="results/tables/tc_thermodynamic.csv",
+        tc_thermodynamic=THERMODYNAMICS_TABLES["critical"],
         rg_flow=RG_TABLES["flow"],
         rg_curves=RG_TABLES["curves"],
-        learned=[RG_NETWORK_TABLES[name] for name in ("learned_flow", "learned_curves", "verdict")] if NETWORK_L else [],
-        dataset=f"results/datasets/L{STRIP_L}.nc",
-        split=f"results/splits/L{STRIP_L}.nc",
-        checkpoints=[f"results/models/L{STRIP_L}/{name}/seed{(NETWORK_RG.learned[name][0] if NETWORK_L else DEFAULT_SEED)}.pt" for name in STRIP_MODELS],
+        learned=(
+            [RG_NETWORK_TABLES[name] for name in ("learned_flow", "learned_curves", "verdict")]
+            if PLAN.network.measured
+            else []
+        ),
+        dataset=dataset(STRIP.strip_L),
+        split=dataset_split(STRIP.strip_L),
+        checkpoints=[checkpoint(STRIP.strip_L, name, seed) for name, seed in STRIP.strip_models.items()],
     output:
-        report("results/figures/summary.png", caption="../report/summary.rst", category="Summary"),
+        report(figure("summary"), caption="../report/summary.rst", category="Summary"),
     log:
-        "logs/summary_figure.log",
+        logs("summary_figure"),
     threads: 1
     resources:
         mem_mb=BASE_MEM_MB + 900,
         runtime=5,
     params:
-        headline_model=DEFAULT_MODEL,
-        headline_seed=DEFAULT_SEED,
+        headline_model=PLAN.default_model,
+        headline_seed=PLAN.default_seed,
         network_L=NETWORK_L,
-        learned_model=CONV_FLOW_MODEL,
-        strip_models=STRIP_MODELS,
+        learned_model=STRIP.strip_conv_model,
+        strip_models=list(STRIP.strip_models),
         seed=config["seed"],
         stage_versions=stage_versions("report"),
     message:
@@ -108,12 +109,12 @@ rule summary_figure:
 rule readme:
     input:
         summary="results/summary.json",
-        figures=[f"results/figures/{name}.png" for name in README_FIGURES],
+        figures=[figure(name) for name in README_FIGURES],
     output:
         figures=[f"docs/figures/{name}.png" for name in README_FIGURES],
         block="docs/results.md",
     log:
-        "logs/readme.log",
+        logs("readme"),
     localrule: True
     params:
         readme="README.md",

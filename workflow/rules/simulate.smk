@@ -1,16 +1,16 @@
-# Monte Carlo per (L, T), then one NetCDF dataset per L: for every L of SIMULATED_SIZES, the
-# config's lattice sizes and the block lattices of the RG flow.
+# Monte Carlo per (L, T), then one NetCDF dataset per L: for every L the study simulates
+# (PLAN.simulated_sizes), the config's lattice sizes and the block lattices of the RG flow.
 
 
 rule simulate:
+    output:
+        simulation(),
+    log:
+        logs("simulate/L{L}/T{T}"),
+    benchmark:
+        benchmarks("simulate/L{L}/T{T}")
     wildcard_constraints:
         L=SIMULATED_SIZE_PATTERN,
-    output:
-        "results/simulations/L{L}/T{T}.nc",
-    log:
-        "logs/simulate/L{L}/T{T}.log",
-    benchmark:
-        "results/benchmarks/simulate/L{L}/T{T}.tsv"
     threads: 1
     resources:
         mem_mb=simulation_mem_mb,
@@ -30,16 +30,16 @@ rule simulate:
 
 
 rule dataset:
-    wildcard_constraints:
-        L=SIMULATED_SIZE_PATTERN,
     input:
         simulation_paths,
     output:
-        "results/datasets/L{L}.nc",
+        dataset(),
     log:
-        "logs/dataset/L{L}.log",
+        logs("dataset/L{L}"),
     benchmark:
-        "results/benchmarks/dataset/L{L}.tsv"
+        benchmarks("dataset/L{L}")
+    wildcard_constraints:
+        L=SIMULATED_SIZE_PATTERN,
     threads: 1
     resources:
         mem_mb=dataset_mem_mb,

@@ -1,21 +1,24 @@
 # Thermodynamics of every L against the exact solution, and T_c from U4 crossings and chi' peaks
 # of multi-histogram reweighted curves.
+THERMODYNAMICS_TABLES = {
+    "table": table("thermodynamics"),
+    "critical": table("tc_thermodynamic"),
+    "curves": table("thermodynamics_reweighted"),
+}
 
 
 rule thermodynamics_table:
     input:
-        expand("results/datasets/L{L}.nc", L=LATTICE_SIZES),
+        expand(dataset(), L=PLAN.lattice_sizes),
     output:
-        table="results/tables/thermodynamics.csv",
-        critical="results/tables/tc_thermodynamic.csv",
-        curves="results/tables/thermodynamics_reweighted.csv",
+        **THERMODYNAMICS_TABLES,
     log:
-        "logs/thermodynamics_table.log",
+        logs("thermodynamics_table"),
     benchmark:
-        "results/benchmarks/thermodynamics_table.tsv"
+        benchmarks("thermodynamics_table")
     threads: 1
     resources:
-        mem_mb=scalar_mem_mb(len(LATTICE_SIZES), len(TEMPERATURES)),
+        mem_mb=scalar_mem_mb(len(PLAN.lattice_sizes), N_TEMPERATURES),
         runtime=30,
     params:
         tc_window=config["thermodynamics"]["tc_window"],
@@ -28,19 +31,17 @@ rule thermodynamics_table:
 
 rule thermodynamics_figure:
     input:
-        table="results/tables/thermodynamics.csv",
-        critical="results/tables/tc_thermodynamic.csv",
-        curves="results/tables/thermodynamics_reweighted.csv",
+        **THERMODYNAMICS_TABLES,
     output:
         report(
-            "results/figures/thermodynamics.png",
+            figure("thermodynamics"),
             caption="../report/thermodynamics.rst",
             category="Monte Carlo and thermodynamics",
         ),
     log:
-        "logs/thermodynamics_figure.log",
+        logs("thermodynamics_figure"),
     benchmark:
-        "results/benchmarks/thermodynamics_figure.tsv"
+        benchmarks("thermodynamics_figure")
     threads: 1
     resources:
         mem_mb=1000,

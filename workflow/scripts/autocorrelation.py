@@ -1,8 +1,8 @@
 """Snakemake adapter: tau_int of one algorithm -> results/autocorrelation/{algorithm}.csv."""
 
 from deeprenorm import pipeline
-from deeprenorm.data import write_table
 from deeprenorm.dynamics import autocorrelation_study
+from deeprenorm.io import write_table
 
 pipeline.start(snakemake)
 params = snakemake.params

@@ -3,8 +3,8 @@
 import pandas as pd
 
 from deeprenorm import pipeline
-from deeprenorm.data import read_table, write_table
 from deeprenorm.dynamics import AUTOCORRELATION_COLUMNS, dynamic_exponents
+from deeprenorm.io import read_table, write_table
 from deeprenorm.plots.autocorrelation import plot_autocorrelation
 
 logger = pipeline.start(snakemake)

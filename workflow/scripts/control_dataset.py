@@ -9,6 +9,12 @@ from deeprenorm.probes.controls import control_dataset
 pipeline.start(snakemake)
 params, wildcards = snakemake.params, snakemake.wildcards
 control_dataset(
-    wildcards.kind, int(wildcards.L), params.samples_per_temperature, params.temperatures, params.seed, snakemake.output[0],
-    noise=params.sine_noise, config=yaml.safe_dump(dict(params.provenance), sort_keys=True),
+    wildcards.kind,
+    int(wildcards.L),
+    params.samples_per_temperature,
+    params.temperatures,
+    params.seed,
+    snakemake.output[0],
+    noise=params.sine_noise,
+    config=yaml.safe_dump(dict(params.provenance), sort_keys=True),
 )

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 
 from deeprenorm import pipeline
-from deeprenorm.data import SpinReader, write_table
+from deeprenorm.data import SpinReader
+from deeprenorm.io import write_arrays, write_table
 from deeprenorm.ml import TRAIN, file_sha256, read_split
 from deeprenorm.probes.dbn import save_dbn
 from deeprenorm.probes.study import dbn_study
@@ -28,6 +29,12 @@ network, histories, locality, fields = dbn_study(
 save_dbn(outputs.network, network)
 write_table(pd.concat([h.assign(layer=k + 1) for k, h in enumerate(histories)], ignore_index=True), outputs.history)
 write_table(locality.assign(temperature=temperature), outputs.locality)
-np.savez_compressed(outputs.fields, **{f"layer{k + 1}": f for k, f in enumerate(fields)})
-logger.info("DBN at L = %d, T = %.4f, %d samples: widths %s; median spread per layer %s", reader.L, temperature, len(spins),
-            network.widths, locality.groupby("probe")["spread"].median().round(2).to_dict())
+write_arrays({f"layer{k + 1}": f for k, f in enumerate(fields)}, outputs.fields)
+logger.info(
+    "DBN at L = %d, T = %.4f, %d samples: widths %s; median spread per layer %s",
+    reader.L,
+    temperature,
+    len(spins),
+    network.widths,
+    locality.groupby("probe")["spread"].median().round(2).to_dict(),
+)

@@ -13,7 +13,14 @@ model, metadata = load_checkpoint(
 )
 with SpinReader(inputs.dataset, staggered=snakemake.params.staggered) as reader:
     encoded = encode_dataset(
-        model, reader, split.labels, device=snakemake.params.device,
-        attrs={"model": wildcards.model, "training_seed": int(wildcards.seed), "best_epoch": int(metadata["best_epoch"])},
+        model,
+        reader,
+        split.labels,
+        device=snakemake.params.device,
+        attrs={
+            "model": wildcards.model,
+            "training_seed": int(wildcards.seed),
+            "best_epoch": int(metadata["best_epoch"]),
+        },
     )
 write_encoding(encoded, snakemake.output[0])

@@ -6,7 +6,7 @@ import re
 import xarray as xr
 
 from deeprenorm import pipeline
-from deeprenorm.data import write_table
+from deeprenorm.io import write_table
 from deeprenorm.latent import study_tables
 
 logger = pipeline.start(snakemake)
@@ -21,4 +21,7 @@ with contextlib.ExitStack() as stack:
     tables = study_tables(encodings, params.reductions, window=window)
 for name, frame in tables.items():
     write_table(frame, snakemake.output[name])
-logger.info("T_c (latent, combined over seeds):\n%s", tables["tc"][["model", "reduction", "method", "L", "L2", "T_c", "T_c_err"]].to_string())
+logger.info(
+    "T_c (latent, combined over seeds):\n%s",
+    tables["tc"][["model", "reduction", "method", "L", "L2", "T_c", "T_c_err"]].to_string(),
+)

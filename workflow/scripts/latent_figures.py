@@ -3,7 +3,7 @@
 import xarray as xr
 
 from deeprenorm import pipeline
-from deeprenorm.data import read_table
+from deeprenorm.io import read_table
 from deeprenorm.latent import latent_sample_table
 from deeprenorm.plots.latent import plot_phase_identification, plot_tc_finite_size
 
@@ -25,8 +25,13 @@ with xr.open_dataset(inputs.encoding) as encoded:
     samples = latent_sample_table(encoded.load().assign_attrs(model=params.model), "mean", "test")
 largest = summary[summary["part"] == "test"].sort_values("L").iloc[-1].to_dict()
 plot_phase_identification(
-    phase[phase["part"] == "test"], phase[phase["part"] == "train"], default(tc), snakemake.output.phase,
-    samples=samples, curves=curves, summary=largest,
+    phase[phase["part"] == "test"],
+    phase[phase["part"] == "train"],
+    default(tc),
+    snakemake.output.phase,
+    samples=samples,
+    curves=curves,
+    summary=largest,
 )
 # T_c(L) against 1/L only for models trained at two sizes or more (the sweep's one-size models
 # are in the width-sweep figure)

@@ -3,8 +3,8 @@ far from T_c -> the network flow of each, its fixed points and directions
 (results/rg/network_flow/L{L}/{model}/)."""
 
 from deeprenorm import pipeline
-from deeprenorm.data import write_table
-from deeprenorm.ml import file_sha256, initial_weights, load_checkpoint, model_from_architecture, read_split
+from deeprenorm.io import write_table
+from deeprenorm.ml import build_model, file_sha256, initial_weights, load_checkpoint, read_split
 from deeprenorm.rg.learned import network_flow_study
 
 logger = pipeline.start(snakemake)
@@ -13,13 +13,18 @@ dataset_sha256 = file_sha256(inputs.dataset)
 split = read_split(inputs.split, dataset_sha256)
 expected = {"L": int(wildcards.L), "model_name": wildcards.model, "dataset_sha256": dataset_sha256}
 trained, _ = load_checkpoint(inputs.checkpoint, expected)
-untrained = initial_weights(model_from_architecture(trained.architecture), params.seed, params.training_seed)
+untrained = initial_weights(build_model(trained.spec, trained.L), params.seed, params.training_seed)
 networks = {"trained": trained, "untrained": untrained}
 if inputs.far:  # none where the grid has no temperatures far from T_c on both sides
     networks["far"] = load_checkpoint(inputs.far[0], expected)[0]
 tables = network_flow_study(
-    networks, inputs.dataset, split.labels, params.seed,
-    model_name=wildcards.model, steps=params.steps, samples=params.samples,
+    networks,
+    inputs.dataset,
+    split.labels,
+    params.seed,
+    model_name=wildcards.model,
+    steps=params.steps,
+    samples=params.samples,
 )
 for name, frame in tables.items():
     write_table(frame, snakemake.output[name])

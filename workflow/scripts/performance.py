@@ -2,7 +2,7 @@
 (results/tables/performance.csv, performance_stages.csv) and its figure."""
 
 from deeprenorm import pipeline
-from deeprenorm.data import write_table
+from deeprenorm.io import write_table
 from deeprenorm.plots.performance import plot_performance
 from deeprenorm.reporting import benchmark_table, stage_totals
 

@@ -3,12 +3,12 @@
 trained on a control dataset (rule probes_control) its maps alone, on the same Ising test
 configurations, under the weights label "<kind>-trained"."""
 
-import numpy as np
 import pandas as pd
 
 from deeprenorm import pipeline
-from deeprenorm.data import SpinReader, write_table
-from deeprenorm.ml import file_sha256, initial_weights, load_checkpoint, model_from_architecture, read_split
+from deeprenorm.data import SpinReader
+from deeprenorm.io import write_arrays, write_table
+from deeprenorm.ml import build_model, file_sha256, initial_weights, load_checkpoint, read_split
 from deeprenorm.probes.study import locality_rows, probe_maps
 
 logger = pipeline.start(snakemake)
@@ -16,17 +16,22 @@ params, inputs, outputs, wildcards = snakemake.params, snakemake.input, snakemak
 dataset_sha256 = file_sha256(inputs.dataset)
 split = read_split(inputs.split, dataset_sha256)
 training_sha256 = file_sha256(inputs.training_dataset) if "training_dataset" in inputs.keys() else dataset_sha256
-trained, _ = load_checkpoint(inputs.checkpoint, {"L": int(wildcards.L), "model_name": wildcards.model, "dataset_sha256": training_sha256})
+trained, _ = load_checkpoint(
+    inputs.checkpoint, {"L": int(wildcards.L), "model_name": wildcards.model, "dataset_sha256": training_sha256}
+)
 networks = {params.weights: trained}
 if params.untrained:
-    networks["untrained"] = initial_weights(model_from_architecture(trained.architecture), params.seed, params.training_seed)
+    networks["untrained"] = initial_weights(build_model(trained.spec, trained.L), params.seed, params.training_seed)
 arrays, tables = {}, []
 with SpinReader(inputs.dataset) as reader:
     for weights, network in networks.items():
         maps = probe_maps(network, reader, split.labels, params.seed, steps=params.steps)
         arrays.update({f"{weights}/{name}": values for name, values in maps.items()})
         tables.append(locality_rows(maps, L=int(wildcards.L), b=params.b, model=wildcards.model, weights=weights))
-np.savez_compressed(outputs.maps, **arrays)
+write_arrays(arrays, outputs.maps)
 table = pd.concat(tables, ignore_index=True)
 write_table(table, outputs.locality)
-logger.info("locality (median per probe):\n%s", table.groupby(["weights", "probe"])[["spread", "window_fraction", "prototype_score"]].median().to_string())
+logger.info(
+    "locality (median per probe):\n%s",
+    table.groupby(["weights", "probe"])[["spread", "window_fraction", "prototype_score"]].median().to_string(),
+)

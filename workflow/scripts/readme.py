@@ -3,18 +3,19 @@ docs/results.md, and the README's results section (between its markers) replaced
 text."""
 
 import json
-import shutil
 from pathlib import Path
 
 from deeprenorm import pipeline
-from deeprenorm.data import write_text
+from deeprenorm.io import copy_file, write_text
 from deeprenorm.reporting import readme_block, replace_between_markers
 
 logger = pipeline.start(snakemake)
 params, inputs, outputs = snakemake.params, snakemake.input, snakemake.output
 for source, target in zip(inputs.figures, outputs.figures):
-    shutil.copyfile(source, target)
-block = readme_block(json.loads(Path(inputs.summary).read_text()), {name: path for name, path in zip(params.names, outputs.figures)})
+    copy_file(source, target)
+block = readme_block(
+    json.loads(Path(inputs.summary).read_text()), {name: path for name, path in zip(params.names, outputs.figures)}
+)
 readme = Path(params.readme)
 write_text(replace_between_markers(readme.read_text(), block), readme)  # refused, untouched, if the markers are gone
 write_text(block + "\n", outputs.block)

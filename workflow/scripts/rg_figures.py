@@ -1,7 +1,7 @@
 """Snakemake adapter: RG tables -> the flow figure and the block-spin figure."""
 
 from deeprenorm import pipeline
-from deeprenorm.data import read_table
+from deeprenorm.io import read_table
 from deeprenorm.plots.rg import plot_block_spins, plot_rg_flow
 from deeprenorm.rg.study import BLOCK_SPIN_COLUMNS, FLOW_COLUMNS, FLOW_CURVE_COLUMNS
 

@@ -1,7 +1,7 @@
 """Snakemake adapter: datasets -> the RG flow tables and the block-spin table (CSV)."""
 
 from deeprenorm import pipeline
-from deeprenorm.data import write_table
+from deeprenorm.io import write_table
 from deeprenorm.rg.study import rg_study
 
 logger = pipeline.start(snakemake)
@@ -16,4 +16,7 @@ tables = rg_study(
 )
 for name, frame in tables.items():
     write_table(frame, snakemake.output[name])
-logger.info("RG flow:\n%s", tables["flow"][["L", "L_coarse", "map", "observable", "T_star", "T_star_err", "nu", "nu_err"]].to_string())
+logger.info(
+    "RG flow:\n%s",
+    tables["flow"][["L", "L_coarse", "map", "observable", "T_star", "T_star_err", "nu", "nu_err"]].to_string(),
+)

@@ -2,8 +2,8 @@
 bounds of every block variable (results/tables/rg_information.csv)."""
 
 from deeprenorm import pipeline
-from deeprenorm.data import write_table
-from deeprenorm.ml import file_sha256, initial_weights, load_checkpoint, model_from_architecture, read_split
+from deeprenorm.io import write_table
+from deeprenorm.ml import build_model, file_sha256, initial_weights, load_checkpoint, read_split
 from deeprenorm.rg.learned import information_study
 
 logger = pipeline.start(snakemake)
@@ -13,11 +13,19 @@ split = read_split(inputs.split, dataset_sha256)
 conv_networks = {}
 for model, training_seed, checkpoint in zip(params.models, params.training_seeds, inputs.checkpoints):
     trained, _ = load_checkpoint(checkpoint, {"model_name": model, "dataset_sha256": dataset_sha256})
-    untrained = initial_weights(model_from_architecture(trained.architecture), params.seed, training_seed)
+    untrained = initial_weights(build_model(trained.spec, trained.L), params.seed, training_seed)
     conv_networks[model] = {"trained": trained, "untrained": untrained}
 table = information_study(
-    inputs.dataset, split.labels, conv_networks, params.block_factors, params.temperatures, params.seed,
-    shell=params.shell, n_bootstrap=params.n_bootstrap,
+    inputs.dataset,
+    split.labels,
+    conv_networks,
+    params.block_factors,
+    params.temperatures,
+    params.seed,
+    shell=params.shell,
+    n_bootstrap=params.n_bootstrap,
 )
 write_table(table, snakemake.output[0])
-logger.info("information bounds:\n%s", table[["b", "map", "model", "weights", "temperature", "bits", "bits_err"]].to_string())
+logger.info(
+    "information bounds:\n%s", table[["b", "map", "model", "weights", "temperature", "bits", "bits_err"]].to_string()
+)

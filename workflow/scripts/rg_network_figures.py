@@ -1,7 +1,7 @@
 """Snakemake adapter: the RG verdict tables -> information.png, network_flow.png, rg_verdict.png."""
 
 from deeprenorm import pipeline
-from deeprenorm.data import read_table
+from deeprenorm.io import read_table
 from deeprenorm.plots.rg_networks import plot_information, plot_network_flow, plot_verdict
 
 pipeline.start(snakemake)

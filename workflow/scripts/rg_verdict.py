@@ -4,7 +4,7 @@ verdict (results/tables/rg_verdict.csv)."""
 import pandas as pd
 
 from deeprenorm import pipeline
-from deeprenorm.data import read_table, write_table
+from deeprenorm.io import read_table, write_table
 from deeprenorm.rg.verdict import conclusion, verdict_table
 
 logger = pipeline.start(snakemake)
@@ -18,8 +18,14 @@ def collected(paths, name):
 learned = {name: collected(inputs.learned, name) for name in ("flow", "curves", "agreement")}
 network = {name: collected(inputs.network_flow, name) for name in ("flow", "fixed_points", "directions")}
 verdict = verdict_table(
-    read_table(inputs.flow), learned["flow"], learned["agreement"], read_table(inputs.information),
-    network["fixed_points"], network["directions"], snakemake.params.network_lattice_size, locality=read_table(inputs.locality),
+    read_table(inputs.flow),
+    learned["flow"],
+    learned["agreement"],
+    read_table(inputs.information),
+    network["fixed_points"],
+    network["directions"],
+    snakemake.params.network_lattice_size,
+    locality=read_table(inputs.locality),
 )
 write_table(verdict, outputs.verdict)
 write_table(learned["flow"], outputs.learned_flow)
@@ -28,4 +34,8 @@ write_table(learned["agreement"], outputs.agreement)
 write_table(network["flow"], outputs.network_flow)
 write_table(network["fixed_points"], outputs.fixed_points)
 write_table(network["directions"], outputs.directions)
-logger.info("RG verdict:\n%s\n%s", verdict[["map", "model", "weights", "criteria_passed", "criteria_measured"]].to_string(), conclusion(verdict))
+logger.info(
+    "RG verdict:\n%s\n%s",
+    verdict[["map", "model", "weights", "criteria_passed", "criteria_measured"]].to_string(),
+    conclusion(verdict),
+)

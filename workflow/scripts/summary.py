@@ -4,7 +4,7 @@ page (results/report/workflow.rst)."""
 from pathlib import Path
 
 from deeprenorm import pipeline
-from deeprenorm.data import read_table, write_json, write_text
+from deeprenorm.io import read_table, write_json, write_text
 from deeprenorm.reporting import dataset_record, report_description, summarise, summary_markdown
 
 pipeline.start(snakemake)
@@ -12,8 +12,13 @@ params, inputs, outputs = snakemake.params, snakemake.input, snakemake.output
 tables = {name: read_table(path) for name, path in params.tables.items() if name != "locality"}
 locality = read_table(params.tables["locality"]) if "locality" in params.tables else None
 summary = summarise(
-    tables, dict(params.tables), [dataset_record(path) for path in inputs.datasets], read_table(inputs.stages), dict(params.config),
-    headline_model=params.headline_model, locality=locality,
+    tables,
+    dict(params.tables),
+    [dataset_record(path) for path in inputs.datasets],
+    read_table(inputs.stages),
+    dict(params.config),
+    headline_model=params.headline_model,
+    locality=locality,
 )
 write_json(summary, outputs.json)
 write_text(summary_markdown(summary), outputs.markdown)

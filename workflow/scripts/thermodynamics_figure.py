@@ -1,7 +1,7 @@
 """Snakemake adapter: thermodynamics tables -> results/figures/thermodynamics.png."""
 
 from deeprenorm import pipeline
-from deeprenorm.data import read_table
+from deeprenorm.io import read_table
 from deeprenorm.plots.thermodynamics import plot_thermodynamics
 from deeprenorm.thermo import CURVE_COLUMNS, ESTIMATE_COLUMNS, THERMODYNAMIC_COLUMNS
 

@@ -8,7 +8,8 @@ import contextlib
 import pandas as pd
 
 from deeprenorm import pipeline
-from deeprenorm.data import open_dataset, write_table
+from deeprenorm.data import open_dataset
+from deeprenorm.io import write_table
 from deeprenorm.thermo import critical_temperature_estimates, thermodynamic_table
 
 logger = pipeline.start(snakemake)

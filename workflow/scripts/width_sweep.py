@@ -4,7 +4,7 @@ import pandas as pd
 import xarray as xr
 
 from deeprenorm import pipeline
-from deeprenorm.data import read_table, write_table
+from deeprenorm.io import read_table, write_table
 from deeprenorm.sweep import reconstruction_curve, unit_correlations, width_sweep_table
 
 logger = pipeline.start(snakemake)
@@ -24,4 +24,9 @@ sweep = width_sweep_table(snakemake.params.specs, tc, summary, reconstruction, u
 write_table(sweep, outputs.sweep)
 write_table(units, outputs.units)
 write_table(reconstruction, outputs.reconstruction)
-logger.info("width sweep:\n%s", sweep[["model", "L", "test_loss", "T_c_mean", "T_c_err_mean", "T_c_magnetic", "reference_T_peak", "r_chi"]].to_string())
+logger.info(
+    "width sweep:\n%s",
+    sweep[
+        ["model", "L", "test_loss", "T_c_mean", "T_c_err_mean", "T_c_magnetic", "reference_T_peak", "r_chi"]
+    ].to_string(),
+)

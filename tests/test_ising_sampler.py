@@ -1,4 +1,4 @@
-"""The equilibrium sampler against exact results, for every algorithm.
+"""deeprenorm.ising.sampler: the equilibrium sampler against exact results, for every algorithm.
 
 Tolerances are 4 standard errors, where the errors are blocked-jackknife errors whose blocks span
 several tau_int of the stored series (so they are tau-corrected). With about 100 comparisons at 4
@@ -75,7 +75,12 @@ def test_odd_lattice_matches_reference_table(algorithm):
     # REFERENCES 4.5, L = 5 at T_c (full enumeration); odd L is fine for cluster algorithms.
     result = sample(5, T_C, 40000, algorithm, seed=5)
     summary = thermodynamic_summary(result.energy, result.magnetization, 5, T_C)
-    for key, exact in (("e_mean", -1.536719517), ("abs_m_mean", 0.822707863), ("m2_mean", 0.723697273), ("binder_cumulant", 0.61547553)):
+    for key, exact in (
+        ("e_mean", -1.536719517),
+        ("abs_m_mean", 0.822707863),
+        ("m2_mean", 0.723697273),
+        ("binder_cumulant", 0.61547553),
+    ):
         assert_within(summary[key], exact, f"{algorithm} L=5 {key}")
 
 
@@ -259,7 +264,12 @@ def test_numpy_scalars_are_accepted_and_give_the_python_typed_result(real):
     # 2.5 and the factors are exact in float32, so the numpy-typed call asks for the same chain.
     python_typed = sample(8, 2.5, 20, "metropolis", 5, chain=1, **controls, **counts)
     numpy_typed = sample(
-        np.int64(8), real(2.5), np.int64(20), "metropolis", np.uint64(5), chain=np.int32(1),
+        np.int64(8),
+        real(2.5),
+        np.int64(20),
+        "metropolis",
+        np.uint64(5),
+        chain=np.int32(1),
         **{name: real(value) for name, value in controls.items()},
         **{name: np.int64(value) for name, value in counts.items()},
     )
@@ -268,9 +278,15 @@ def test_numpy_scalars_are_accepted_and_give_the_python_typed_result(real):
     assert without_timing(numpy_typed.metadata()) == without_timing(python_typed.metadata())
     # Plain Python scalars in the result: they become NetCDF attributes and file names.
     assert [type(getattr(numpy_typed, name)) for name in ("L", "T", "seed", "chain")] == [int, float, int, int]
-    pilot = measure_autocorrelation(np.int64(8), real(2.5), "wolff", np.int64(3), chain=np.int64(1), pilot_factor=real(500.0))
+    pilot = measure_autocorrelation(
+        np.int64(8), real(2.5), "wolff", np.int64(3), chain=np.int64(1), pilot_factor=real(500.0)
+    )
     python_pilot = measure_autocorrelation(8, 2.5, "wolff", 3, chain=1, pilot_factor=500.0)
-    assert (pilot.tau_abs_m, pilot.tau_energy, pilot.total_sweeps) == (python_pilot.tau_abs_m, python_pilot.tau_energy, python_pilot.total_sweeps)
+    assert (pilot.tau_abs_m, pilot.tau_energy, pilot.total_sweeps) == (
+        python_pilot.tau_abs_m,
+        python_pilot.tau_energy,
+        python_pilot.total_sweeps,
+    )
 
 
 # At L = 16, T = 2.3 Metropolis' tau_int (~ 10 sweeps) needs a pilot of more than 2000 sweeps,

@@ -1,0 +1,60 @@
+"""deeprenorm.reporting.benchmarks: Snakemake's benchmark files read by name, broken ones refused,
+and the jobs named by rule and wildcards from their paths and summed per stage."""
+
+import math
+
+import pytest
+
+from deeprenorm.reporting.benchmarks import BenchmarkError, benchmark_table, read_benchmark, stage_of, stage_totals
+
+HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
+
+
+def _benchmark(path, wall, rss, cpu):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(HEADER + f"{wall}\t0:00:01\t{rss}\t900\t200\t250\t1.0\t2.0\t50.0\t{cpu}\n")
+    return path
+
+
+def test_a_benchmark_file_is_read_and_a_broken_one_refused_by_name(tmp_path):
+    assert read_benchmark(_benchmark(tmp_path / "a.tsv", 12.5, 410.2, 11.0)) == {
+        "wall_s": 12.5,
+        "max_rss_mb": 410.2,
+        "cpu_s": 11.0,
+    }
+    unmeasured = tmp_path / "b.tsv"
+    unmeasured.write_text(HEADER + "0.4\t0:00:00\t-\t-\t-\t-\t-\t-\t-\t-\n")
+    measured = read_benchmark(unmeasured)
+    assert measured["wall_s"] == 0.4 and math.isnan(measured["max_rss_mb"]) and math.isnan(measured["cpu_s"])
+    header_only = tmp_path / "c.tsv"
+    header_only.write_text(HEADER)
+    truncated = tmp_path / "d.tsv"
+    truncated.write_text(HEADER + "12.5\t0:00:01\t410\n")
+    garbage = tmp_path / "e.tsv"
+    garbage.write_text(HEADER + "abc\t0:00:01\t410\t900\t200\t250\t1.0\t2.0\t50.0\t1\n")
+    for path in (header_only, truncated, garbage, tmp_path / "missing.tsv"):
+        with pytest.raises(BenchmarkError, match=path.name):
+            read_benchmark(path)
+
+
+def test_benchmark_table_names_rule_and_job_from_the_path_and_sums_per_stage(tmp_path):
+    root = tmp_path / "benchmarks"
+    _benchmark(root / "simulate/L8/T2.0000.tsv", 3.0, 300, 2.5)
+    _benchmark(root / "simulate/L8/T2.3000.tsv", 5.0, 320, 4.5)
+    _benchmark(root / "train/L8/conv-b2-none/seed0.tsv", 40.0, 600, 39.0)
+    _benchmark(root / "rg_flow.tsv", 12.0, 450, 11.0)
+    _benchmark(root / "some_new_rule.tsv", 1.0, 100, 1.0)
+    jobs = benchmark_table(root)
+    assert list(jobs["rule"]) == ["simulate", "simulate", "train", "rg_flow", "some_new_rule"]  # in stage order
+    assert list(jobs["job"]) == ["L8/T2.0000", "L8/T2.3000", "L8/conv-b2-none/seed0", "", ""]
+    assert stage_of("train") == "Training" and stage_of("some_new_rule") == "other"
+    stages = stage_totals(jobs).set_index("stage")
+    assert (
+        stages.loc["Monte Carlo and thermodynamics", "jobs"] == 2
+        and stages.loc["Monte Carlo and thermodynamics", "wall_s"] == 8.0
+    )
+    assert stages.loc["Monte Carlo and thermodynamics", "max_rss_mb"] == 320
+    assert stages.loc["total", "wall_s"] == pytest.approx(61.0) and stages.loc["total", "jobs"] == 5
+    assert stages.loc["total", "max_rss_mb"] == 600
+    assert stages.drop(index="total")["wall_share"].sum() == pytest.approx(1.0)
+    assert benchmark_table(tmp_path / "none").empty
