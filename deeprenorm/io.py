@@ -65,7 +65,12 @@ def timestamp() -> str:
 
 
 def _umask() -> int:
-    # os.umask is the only portable way to read the mask, and it has to set one to do so
+    # Linux reports the mask in /proc without changing it; os.umask can only read it by setting
+    # one, which for an instant would let files created by another thread ignore the user's mask
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
     mask = os.umask(0)
     os.umask(mask)
     return mask
