@@ -41,6 +41,8 @@ STUDY_PRODUCTS = [
     *SWEEP_TABLES.values(),
     figure("latent_width_sweep"),
     *RG_TABLES.values(),
+    table("rg_exponents"),
+    figure("rg_exponents"),
     figure("rg_flow"),
     figure("block_spins"),
     # the networks' part of the RG comparison, where some L has a b = 2 or conv flow pair

@@ -267,6 +267,12 @@ def validate_config(config: dict, schema: dict | str | Path) -> dict:
         problems.append(
             f"rg.networks.lattice_size: {network_size} is not simulated (allowed: one of lattice_sizes {config['lattice_sizes']}, or null)"
         )
+    mcrg = config["rg"]["mcrg"]
+    if mcrg["lattice_size"] % 2 ** mcrg["levels"] or mcrg["lattice_size"] // 2 ** mcrg["levels"] < 2:
+        problems.append(
+            f"rg.mcrg.levels: {mcrg['levels']} blocks L = {mcrg['lattice_size']} below 2 sites a side "
+            f"(allowed: L / 2^levels an integer >= 2)"
+        )
     problems += _autoencoder_problems(config["autoencoder"], config["lattice_sizes"])
     for key, sizes in (
         ("lattice_sizes", config["lattice_sizes"]),

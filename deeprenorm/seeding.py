@@ -26,6 +26,7 @@ PURPOSES = (
     "information",
     "network_flow",
     "dbn",
+    "mcrg_blocking",
 )
 
 _TEMPERATURE_RESOLUTION = 10**6

@@ -29,6 +29,7 @@ width_sweep               the latent-width and regularisation sweep (``deeprenor
 width_sweep_figure        ``deeprenorm.plots.sweep``
 rg_flow                   block-spin maps, their flows and the block-spin tables
                           (``deeprenorm.rg``: ``blocking``, ``observables``, ``flow``, ``study``)
+rg_exponents              the block-spin maps' exponents by MCRG (``deeprenorm.rg.mcrg``)
 rg_figures                ``deeprenorm.plots.rg``
 rg_learned                the learned maps through the flow, the agreement (``deeprenorm.rg.learned``)
 network_flow              encode -> decode iterated, its thermometers (``deeprenorm.rg.network_flow``)
@@ -62,6 +63,7 @@ STAGE_VERSIONS = {
     "width_sweep": 1,
     "width_sweep_figure": 1,
     "rg_flow": 2,
+    "rg_exponents": 1,
     "rg_figures": 2,
     "rg_learned": 2,
     "network_flow": 1,

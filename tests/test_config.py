@@ -114,6 +114,9 @@ def test_defaults_are_filled_in():
         ({"rg": {"window": [2.0]}}, "rg.window"),
         ({"rg": {"windows": None}}, "rg: unknown key(s) 'windows'"),
         ({"rg": {"networks": {"lattice_size": 20}}}, "rg.networks.lattice_size: 20 is not simulated"),
+        ({"rg": {"mcrg": {"lattice_size": 16, "levels": 4}}}, "rg.mcrg.levels: 4 blocks L = 16 below 2 sites a side"),
+        ({"rg": {"mcrg": {"lattice_size": 60}}}, "rg.mcrg.lattice_size: 60 is not a multiple of 8"),
+        ({"rg": {"mcrg": {"samples": 50}}}, "rg.mcrg.samples: 50 is less than the minimum of 100"),
         ({"temperatures": []}, "temperatures"),
         ({"seed": 2**64}, "seed: 18446744073709551616 is greater than the maximum"),
         (

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from matplotlib import image as mpimg
 
-from deeprenorm.plots.rg import independent_spins, plot_block_spins, plot_rg_flow
+from deeprenorm.plots.rg import independent_spins, plot_block_spins, plot_rg_exponents, plot_rg_flow
 
 
 def assert_png(path):
@@ -45,3 +45,23 @@ def test_rg_figures_on_degenerate_tables(rg_tables, tmp_path):
     assert_png(tmp_path / "repeated_only.png")
     plot_block_spins(table.iloc[:0], tmp_path / "none.png")
     assert (tmp_path / "none.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_exponents_figure_draws_every_map_and_clips_what_lies_off_its_axes(tmp_path):
+    import pandas as pd
+
+    from deeprenorm.rg.mcrg import TABLE_COLUMNS
+
+    rows = []
+    for name, model, weights, y_h in (
+        ("majority", "", "exact", 1.876),
+        ("code_sign", "conv-b2-none", "untrained", 3.4),
+    ):
+        for level in (1, 2):
+            for exponent, value, operators, exact in (("y_t", 1.0, 4, 1.0), ("y_h", y_h, 3, 15 / 8)):
+                rows.append(
+                    [name, model, weights, 2, 32, level, 32 // 2**level, operators, exponent, value, 0.01, exact]
+                )
+    table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
+    path = plot_rg_exponents(table, tmp_path / "exponents.png")
+    assert_png(path)

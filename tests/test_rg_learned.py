@@ -7,20 +7,24 @@ import pytest
 from torch import nn
 
 from deeprenorm.exact import T_C
-from deeprenorm.ml import TEST, Autoencoder, ModelSpec, make_split
+from deeprenorm.ising import sample
+from deeprenorm.ml import TEST, Autoencoder, ModelSpec, build_model, make_split
 from deeprenorm.rg.blocking import majority
 from deeprenorm.rg.learned import (
     AGREEMENT_COLUMNS,
     INFORMATION_COLUMNS,
     NETWORK_DIRECTION_COLUMNS,
     NETWORK_FLOW_COLUMNS,
+    code_sign_step,
     information_study,
     learned_coarse_variables,
     learned_rg_study,
     monotone_prefix,
+    network_exponents,
     network_flow_study,
     site_agreement,
 )
+from deeprenorm.rg.mcrg import TABLE_COLUMNS as EXPONENT_TABLE_COLUMNS
 
 
 def block_mean_conv(b: int, L: int, sign: float = 1.0) -> Autoencoder:
@@ -171,3 +175,43 @@ def test_network_flow_of_the_identity_stays_put(study):
     assert list(directions.columns) == NETWORK_DIRECTION_COLUMNS
     # T_1 = T_0 exactly: no starting T moves towards T_c
     assert (directions["fraction_towards"].fillna(0.0) == 0.0).all()
+
+
+def _conv_with_block_weights(block_weights, L=32) -> Autoencoder:
+    """A real 'conv' model (b = 2) whose code is tanh of a weighted sum over each block of
+    tanh(2 s): the first convolution passes each spin through one channel, the second weighs the
+    four spins of a block with ``block_weights``."""
+    import torch
+
+    model = build_model(ModelSpec("conv", block=2), L)
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.zero_()
+        first, second = (layer for layer in model.encoder if isinstance(layer, nn.Conv2d))
+        first.weight[0, 0, 1, 1] = 2.0
+        second.weight[0, 0] = torch.tensor(block_weights, dtype=torch.float32)
+    return model.eval()
+
+
+def test_a_conv_network_that_is_the_majority_rule_has_its_exponent_and_a_mixed_sign_one_does_not():
+    configurations = sample(32, T_C, 3000, "wolff", seed=11).spins
+    # ties of the four block spins follow the bottom-right one: the majority rule with a
+    # deterministic tie rule that keeps the up-down symmetry
+    networks = {
+        "majority": _conv_with_block_weights([[1.0, 1.0], [1.0, 1.01]]),
+        "mixed": _conv_with_block_weights([[1.0, -0.6], [0.3, -0.8]]),
+    }
+    step = code_sign_step(networks["majority"])
+    expected = np.where(
+        configurations.reshape(3000, 16, 2, 16, 2).sum(axis=(2, 4)) + 0.01 * configurations[:, 1::2, 1::2] > 0, 1, -1
+    )
+    np.testing.assert_array_equal(step(configurations), expected)
+    assert step(step(configurations)).shape == (3000, 8, 8)  # the map blocks its own output again
+    table = network_exponents(configurations, networks, 2, model_name="conv-b2-none")
+    assert list(table.columns) == EXPONENT_TABLE_COLUMNS
+    y_h = table.query("exponent == 'y_h' and level == 2 and operators == 3").set_index("weights")
+    tolerance = 0.01 * 15 / 8
+    assert abs(y_h.loc["majority", "value"] - 15 / 8) < 4 * y_h.loc["majority", "error"] + tolerance
+    assert abs(y_h.loc["mixed", "value"] - 15 / 8) > 4 * y_h.loc["mixed", "error"] + tolerance
+    with pytest.raises(ValueError, match="only a conv model"):
+        code_sign_step(identity_dense(4))

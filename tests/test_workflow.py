@@ -38,6 +38,7 @@ FIGURES = [
     "results/figures/training/L8/conv-b2-none/seed0.png",
     "results/figures/latent_width_sweep.png",
     "results/figures/rg_flow.png",
+    "results/figures/rg_exponents.png",
     "results/figures/block_spins.png",
     "results/figures/information.png",
     "results/figures/network_flow.png",
@@ -67,6 +68,7 @@ TABLES = [
     "results/tables/latent_reconstruction.csv",
     "results/tables/rg_flow.csv",
     "results/tables/rg_flow_curves.csv",
+    "results/tables/rg_exponents.csv",
     "results/tables/block_spins.csv",
     "results/tables/rg_information.csv",
     "results/tables/rg_verdict.csv",
@@ -290,6 +292,27 @@ def test_rg_flow_and_block_spin_tables(finished_run):
     repeated = block_spins[block_spins["part"] == "repeated"]
     assert len(repeated) == 3 * 2 * 3  # temperatures x levels (L = 8, 4) x observables
     assert set(repeated["L_coarse"]) == {8, 4} and repeated.loc[repeated["level"] == 1, "direct"].notna().all()
+
+
+def test_mcrg_exponents_of_every_map_at_every_level_and_operator_count(finished_run):
+    import pandas as pd
+
+    from deeprenorm.rg.mcrg import TABLE_COLUMNS
+
+    workdir, _ = finished_run
+    table = pd.read_csv(workdir / "results/tables/rg_exponents.csv")
+    assert list(table.columns) == TABLE_COLUMNS
+    # the tiny study: L = 16 blocked twice, 4 even and 3 odd operator counts; the two block-spin
+    # maps, and the conv model's code sign with its trained, initial, far-trained and
+    # noise-trained weights, on the same configurations
+    exact = table[table["weights"] == "exact"]
+    assert set(exact["map"]) == {"majority", "decimation"}
+    learned = table[table["map"] == "code_sign"]
+    assert set(learned["model"]) == {"conv-b2-none"}
+    assert set(learned["weights"]) == {"trained", "untrained", "far-trained", "noise-trained"}
+    assert len(table) == (2 + 4) * 2 * (4 + 3)
+    assert set(table["L_coarse"]) == {8, 4} and set(table["b"]) == {2} and set(table["L"]) == {16}
+    assert table["error"].gt(0).all()
 
 
 def test_control_models_are_trained_by_the_same_rule_and_probed_beside_the_ising_ones(finished_run):
@@ -550,6 +573,10 @@ NETWORKS = {
     "train_control": 2,
     **CONTROL_PROBES,
     **VERDICT,
+    # the conv model's map through the MCRG, gathered into the exponents table
+    "rg_exponents_learned": 1,
+    "rg_exponents": 1,
+    "rg_exponents_figure": 1,
 }
 CONTROL_DATA = {"control_dataset": 1, "control_split": 1}
 # the report stage reads every product: the performance tables and the summary follow any rerun,
@@ -564,6 +591,14 @@ STAGE_RERUNS = {
     "latent": {**LATENT_ANALYSIS, **REPORT, **SUMMARY_FIGURE},
     "train": {"train": N_TRAININGS, "encode": N_TRAININGS, **LATENT_ANALYSIS, **NETWORKS, **REPORT, **SUMMARY_FIGURE},
     "rg_flow": {**RG, **REPORT, **SUMMARY_FIGURE},
+    # the ensemble is chosen by the MCRG stage's code (chain, temperature, algorithm)
+    "rg_exponents": {
+        "mcrg_ensemble": 1,
+        "rg_exponents_learned": 1,
+        "rg_exponents": 1,
+        "rg_exponents_figure": 1,
+        **REPORT,
+    },
     # the control datasets are written by the dataset stage's code, from no simulation
     "dataset": {
         "dataset": 2,
@@ -582,6 +617,7 @@ STAGE_RERUNS = {
         **THERMODYNAMICS,
         "autocorrelation": 3,
         "autocorrelation_figure": 1,
+        "mcrg_ensemble": 1,
         **LATENT,
         **RG,
         **{rule: n for rule, n in NETWORKS.items() if rule != "train_control"},
@@ -596,6 +632,9 @@ STAGE_RERUNS = {
         "locality_table": 1,
         "probe_figures": 1,
         **VERDICT,
+        "rg_exponents_learned": 1,
+        "rg_exponents": 1,
+        "rg_exponents_figure": 1,
         **REPORT,
         **SUMMARY_FIGURE,
     },

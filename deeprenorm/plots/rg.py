@@ -5,7 +5,10 @@
   Nightingale, Physica A 83, 561 (1976); Binder, Z. Phys. B 43, 119 (1981));
 * :func:`plot_block_spins` -- Kadanoff's block-spin comparison: the blocked L ensemble beside the
   direct L/b one at T_c, and the repeated majority blocking of the largest L flowing to the
-  ordered fixed point below T_c and the disordered one above.
+  ordered fixed point below T_c and the disordered one above;
+* :func:`plot_rg_exponents` -- the thermal and magnetic exponents of every map by Monte Carlo
+  renormalisation group (:mod:`deeprenorm.rg.mcrg`; Swendsen, PRL 42, 859 (1979)) against the
+  blocking level, beside the exact 2D Ising values.
 """
 
 from __future__ import annotations
@@ -18,7 +21,15 @@ import pandas as pd
 from matplotlib.lines import Line2D
 
 from ..exact import BINDER_CRITICAL, T_C
-from .style import empty_panel, format_value_error, mark_critical_temperature, new_figure, save, use_style
+from .style import (
+    WEIGHTS_COLORS,
+    empty_panel,
+    format_value_error,
+    mark_critical_temperature,
+    new_figure,
+    save,
+    use_style,
+)
 
 __all__ = [
     "OBSERVABLE_LABELS",
@@ -27,6 +38,7 @@ __all__ = [
     "independent_spins",
     "plot_rg_flow",
     "plot_block_spins",
+    "plot_rg_exponents",
 ]
 
 #: How each matched or tabulated observable is written in the figures.
@@ -321,5 +333,66 @@ def plot_block_spins(table: pd.DataFrame, path):
                 )
         fig.suptitle(
             "Block spins against direct simulations (jackknife errors): at T_c (top), and under repeated blocking (bottom)"
+        )
+        return save(fig, path)
+
+
+_EXPONENT_LABELS = {"y_t": "thermal exponent y_t", "y_h": "magnetic exponent y_h"}
+# the panels' ranges: wide enough for a map that misses by tens of percent, narrow enough that
+# the majority rule's error bars stay visible; a value outside is clipped to the edge and marked
+_EXPONENT_RANGES = {"y_t": (0.0, 2.0), "y_h": (1.0, 2.6)}
+
+
+def _series_label(name: str, model, weights: str) -> str:
+    return _MAP_LABELS.get(name, name) if weights == "exact" else f"{model} code sign, {weights}"
+
+
+def plot_rg_exponents(table: pd.DataFrame, path):
+    """y_t and y_h of every map (rows of ``results/tables/rg_exponents.csv``) against the blocking
+    level, with the most operators of each sector, one-sigma jackknife errors and the exact values
+    dashed; the blocked lattice size is on the axis."""
+    table = table.assign(model=table["model"].fillna(""))
+    series = _in_order(zip(table["map"], table["model"], table["weights"]))
+    with use_style():
+        fig, axes = new_figure(1, 2, figsize=(11.5, 4.6))
+        for ax, exponent in zip(axes[0], _EXPONENT_LABELS):
+            rows = table[table["exponent"] == exponent]
+            if rows.empty:
+                empty_panel(ax, f"no {exponent} measured")
+                continue
+            operators = int(rows["operators"].max())
+            rows = rows[rows["operators"] == operators]
+            low, high = _EXPONENT_RANGES[exponent]
+            exact = float(rows["exact"].iloc[0])
+            ax.axhline(
+                exact, color="0.25", linestyle="--", linewidth=1, label="exact 2D Ising value (y_t = 1, y_h = 15/8)"
+            )
+            for index, (name, model, weights) in enumerate(series):
+                mine = rows[(rows["map"] == name) & (rows["model"] == model) & (rows["weights"] == weights)]
+                mine = mine.sort_values("level")
+                offset = (index - (len(series) - 1) / 2) * 0.05
+                color = MAP_COLORS.get(name) if weights == "exact" else WEIGHTS_COLORS.get(weights, "black")
+                shown = mine["value"].clip(low, high)
+                ax.errorbar(
+                    mine["level"] + offset,
+                    shown,
+                    yerr=mine["error"].where(shown == mine["value"]),
+                    marker="o" if weights == "exact" else "^",
+                    markerfacecolor=color if weights == "exact" else "white",
+                    color=color,
+                    capsize=3,
+                    label=_series_label(name, model, weights),
+                )
+            levels = sorted(rows["level"].unique())
+            sizes = {level: int(rows.loc[rows["level"] == level, "L_coarse"].iloc[0]) for level in levels}
+            ax.set_xticks(levels, [f"{level}\n(L = {sizes[level]})" for level in levels])
+            ax.set_xlabel("blocking level n (blocked lattice size)")
+            ax.set_ylabel(f"{exponent} (dimensionless)")
+            ax.set_ylim(low, high)
+            ax.set_title(f"{_EXPONENT_LABELS[exponent]}, {operators} operators", fontsize=10)
+        L = int(table["L"].iloc[0])
+        axes[0, 1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
+        fig.suptitle(
+            f"MCRG exponents of each map on L = {L} at T_c (values outside the axes drawn at the edge)", fontsize=10
         )
         return save(fig, path)

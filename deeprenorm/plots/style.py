@@ -94,6 +94,7 @@ WEIGHTS_COLORS = {
     "trained": "#D55E00",
     "untrained": "#7F7F7F",
     "far": "#CC79A7",
+    "far-trained": "#CC79A7",
     "noise-trained": "#009E73",
     "sine-trained": "#56B4E9",
 }

@@ -44,6 +44,10 @@ STAGES = {
     ),
     "RG flow": (
         "rg_flow",
+        "mcrg_ensemble",
+        "rg_exponents_learned",
+        "rg_exponents",
+        "rg_exponents_figure",
         "rg_figures",
         "rg_learned",
         "train_far",

@@ -39,11 +39,13 @@ import torch
 
 from ..data import SpinReader, open_dataset
 from ..ensemble import Ensemble
-from ..ml import TEST, Autoencoder
+from ..ml import TEST, Autoencoder, build_model
 from ..seeding import stream, temperature_key
 from .blocking import decimation, majority, tie_breaking_rng
 from .flow import OBSERVABLES, phenomenological_renormalization
 from .information import block_environment, information_bound
+from .mcrg import TABLE_COLUMNS as EXPONENT_TABLE_COLUMNS
+from .mcrg import mcrg_exponents
 from .network_flow import (
     ENSEMBLE_COLUMNS,
     FIXED_POINT_COLUMNS,
@@ -69,6 +71,8 @@ __all__ = [
     "NETWORK_DIRECTION_COLUMNS",
     "monotone_prefix",
     "network_flow_study",
+    "code_sign_step",
+    "network_exponents",
 ]
 
 logger = logging.getLogger(__name__)
@@ -520,3 +524,42 @@ def network_flow_study(
         "fixed_points": pd.DataFrame(fixed_points, columns=NETWORK_FIXED_POINT_COLUMNS),
         "directions": pd.DataFrame(directions, columns=NETWORK_DIRECTION_COLUMNS),
     }
+
+
+# --------------------------------------------------------------------------
+# the exponents of a learned map, by Monte Carlo renormalisation group
+
+
+def code_sign_step(model: Autoencoder):
+    """One step of a conv model's ``"code_sign"`` map at any L: the sign of its code field (0 ->
+    +1) as int8 block spins. The network is rebuilt for the size of its input with the same
+    weights (its convolutions do not depend on L), so the map can block its own output again."""
+    if not model.spec.is_convolutional:
+        raise ValueError(
+            f"{model.spec.name} has no code field on a block lattice: only a conv model maps spins to spins"
+        )
+    state = model.state_dict()
+
+    def step(spins: np.ndarray) -> np.ndarray:
+        network = build_model(model.spec, spins.shape[-1])
+        network.load_state_dict(state)
+        return learned_coarse_variables(network, spins, model.spec.block)["code_sign"]
+
+    return step
+
+
+def network_exponents(
+    configurations: np.ndarray, networks: dict[str, Autoencoder], levels: int, *, model_name: str, n_blocks: int = 20
+) -> pd.DataFrame:
+    """y_t and y_h of the ``"code_sign"`` map of every network of ``networks`` (weights label ->
+    conv model), each blocking the same critical ``configurations`` ``levels`` times
+    (:func:`.mcrg.mcrg_exponents`): the exponents of the map itself, measured exactly as those of
+    the majority rule and decimation (:func:`.mcrg.map_exponents`). Returns
+    :data:`.mcrg.TABLE_COLUMNS`."""
+    L = configurations.shape[-1]
+    frames = []
+    for weights, network in networks.items():
+        b = network.spec.block
+        table = mcrg_exponents(configurations, code_sign_step(network), b, levels=levels, n_blocks=n_blocks)
+        frames.append(table.assign(map="code_sign", model=model_name, weights=weights, b=b, L=L))
+    return pd.concat(frames, ignore_index=True)[EXPONENT_TABLE_COLUMNS]

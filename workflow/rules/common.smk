@@ -65,6 +65,18 @@ FAR_MODELS_ROOT = "results/rg/controls"
 CONTROL_MODELS_ROOT = "results/controls/{kind}/models"
 
 
+def mcrg_ensemble():
+    """The critical ensemble of the MCRG exponents (rule mcrg_ensemble)."""
+    return f"results/mcrg/L{RG['mcrg']['lattice_size']}.nc"
+
+
+def learned_exponent_tables():
+    """The MCRG exponents of every conv model of the network RG stage (rule rg_exponents_learned)."""
+    if not PLAN.network.measured:
+        return []
+    return [network_table("exponents", "exponents", NETWORK_L, model) for model in PLAN.network.conv_models]
+
+
 def network_table(stage, name, L="{L}", model="{model}"):
     """A per-model table of the network RG stage (``stage``: learned or network_flow)."""
     return f"results/rg/{stage}/L{L}/{model}/{name}.csv"
@@ -188,6 +200,11 @@ def control_checkpoint(wildcards):
     return checkpoint(wildcards.L, wildcards.model, network_model(wildcards).seed, root=root)
 
 
+def exponent_control_kinds(wildcards):
+    """The control data the model was also trained on (the probes stage's controls)."""
+    return [kind for kind, model in PLAN.probes.controls if model == wildcards.model]
+
+
 def control_probe_files(name):
     return [probe_file(name, NETWORK_L, model, kind) for kind, model in PLAN.probes.controls]
 
@@ -249,6 +266,13 @@ def scalar_mem_mb(n_sizes, n_temperatures):
 def blocking_mem_mb(sizes):
     # one temperature's spins of the largest L and its blocks, and the reweighting
     return scalar_mem_mb(len(sizes), N_TEMPERATURES) + int(3 * spin_mb(max(sizes)))
+
+
+def mcrg_mem_mb():
+    # the ensemble's int8 spins, joined from the sampler's chunks (2x) and blocked once more
+    # (1/4 of them per level), and the operators' int8 products of one chunk of configurations
+    mcrg = RG["mcrg"]
+    return BASE_MEM_MB + int(3 * mcrg["samples"] * mcrg["lattice_size"] ** 2 / 1e6) + 100
 
 
 def training_mem_mb(wildcards):

@@ -37,6 +37,82 @@ rule rg_flow:
         "../scripts/rg_flow.py"
 
 
+# The exponents of each block-spin map itself, by Monte Carlo renormalisation group on an ensemble
+# of its own at T_c (deeprenorm.rg.mcrg): what the flow's T* and nu cannot tell, since any map
+# that keeps the distribution of m passes those. The conv models' maps are measured on the same
+# ensemble (rule rg_exponents_learned) and gathered here.
+rule mcrg_ensemble:
+    output:
+        mcrg_ensemble(),
+    log:
+        logs("mcrg_ensemble"),
+    benchmark:
+        benchmarks("mcrg_ensemble")
+    threads: 1
+    resources:
+        mem_mb=mcrg_mem_mb(),
+        runtime=60,
+    params:
+        L=RG["mcrg"]["lattice_size"],
+        samples=RG["mcrg"]["samples"],
+        seed=config["seed"],
+        stage_versions=stage_versions("simulate", "rg_exponents"),
+    message:
+        f"MCRG ensemble: L = {RG['mcrg']['lattice_size']} at T_c, {RG['mcrg']['samples']} Wolff configurations"
+    script:
+        "../scripts/mcrg_ensemble.py"
+
+
+rule rg_exponents:
+    input:
+        ensemble=mcrg_ensemble(),
+        learned=learned_exponent_tables(),
+    output:
+        table("rg_exponents"),
+    log:
+        logs("rg_exponents"),
+    benchmark:
+        benchmarks("rg_exponents")
+    threads: 1
+    resources:
+        mem_mb=mcrg_mem_mb(),
+        runtime=30,
+    params:
+        levels=RG["mcrg"]["levels"],
+        maps=RG["maps"],
+        seed=config["seed"],
+        stage_versions=stage_versions("rg_exponents"),
+    message:
+        f"MCRG exponents of {', '.join(RG['maps'])} and the conv models' maps, {RG['mcrg']['levels']} levels"
+    script:
+        "../scripts/rg_exponents.py"
+
+
+rule rg_exponents_figure:
+    input:
+        table("rg_exponents"),
+    output:
+        report(
+            figure("rg_exponents"),
+            caption="../report/rg_exponents.rst",
+            category="RG flow",
+        ),
+    log:
+        logs("rg_exponents_figure"),
+    benchmark:
+        benchmarks("rg_exponents_figure")
+    threads: 1
+    resources:
+        mem_mb=1500,
+        runtime=10,
+    params:
+        stage_versions=stage_versions("rg_figures"),
+    message:
+        "Figure: MCRG exponents of the maps"
+    script:
+        "../scripts/rg_exponents_figure.py"
+
+
 rule rg_figures:
     input:
         **RG_TABLES,

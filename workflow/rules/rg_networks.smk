@@ -47,6 +47,42 @@ rule rg_learned:
         "../scripts/rg_learned.py"
 
 
+rule rg_exponents_learned:
+    input:
+        ensemble=mcrg_ensemble(),
+        checkpoint=network_checkpoint,
+        far=far_checkpoint,
+        controls=lambda wildcards: [
+            checkpoint(
+                wildcards.L, wildcards.model, network_model(wildcards).seed, root=CONTROL_MODELS_ROOT.format(kind=kind)
+            )
+            for kind in exponent_control_kinds(wildcards)
+        ],
+    output:
+        network_table("exponents", "exponents"),
+    log:
+        logs("rg_exponents_learned/L{L}/{model}"),
+    benchmark:
+        benchmarks("rg_exponents_learned/L{L}/{model}")
+    wildcard_constraints:
+        L=str(NETWORK_L),
+        model=one_of(PLAN.network.conv_models),
+    threads: 1
+    resources:
+        mem_mb=mcrg_mem_mb() + TORCH_MEM_MB,
+        runtime=30,
+    params:
+        training_seed=lambda wildcards: network_model(wildcards).seed,
+        control_kinds=exponent_control_kinds,
+        levels=RG["mcrg"]["levels"],
+        seed=config["seed"],
+        stage_versions=stage_versions("rg_exponents"),
+    message:
+        "MCRG exponents of the map of {wildcards.model} (trained, untrained and controls): L={wildcards.L}"
+    script:
+        "../scripts/rg_exponents_learned.py"
+
+
 use rule train as train_far with:
     output:
         **trained_model(FAR_MODELS_ROOT),

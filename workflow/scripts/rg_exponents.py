@@ -1,0 +1,20 @@
+"""Snakemake adapter: the MCRG exponents of the block-spin maps, and of the conv models' maps
+measured by rule rg_exponents_learned -> results/tables/rg_exponents.csv."""
+
+import pandas as pd
+
+from deeprenorm import pipeline
+from deeprenorm.data import open_simulation
+from deeprenorm.io import read_table, write_table
+from deeprenorm.rg.mcrg import TABLE_COLUMNS, map_exponents
+
+logger = pipeline.start(snakemake)
+params = snakemake.params
+with open_simulation(snakemake.input.ensemble) as ensemble:
+    configurations = ensemble["spins"].values
+frames = [map_exponents(configurations, params.maps, params.levels, params.seed)]
+frames += [read_table(path, TABLE_COLUMNS) for path in snakemake.input.learned]
+table = pd.concat(frames, ignore_index=True)[TABLE_COLUMNS]
+write_table(table, snakemake.output[0])
+most_operators = table["operators"] == table.groupby("exponent")["operators"].transform("max")
+logger.info("MCRG exponents, every operator:\n%s", table[most_operators].to_string())
