@@ -18,7 +18,10 @@ samples and on every replica. This module holds that once:
 Jackknife convention (:func:`deeprenorm.stats.jackknife_error`): blocks of
 :func:`deeprenorm.stats.block_edges`, the same block left out at every temperature, the whole
 analysis (reweighting, peak, crossing) repeated per replica; the reported value is the
-all-sample estimate and its error ``sqrt((k - 1)/k sum_j (theta_j - mean theta)^2)``.
+all-sample estimate and its error ``sqrt((k - 1)/k sum_j (theta_j - mean theta)^2)``. One step
+is not repeated: of several zeros of a difference of curves, the all-sample analysis takes the
+steepest and each replica the zero nearest it, so that a replica cannot jump to a zero of the
+noise elsewhere on the grid; a replica with no zero at all makes the crossing not located.
 
 Not-located policy: an estimate is located only if it is found on all samples *and* on every
 jackknife replica. Where some replicas find nothing, the estimate is reported as not located
@@ -149,6 +152,8 @@ def reweighted_curves(
     solved from the all-sample ln Z.
     """
     columns = np.asarray(columns, dtype=float)
+    if not 2 <= n_blocks <= ensemble.n_samples:
+        raise ValueError(f"n_blocks must be in 2..{ensemble.n_samples} (one sample per block at least), got {n_blocks}")
     width = columns.shape[-1]
     full = ensemble.histogram()
     full_curves = curves(full.expectations(grid, columns.reshape(-1, width)), grid)
@@ -242,6 +247,10 @@ def jackknifed_crossing(
     except ValueError as reason:
         return Located(reason=f" for T in [{low:.6g}, {high:.6g}] ({where}): {reason}"), None
     n_roots = find_crossings(grid, *on_grid(small.full, large.full)).positions.size
+    if small.n_blocks != large.n_blocks:
+        raise ValueError(
+            f"the two sizes have {small.n_blocks} and {large.n_blocks} jackknife blocks: replicas pair up block by block"
+        )
     roots = []
     for replica_small, replica_large in zip(small.replicas, large.replicas):
         try:

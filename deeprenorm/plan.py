@@ -48,6 +48,7 @@ __all__ = [
     "reconstruction_models",
     "probe_plan",
     "report_plan",
+    "mcrg_models",
     "dbn_lattice_size",
     "check_study_fits",
 ]
@@ -223,8 +224,9 @@ class StudyPlan:
     :class:`PlannedModel`, in config order; ``default_model`` and ``default_seed``: the
     headline model (the first) and its first seed; ``seeds``: every training seed;
     ``sweep_models``: the dense ferromagnet models of the width sweep; then the network, probe
-    and report plans; ``unblocked_sizes``: the sizes no block factor blocks (the flow skips
-    them); ``notices``: one line for each thing the study skips, which the workflow prints
+    and report plans; ``mcrg_models``: the conv models of the network plan whose block b blocks
+    the MCRG ensemble ``rg.mcrg.levels`` times (:func:`mcrg_models`); ``unblocked_sizes``: the
+    sizes no block factor blocks (the flow skips them); ``notices``: one line for each thing the study skips, which the workflow prints
     (none is an error).
     """
 
@@ -243,6 +245,7 @@ class StudyPlan:
     network: NetworkPlan
     probes: ProbePlan
     report: ReportPlan
+    mcrg_models: tuple[str, ...]
     unblocked_sizes: tuple[int, ...]
     notices: tuple[str, ...]
 
@@ -277,6 +280,7 @@ class StudyPlan:
             network=network,
             probes=probes,
             report=report_plan(network, models[default_model]),
+            mcrg_models=mcrg_models(config, network),
             unblocked_sizes=unblocked,
             notices=_notices(config, models, unblocked, network, probes),
         )
@@ -475,6 +479,16 @@ def report_plan(network: NetworkPlan, headline: PlannedModel) -> ReportPlan:
     ordered = sorted(network.flow_models, key=lambda name: not network.models[name].spec.is_convolutional)
     conv = next((name for name in ordered if network.models[name].spec.is_convolutional), None)
     return ReportPlan(network.lattice_size, {name: network.models[name].seed for name in ordered}, conv)
+
+
+def mcrg_models(config: dict, network: NetworkPlan) -> tuple[str, ...]:
+    """The conv models of ``network`` whose code sign can block the MCRG ensemble of
+    ``rg.mcrg`` (L = ``lattice_size``) ``levels`` times: L divisible by b^levels (a b = 3 model
+    does not fit the default L = 64; its exponents would need an ensemble of its own)."""
+    mcrg = config["rg"]["mcrg"]
+    return tuple(
+        name for name in network.conv_models if mcrg["lattice_size"] % network.models[name].b ** mcrg["levels"] == 0
+    )
 
 
 def dbn_lattice_size(config: dict) -> int | None:

@@ -450,6 +450,8 @@ def critical_temperature_estimates(
     located_crossings = [r["T_c"] for r in crossing_rows if math.isfinite(r["T_c"])]
     if located_crossings:
         note = f"mean of {len(located_crossings)} crossing(s)"
+        if len(located_crossings) < len(crossing_rows):
+            note += f" of the {len(crossing_rows)} pairs; the others not located"
         error = jackknife_error(np.mean(np.array(crossing_replicas), axis=0))
         rows.append(
             estimate_row(

@@ -294,3 +294,12 @@ def test_the_plan_imports_no_torch():
     # Snakemake builds the plan whenever it reads the workflow: torch would cost seconds each time
     code = "import sys, deeprenorm.plan; sys.exit('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_mcrg_measures_the_conv_models_whose_block_fits_the_ensemble():
+    default = shipped("config.yaml")
+    assert default.mcrg_models == ("conv-b2-none",)
+    # the paper study also trains a b = 3 conv model: 64 is no multiple of 3^3
+    paper = shipped("config/paper.yaml")
+    assert "conv-b3-none" in paper.network.conv_models and "conv-b3-none" not in paper.mcrg_models
+    assert all(paper.network.models[name].b == 2 for name in paper.mcrg_models)

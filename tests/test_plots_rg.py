@@ -60,7 +60,22 @@ def test_the_exponents_figure_draws_every_map_and_clips_what_lies_off_its_axes(t
         for level in (1, 2):
             for exponent, value, operators, exact in (("y_t", 1.0, 4, 1.0), ("y_h", y_h, 3, 15 / 8)):
                 rows.append(
-                    [name, model, weights, 2, 32, level, 32 // 2**level, operators, exponent, value, 0.01, exact]
+                    [
+                        name,
+                        model,
+                        weights,
+                        2,
+                        32,
+                        level,
+                        32 // 2**level,
+                        operators,
+                        exponent,
+                        value,
+                        0.01,
+                        0,
+                        exact,
+                        0.0,
+                    ]
                 )
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
     path = plot_rg_exponents(table, tmp_path / "exponents.png")

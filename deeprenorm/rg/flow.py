@@ -92,8 +92,9 @@ class Flow:
     """Result of :func:`phenomenological_renormalization`.
 
     ``T_star``, ``slope``, ``y_t``, ``nu`` are estimates from all samples, each ``*_err`` a
-    blocked-jackknife error (NaN when a replica could not locate the fixed point; ``note`` says
-    so).  ``table`` (:data:`TABLE_COLUMNS`): one row per coarse temperature T_i with Q_coarse,
+    blocked-jackknife error. Where the fixed point is not located on all samples and on every
+    replica, all four and their errors are NaN; where only some replica's slope is not positive,
+    ``y_t`` and ``nu`` are (``note`` says which, with the count).  ``table`` (:data:`TABLE_COLUMNS`): one row per coarse temperature T_i with Q_coarse,
     T'(T_i) and the number of solutions of ``Q_direct(T') = Q_coarse(T_i)`` on the reweighted
     curve (T' is NaN unless exactly one).  ``curve`` (:data:`CURVE_COLUMNS`): the reweighted
     Q_direct(T) of the direct ensemble.
@@ -450,9 +451,15 @@ def _flow(observable: str, b: int, L_direct: int, full: _Matching, replicas: lis
     replica_y_t, replica_nu = _exponents(replica_points[:, 1], b)
     y_t, nu = (float(value) for value in _exponents(point.slope, b))
     non_positive = int(np.sum(~np.isfinite(replica_y_t)))
-    if not why and non_positive:
+    if not why and not math.isfinite(y_t):
+        note += "; y_t and nu not located: the slope at T* is <= 0"
+    elif not why and non_positive:
         y_t = nu = math.nan
         note += f"; y_t and nu not located: {non_positive} of {len(replicas)} jackknife replicas have a slope <= 0"
+    elif not why and (y_t <= 0 or np.any(replica_y_t <= 0)):
+        # a slope below 1 is an irrelevant direction: nu = 1/y_t passes through its pole there
+        nu = math.nan
+        note += f"; nu not located: y_t <= 0 on all samples or on {int(np.sum(replica_y_t <= 0))} jackknife replicas"
     return Flow(
         observable=observable,
         b=b,

@@ -45,7 +45,7 @@ from .blocking import decimation, majority, tie_breaking_rng
 from .flow import OBSERVABLES, phenomenological_renormalization
 from .information import block_environment, information_bound
 from .mcrg import TABLE_COLUMNS as EXPONENT_TABLE_COLUMNS
-from .mcrg import mcrg_exponents
+from .mcrg import mcrg_exponents, reversal_asymmetry
 from .network_flow import (
     ENSEMBLE_COLUMNS,
     FIXED_POINT_COLUMNS,
@@ -554,12 +554,16 @@ def network_exponents(
     """y_t and y_h of the ``"code_sign"`` map of every network of ``networks`` (weights label ->
     conv model), each blocking the same critical ``configurations`` ``levels`` times
     (:func:`.mcrg.mcrg_exponents`): the exponents of the map itself, measured exactly as those of
-    the majority rule and decimation (:func:`.mcrg.map_exponents`). Returns
-    :data:`.mcrg.TABLE_COLUMNS`."""
+    the majority rule and decimation (:func:`.mcrg.map_exponents`), with each map's
+    :func:`.mcrg.reversal_asymmetry` on the configurations. Returns :data:`.mcrg.TABLE_COLUMNS`."""
     L = configurations.shape[-1]
     frames = []
     for weights, network in networks.items():
         b = network.spec.block
-        table = mcrg_exponents(configurations, code_sign_step(network), b, levels=levels, n_blocks=n_blocks)
-        frames.append(table.assign(map="code_sign", model=model_name, weights=weights, b=b, L=L))
+        step = code_sign_step(network)
+        table = mcrg_exponents(configurations, step, b, levels=levels, n_blocks=n_blocks)
+        asymmetry = reversal_asymmetry(step, configurations)
+        frames.append(
+            table.assign(map="code_sign", model=model_name, weights=weights, b=b, L=L, reversal_asymmetry=asymmetry)
+        )
     return pd.concat(frames, ignore_index=True)[EXPONENT_TABLE_COLUMNS]

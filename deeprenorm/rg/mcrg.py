@@ -47,6 +47,7 @@ __all__ = [
     "MCRG_CHAIN",
     "block_operators",
     "mcrg_exponents",
+    "reversal_asymmetry",
     "critical_ensemble",
     "map_exponents",
 ]
@@ -107,7 +108,7 @@ ODD_OPERATORS = {"magnetisation": _magnetisation, "corners": _corners, "row_of_t
 EXACT_EXPONENTS = {"y_t": 1.0, "y_h": 15 / 8}
 
 #: Columns of :func:`mcrg_exponents`.
-EXPONENT_COLUMNS = ["level", "L_coarse", "operators", "exponent", "value", "error", "exact"]
+EXPONENT_COLUMNS = ["level", "L_coarse", "operators", "exponent", "value", "error", "replicas_failed", "exact"]
 
 _SECTORS = {"y_t": EVEN_OPERATORS, "y_h": ODD_OPERATORS}
 
@@ -129,10 +130,14 @@ def block_operators(spins: np.ndarray, sector: str) -> np.ndarray:
     return np.concatenate(chunks).astype(np.float64)
 
 
-def _leading_exponent(fine: np.ndarray, coarse: np.ndarray, b: int) -> float:
-    """``ln|lambda_max| / ln(b)`` of ``T = B^-1 A`` from the operators of two successive levels
-    ``(n, k)``, lambda_max the real eigenvalue of largest magnitude; NaN where B is singular or no
-    eigenvalue is real and non-zero."""
+def _leading_exponent(fine: np.ndarray, coarse: np.ndarray, b: int, exponent: str) -> float:
+    """``ln(lambda) / ln(b)`` of the eigenvalue lambda of largest modulus of ``T = B^-1 A``, from
+    the operators of two successive levels ``(n, k)``.
+
+    In the odd sector (``"y_h"``) its modulus: a map composed with a global spin flip is as good
+    an RG step and flips the sign of the odd eigenvalues only. NaN where B is singular, where the
+    leading eigenvalue is complex, or (even sector) where it is not positive: then no relevant
+    eigenvalue is resolved."""
     coarse_centred = coarse - coarse.mean(axis=0)
     A = coarse_centred.T @ (fine - fine.mean(axis=0))
     B = coarse_centred.T @ coarse_centred
@@ -140,11 +145,11 @@ def _leading_exponent(fine: np.ndarray, coarse: np.ndarray, b: int) -> float:
         eigenvalues = np.linalg.eigvals(np.linalg.solve(B, A))
     except np.linalg.LinAlgError:
         return math.nan
-    # a map composed with a global spin flip is as good an RG step, and flips the sign of the odd
-    # eigenvalues: their magnitude is what scales
-    real = np.abs(eigenvalues[np.abs(eigenvalues.imag) <= 1e-9 * np.abs(eigenvalues).max()].real)
-    real = real[real > 0]
-    return float(np.log(real.max()) / math.log(b)) if real.size else math.nan
+    leading = eigenvalues[np.argmax(np.abs(eigenvalues))]
+    if abs(leading.imag) > 1e-9 * abs(leading):
+        return math.nan
+    value = abs(leading.real) if exponent == "y_h" else leading.real
+    return float(np.log(value) / math.log(b)) if value > 0 else math.nan
 
 
 def mcrg_exponents(
@@ -163,7 +168,14 @@ def mcrg_exponents(
     replica reuses its output); ``levels``: how many steps (the last blocked lattice L / b^levels
     must have at least 2 sites a side). For level n = 1 .. levels and for the first k operators
     of each sector, k = 1 .. all, the exponent of :func:`_leading_exponent` with its jackknife
-    error over ``n_blocks`` blocks of configurations.
+    error over ``n_blocks`` blocks of configurations. As everywhere in the package
+    (:mod:`deeprenorm.ensemble`), an exponent that some jackknife replica cannot resolve is NaN,
+    with the count in ``replicas_failed``.
+
+    The even and odd sectors are analysed apart, which is exact for a map that is odd under spin
+    reversal (``f(-s) = -f(s)``, in distribution for random tie breaks): the cross-covariances
+    of even and odd operators then vanish. For a map that is not, :func:`reversal_asymmetry`
+    says by how much.
 
     Returns :data:`EXPONENT_COLUMNS`: ``L_coarse`` the blocked lattice of level n, ``exact`` the
     2D Ising value.
@@ -189,16 +201,21 @@ def mcrg_exponents(
         for level in range(1, levels + 1):
             fine, coarse = operators[level - 1], operators[level]
             for k in range(1, fine.shape[1] + 1):
-                value = _leading_exponent(fine[:, :k], coarse[:, :k], b)
-                replica_values = [_leading_exponent(fine[keep, :k], coarse[keep, :k], b) for keep in replicas]
+                value = _leading_exponent(fine[:, :k], coarse[:, :k], b, exponent)
+                replica_values = np.array(
+                    [_leading_exponent(fine[keep, :k], coarse[keep, :k], b, exponent) for keep in replicas]
+                )
+                failed = int(np.sum(~np.isfinite(replica_values)))
+                located = math.isfinite(value) and not failed
                 rows.append(
                     {
                         "level": level,
                         "L_coarse": L // b**level,
                         "operators": k,
                         "exponent": exponent,
-                        "value": value,
-                        "error": jackknife_error(replica_values) if math.isfinite(value) else math.nan,
+                        "value": value if located else math.nan,
+                        "error": jackknife_error(replica_values) if located else math.nan,
+                        "replicas_failed": failed,
                         "exact": EXACT_EXPONENTS[exponent],
                     }
                 )
@@ -209,8 +226,18 @@ def mcrg_exponents(
 #: taken, and a chain of its own keeps its random stream independent of both.
 MCRG_CHAIN = 2
 
-#: Columns of :func:`map_exponents` (results/tables/rg_exponents.csv).
-TABLE_COLUMNS = ["map", "model", "weights", "b", "L", *EXPONENT_COLUMNS]
+#: Columns of :func:`map_exponents` (results/tables/rg_exponents.csv); ``reversal_asymmetry``:
+#: :func:`reversal_asymmetry` of the map (0 for the block-spin maps, odd by construction).
+TABLE_COLUMNS = ["map", "model", "weights", "b", "L", *EXPONENT_COLUMNS, "reversal_asymmetry"]
+
+
+def reversal_asymmetry(block: Callable[[np.ndarray], np.ndarray], configurations: np.ndarray) -> float:
+    """The fraction of block spins with ``f(-s) != -f(s)`` over ``configurations``, for a
+    deterministic map ``block``: 0 for a map odd under spin reversal, whose even and odd
+    operators decouple in :func:`mcrg_exponents`. A network's biases and its sign rule for a code
+    of exactly 0 can break the symmetry."""
+    spins = np.asarray(configurations)
+    return float(np.mean(block(-spins) != -block(spins)))
 
 
 def critical_ensemble(L: int, n_samples: int, seed: int):
@@ -234,5 +261,5 @@ def map_exponents(configurations: np.ndarray, maps, levels: int, seed: int, *, n
         options = {"rng": np.random.default_rng(stream(seed, "mcrg_blocking", L))} if name == "majority" else {}
         step = partial(MAPS[name], b=2, **options)
         table = mcrg_exponents(configurations, step, 2, levels=levels, n_blocks=n_blocks)
-        frames.append(table.assign(map=name, model="", weights="exact", b=2, L=L))
+        frames.append(table.assign(map=name, model="", weights="exact", b=2, L=L, reversal_asymmetry=0.0))
     return pd.concat(frames, ignore_index=True)[TABLE_COLUMNS]

@@ -74,7 +74,7 @@ def learned_exponent_tables():
     """The MCRG exponents of every conv model of the network RG stage (rule rg_exponents_learned)."""
     if not PLAN.network.measured:
         return []
-    return [network_table("exponents", "exponents", NETWORK_L, model) for model in PLAN.network.conv_models]
+    return [network_table("exponents", "exponents", NETWORK_L, model) for model in PLAN.mcrg_models]
 
 
 def network_table(stage, name, L="{L}", model="{model}"):

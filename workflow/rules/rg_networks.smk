@@ -66,7 +66,7 @@ rule rg_exponents_learned:
         benchmarks("rg_exponents_learned/L{L}/{model}")
     wildcard_constraints:
         L=str(NETWORK_L),
-        model=one_of(PLAN.network.conv_models),
+        model=one_of(PLAN.mcrg_models),
     threads: 1
     resources:
         mem_mb=mcrg_mem_mb() + TORCH_MEM_MB,
