@@ -83,24 +83,28 @@ TABLES = [
 ]
 
 
-def snakemake(workdir: Path, *arguments, config: dict | None = None, timeout=600, profile="none"):
-    """Run ``python -m snakemake`` in ``workdir``; returns the CompletedProcess (text)."""
-    if config is not None:
-        (workdir / "config.yaml").write_text(yaml.safe_dump(config))
-    command = [
+def snakemake_command(workdir: Path, *arguments, snakefile: Path = SNAKEFILE, profile="none") -> list[str]:
+    """``python -m snakemake`` on ``snakefile`` in ``workdir`` with ``arguments``."""
+    return [
         sys.executable,
         "-m",
         "snakemake",
         "--snakefile",
-        str(SNAKEFILE),
+        str(snakefile),
         "--directory",
         str(workdir),
-        "--configfile",
-        str(workdir / "config.yaml"),
         "--workflow-profile",
         profile,
         *arguments,
     ]
+
+
+def snakemake(workdir: Path, *arguments, config: dict | None = None, timeout=600, profile="none"):
+    """Run ``python -m snakemake`` in ``workdir`` with its config.yaml; returns the
+    CompletedProcess (text)."""
+    if config is not None:
+        (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+    command = snakemake_command(workdir, "--configfile", str(workdir / "config.yaml"), *arguments, profile=profile)
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=workdir)
 
 
@@ -648,20 +652,7 @@ STAGE_RERUNS = {
 def test_changing_a_stage_version_reruns_it_and_its_descendants_only(finished_run, tmp_path, stage):
     workdir, _ = finished_run
     snakefile = _workflow_with_bumped_version(tmp_path, stage)
-    command = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(snakefile),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(workdir / "config.yaml"),
-        "--workflow-profile",
-        "none",
-        "--dry-run",
-    ]
+    command = snakemake_command(workdir, "--configfile", str(workdir / "config.yaml"), "--dry-run", snakefile=snakefile)
     environment = dict(os.environ, PYTHONPATH=str(tmp_path))
     result = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=workdir, env=environment)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -725,19 +716,7 @@ BAD_YAML = [
 def test_broken_config_file_names_its_line(tmp_path, text, message):
     """config.yaml is read by the workflow itself, strictly."""
     (tmp_path / "config.yaml").write_text(text)
-    command = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(SNAKEFILE),
-        "--directory",
-        str(tmp_path),
-        "--workflow-profile",
-        "none",
-        "--cores",
-        "1",
-    ]
+    command = snakemake_command(tmp_path, "--cores", "1")
     result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert result.returncode != 0
     assert message in result.stderr, result.stderr[-2000:]
@@ -753,18 +732,7 @@ def test_duplicate_key_in_a_configfile_is_refused(tmp_path):
 
 def test_empty_config_file_means_the_default_study(tmp_path):
     (tmp_path / "config.yaml").write_text("# every key left at its default\n")
-    command = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(SNAKEFILE),
-        "--directory",
-        str(tmp_path),
-        "--workflow-profile",
-        "none",
-        "--dry-run",
-    ]
+    command = snakemake_command(tmp_path, "--dry-run")
     empty = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert empty.returncode == 0, empty.stderr[-3000:]
     (tmp_path / "config.yaml").write_text((REPOSITORY / "config.yaml").read_text())
@@ -864,20 +832,7 @@ def start_long_simulation(workdir: Path, target: str, **popen_options):
     """Start Snakemake on ``target`` and return (process, command) once the simulation job has
     finished its pilot run and is producing samples."""
     (workdir / "config.yaml").write_text(yaml.safe_dump(LONG_SIMULATION))
-    command = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(SNAKEFILE),
-        "--directory",
-        str(workdir),
-        "--workflow-profile",
-        "none",
-        "--cores",
-        "1",
-        target,
-    ]
+    command = snakemake_command(workdir, "--cores", "1", target)
     process = subprocess.Popen(command, cwd=workdir, **popen_options)
     log = workdir / "logs/simulate/L64/T2.2700.log"
     deadline = time.monotonic() + 120
