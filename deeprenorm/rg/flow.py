@@ -456,10 +456,13 @@ def _flow(observable: str, b: int, L_direct: int, full: _Matching, replicas: lis
     elif not why and non_positive:
         y_t = nu = math.nan
         note += f"; y_t and nu not located: {non_positive} of {len(replicas)} jackknife replicas have a slope <= 0"
-    elif not why and (y_t <= 0 or np.any(replica_y_t <= 0)):
-        # a slope below 1 is an irrelevant direction: nu = 1/y_t passes through its pole there
+    elif not why and len({bool(value > 0) for value in (y_t, *replica_y_t)}) > 1:
+        # nu = 1/y_t passes through its pole at a slope of 1: replicas on both sides of it give
+        # no error (a slope below 1 on every replica is an attractive fixed point, nu < 0)
         nu = math.nan
-        note += f"; nu not located: y_t <= 0 on all samples or on {int(np.sum(replica_y_t <= 0))} jackknife replicas"
+        note += (
+            f"; nu not located: y_t changes sign between the jackknife replicas ({int(np.sum(replica_y_t <= 0))} <= 0)"
+        )
     return Flow(
         observable=observable,
         b=b,
