@@ -316,7 +316,13 @@ def test_mcrg_exponents_of_every_map_at_every_level_and_operator_count(finished_
     assert set(learned["weights"]) == {"trained", "untrained", "far-trained", "noise-trained"}
     assert len(table) == (2 + 4) * 2 * (4 + 3)
     assert set(table["L_coarse"]) == {8, 4} and set(table["b"]) == {2} and set(table["L"]) == {16}
-    assert table["error"].gt(0).all()
+    # a value is measured with its error, or not located with the count of replicas that failed
+    # (at L_coarse = 4 the third-neighbour operator nearly repeats the nearest one)
+    located = table["value"].notna()
+    assert table.loc[located, "error"].gt(0).all()
+    assert table.loc[~located, "error"].isna().all() and table.loc[~located, "replicas_failed"].gt(0).all()
+    majority = table[table["map"] == "majority"]
+    assert majority.loc[majority["exponent"] == "y_h", "value"].notna().all()
 
 
 def test_control_models_are_trained_by_the_same_rule_and_probed_beside_the_ising_ones(finished_run):
