@@ -21,6 +21,7 @@ from deeprenorm.ml import (
     initial_weights,
     load_checkpoint,
     train_autoencoder,
+    untrained_control,
 )
 from deeprenorm.ml import train as train_module
 
@@ -94,6 +95,11 @@ def test_initial_weights_are_where_training_starts(ml_reader, ml_labels):
         assert torch.allclose(value, trained[key], atol=1e-8, rtol=0)
     other = initial_weights(build_model(ALEXANDROU, ML_L), ML_SEED, 4).state_dict()
     assert not torch.equal(other["encoder.1.weight"], start.state_dict()["encoder.1.weight"])
+    # the control of a trained network: a new network of its spec, at those same initial weights
+    control = untrained_control(start, ML_SEED, 3)
+    assert control is not start and control.spec == start.spec and control.L == start.L
+    for key, value in control.state_dict().items():
+        assert torch.equal(value, start.state_dict()[key])
 
 
 def test_training_on_some_temperatures_reads_only_those(ml_reader, ml_labels, monkeypatch):

@@ -42,6 +42,7 @@ _HOMES = {
     "TrainingSettings": "train",
     "train_autoencoder": "train",
     "initial_weights": "train",
+    "untrained_control": "train",
     "fit": "train",
     "encode_dataset": "encode",
     "write_encoding": "encode",

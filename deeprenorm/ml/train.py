@@ -56,7 +56,7 @@ from ..arguments import check_integer, check_real
 from ..data import SpinReader
 from ..seeding import stream
 from .checkpoint import save_checkpoint
-from .models import MODEL_KINDS, Autoencoder
+from .models import MODEL_KINDS, Autoencoder, build_model
 from .spec import REGULARISATIONS
 from .split import TEST, TRAIN, VALIDATION, check_labels, file_sha256
 
@@ -70,6 +70,7 @@ __all__ = [
     "TrainingResult",
     "train_autoencoder",
     "initial_weights",
+    "untrained_control",
     "fit",
     "resolve_device",
     "to_device",
@@ -303,6 +304,12 @@ def initial_weights(model: Autoencoder, seed: int, replica: int = 0) -> Autoenco
         torch.manual_seed(int(torch_sequence.generate_state(1, np.uint64)[0]))
         _reinitialise(model)
     return model.eval()
+
+
+def untrained_control(trained: Autoencoder, seed: int, replica: int = 0) -> Autoencoder:
+    """A new network of ``trained``'s spec and size with the weights its training started from
+    (:func:`initial_weights`): the control that differs from ``trained`` only in training."""
+    return initial_weights(build_model(trained.spec, trained.L), seed, replica)
 
 
 def _fit_epochs(

@@ -116,6 +116,13 @@ class Flow:
     table: pd.DataFrame
     curve: pd.DataFrame
 
+    def described(self) -> str:
+        """The estimates with their errors, and the note, in one line for a log."""
+        return (
+            f"T* = {self.T_star:.4f}({self.T_star_err:.4f}), slope {self.slope:.3f}({self.slope_err:.3f}), "
+            f"nu = {self.nu:.3f}({self.nu_err:.3f}); {self.note}"
+        )
+
 
 def fixed_point(T, T_prime, *, half_width: int = _HALF_WIDTH, degree: int = 1) -> FixedPoint:
     """Fixed point of a flow table ``T -> T'`` and the slope ``dT'/dT`` there.

@@ -200,10 +200,6 @@ def _agreement_rows(blocks, reference, grid, n_blocks: int, **labels) -> tuple[i
     return sign, rows
 
 
-def _described(flow) -> str:
-    return f"T* = {flow.T_star:.4f}({flow.T_star_err:.4f}), nu = {flow.nu:.3f}({flow.nu_err:.3f}) {flow.note}"
-
-
 def learned_rg_study(
     networks: dict[str, Autoencoder],
     dataset: str,
@@ -279,7 +275,7 @@ def learned_rg_study(
                 grid_spacing=grid_spacing,
             )
             logger.info(
-                "%s (%s) L = %d -> %d, %s, %s: %s", model_name, weights, L, L_direct, name, observable, _described(flow)
+                "%s (%s) L = %d -> %d, %s, %s: %s", model_name, weights, L, L_direct, name, observable, flow.described()
             )
             flows.append(flow_row(L, b, name, observable, window, flow) | labels)
             curves.append(flow.table.assign(L=L, L_coarse=L_direct, b=b, map=name, observable=observable, **labels))

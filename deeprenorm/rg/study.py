@@ -289,13 +289,6 @@ def _repeated_blocking_rows(datasets: Mapping[int, str], scalars: dict, grid, se
     return rows
 
 
-def _described(flow) -> str:
-    return (
-        f"T* = {flow.T_star:.4f}({flow.T_star_err:.4f}), slope {flow.slope:.3f}({flow.slope_err:.3f}), "
-        f"nu = {flow.nu:.3f}({flow.nu_err:.3f})"
-    )
-
-
 def rg_study(
     datasets: Mapping[int, str],
     pairs: Sequence[tuple[int, int]],
@@ -352,7 +345,7 @@ def rg_study(
                     n_blocks=n_blocks,
                     grid_spacing=grid_spacing,
                 )
-                logger.info("L = %d -> %d, %s, %s: %s", L, L // b, name, observable, _described(flow))
+                logger.info("L = %d -> %d, %s, %s: %s", L, L // b, name, observable, flow.described())
                 flows.append(flow_row(L, b, name, observable, window, flow))
                 curves.append(flow.table.assign(L=L, L_coarse=L // b, b=b, map=name, observable=observable))
             at_critical = {key: values[critical] for key, values in samples.items()}

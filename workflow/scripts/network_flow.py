@@ -4,7 +4,7 @@ far from T_c -> the network flow of each, its fixed points and directions
 
 from deeprenorm import pipeline
 from deeprenorm.io import write_table
-from deeprenorm.ml import build_model, file_sha256, initial_weights, load_checkpoint, read_split
+from deeprenorm.ml import file_sha256, load_checkpoint, read_split, untrained_control
 from deeprenorm.rg.learned import network_flow_study
 
 logger = pipeline.start(snakemake)
@@ -13,7 +13,7 @@ dataset_sha256 = file_sha256(inputs.dataset)
 split = read_split(inputs.split, dataset_sha256)
 expected = {"L": int(wildcards.L), "model_name": wildcards.model, "dataset_sha256": dataset_sha256}
 trained, _ = load_checkpoint(inputs.checkpoint, expected)
-untrained = initial_weights(build_model(trained.spec, trained.L), params.seed, params.training_seed)
+untrained = untrained_control(trained, params.seed, params.training_seed)
 networks = {"trained": trained, "untrained": untrained}
 if inputs.far:  # none where the grid has no temperatures far from T_c on both sides
     networks["far"] = load_checkpoint(inputs.far[0], expected)[0]

@@ -8,7 +8,7 @@ import pandas as pd
 from deeprenorm import pipeline
 from deeprenorm.data import SpinReader
 from deeprenorm.io import write_arrays, write_table
-from deeprenorm.ml import build_model, file_sha256, initial_weights, load_checkpoint, read_split
+from deeprenorm.ml import file_sha256, load_checkpoint, read_split, untrained_control
 from deeprenorm.probes.study import locality_rows, probe_maps
 
 logger = pipeline.start(snakemake)
@@ -21,7 +21,7 @@ trained, _ = load_checkpoint(
 )
 networks = {params.weights: trained}
 if params.untrained:
-    networks["untrained"] = initial_weights(build_model(trained.spec, trained.L), params.seed, params.training_seed)
+    networks["untrained"] = untrained_control(trained, params.seed, params.training_seed)
 arrays, tables = {}, []
 with SpinReader(inputs.dataset) as reader:
     for weights, network in networks.items():

@@ -5,7 +5,7 @@ results/rg/exponents/L{L}/{model}/exponents.csv (deeprenorm.rg.learned.network_e
 from deeprenorm import pipeline
 from deeprenorm.data import open_simulation
 from deeprenorm.io import write_table
-from deeprenorm.ml import build_model, initial_weights, load_checkpoint
+from deeprenorm.ml import load_checkpoint, untrained_control
 from deeprenorm.rg.learned import network_exponents
 
 logger = pipeline.start(snakemake)
@@ -14,7 +14,7 @@ expected = {"L": int(wildcards.L), "model_name": wildcards.model}
 trained, _ = load_checkpoint(inputs.checkpoint, expected)
 networks = {
     "trained": trained,
-    "untrained": initial_weights(build_model(trained.spec, trained.L), params.seed, params.training_seed),
+    "untrained": untrained_control(trained, params.seed, params.training_seed),
 }
 if inputs.far:  # trained far from T_c where the grid reaches there on both sides
     networks["far-trained"] = load_checkpoint(inputs.far[0], expected)[0]

@@ -3,7 +3,7 @@ bounds of every block variable (results/tables/rg_information.csv)."""
 
 from deeprenorm import pipeline
 from deeprenorm.io import write_table
-from deeprenorm.ml import build_model, file_sha256, initial_weights, load_checkpoint, read_split
+from deeprenorm.ml import file_sha256, load_checkpoint, read_split, untrained_control
 from deeprenorm.rg.learned import information_study
 
 logger = pipeline.start(snakemake)
@@ -13,7 +13,7 @@ split = read_split(inputs.split, dataset_sha256)
 conv_networks = {}
 for model, training_seed, checkpoint in zip(params.models, params.training_seeds, inputs.checkpoints):
     trained, _ = load_checkpoint(checkpoint, {"model_name": model, "dataset_sha256": dataset_sha256})
-    untrained = initial_weights(build_model(trained.spec, trained.L), params.seed, training_seed)
+    untrained = untrained_control(trained, params.seed, training_seed)
     conv_networks[model] = {"trained": trained, "untrained": untrained}
 table = information_study(
     inputs.dataset,

@@ -3,7 +3,7 @@ agreement tables of its learned coarse-graining (deeprenorm.rg.learned)."""
 
 from deeprenorm import pipeline
 from deeprenorm.io import write_table
-from deeprenorm.ml import build_model, file_sha256, initial_weights, load_checkpoint, read_split
+from deeprenorm.ml import file_sha256, load_checkpoint, read_split, untrained_control
 from deeprenorm.rg.learned import learned_rg_study
 
 logger = pipeline.start(snakemake)
@@ -13,7 +13,7 @@ split = read_split(inputs.split, dataset_sha256)
 trained, _ = load_checkpoint(
     inputs.checkpoint, {"L": int(wildcards.L), "model_name": wildcards.model, "dataset_sha256": dataset_sha256}
 )
-untrained = initial_weights(build_model(trained.spec, trained.L), params.seed, params.training_seed)
+untrained = untrained_control(trained, params.seed, params.training_seed)
 tables = learned_rg_study(
     {"trained": trained, "untrained": untrained},
     inputs.dataset,
