@@ -264,7 +264,7 @@ def latent_critical_temperatures(
     spanning the simulated temperatures inside ``window`` (never extrapolated).
 
     ``window``: ``(low, high)`` in J/k_B, or None: the union of the windows that
-    :func:`deeprenorm.thermo.derived_window` derives from chi' (the magnetisation) and, by the
+    :func:`deeprenorm.ensemble.derived_window` derives from chi' (the magnetisation) and, by the
     same rule, from chi_z of the part's samples.  The chi' window alone is the magnetic
     analysis's; the union makes sure the window does not presuppose where the code's own peak
     is (a code that peaks far from T_c must be seen to, not be cut at the window's edge).
