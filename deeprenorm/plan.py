@@ -49,6 +49,7 @@ __all__ = [
     "probe_plan",
     "report_plan",
     "mcrg_models",
+    "rsmi_model",
     "dbn_lattice_size",
     "check_study_fits",
 ]
@@ -101,15 +102,22 @@ class PlannedModel:
 
 @dataclasses.dataclass(frozen=True)
 class NetworkModel:
-    """A network the RG stage measures: trained at the stage's L (``lattice_size``) with
-    training seed ``seed``, its coarse-graining compared with block spins of factor ``b`` (its
-    own block for a conv model, :data:`DENSE_BLOCK_FACTOR` for a dense one), against the direct
-    ensemble of ``coarse_size`` = L/b."""
+    """A network the RG stage measures: trained at the stage's L (``lattice_size``) with every
+    training seed of ``seeds`` (the verdict combines them), its coarse-graining compared with
+    block spins of factor ``b`` (its own block for a conv model, :data:`DENSE_BLOCK_FACTOR` for
+    a dense one), against the direct ensemble of ``coarse_size`` = L/b. ``seed``, the first of
+    them, is the seed of the controls (the same architecture trained on other data) and of the
+    measurements that read one network."""
 
     spec: ModelSpec
     seed: int
     b: int
     coarse_size: int
+    seeds: tuple[int, ...] = ()
+
+    def __post_init__(self):
+        if not self.seeds:
+            object.__setattr__(self, "seeds", (self.seed,))
 
     @property
     def name(self) -> str:
@@ -225,7 +233,9 @@ class StudyPlan:
     headline model (the first) and its first seed; ``seeds``: every training seed;
     ``sweep_models``: the dense ferromagnet models of the width sweep; then the network, probe
     and report plans; ``mcrg_models``: the conv models of the network plan whose block b blocks
-    the MCRG ensemble ``rg.mcrg.levels`` times (:func:`mcrg_models`); ``unblocked_sizes``: the
+    the MCRG ensemble ``rg.mcrg.levels`` times (:func:`mcrg_models`); ``rsmi_model``: the name
+    of the RSMI coarse-grainer the verdict measures, or None (:func:`rsmi_model`);
+    ``unblocked_sizes``: the
     sizes no block factor blocks (the flow skips them); ``notices``: one line for each thing the study skips, which the workflow prints
     (none is an error).
     """
@@ -248,6 +258,7 @@ class StudyPlan:
     mcrg_models: tuple[str, ...]
     unblocked_sizes: tuple[int, ...]
     notices: tuple[str, ...]
+    rsmi_model: str | None = None
 
     @classmethod
     def from_config(cls, config: dict) -> StudyPlan:
@@ -281,6 +292,7 @@ class StudyPlan:
             probes=probes,
             report=report_plan(network, models[default_model]),
             mcrg_models=mcrg_models(config, network),
+            rsmi_model=rsmi_model(config, network, pairs),
             unblocked_sizes=unblocked,
             notices=_notices(config, models, unblocked, network, probes),
         )
@@ -374,7 +386,7 @@ def featured_model(models: dict[str, NetworkModel]) -> str | None:
 def network_plan(config: dict, models: dict[str, PlannedModel], pairs, temperatures) -> NetworkPlan:
     """The networks the RG stage measures, from a validated config: at ``rg.networks.lattice_size``
     (null: the size at which the most models train, the larger on a tie), every ferromagnet
-    model trained there with its first training seed; the network flow of the first model
+    model trained there with its training seeds; the network flow of the first model
     (the headline model), the widest dense model and every conv model among them."""
     size = _network_lattice_size(config, models, set(pairs))
     far_from_tc = config["rg"]["networks"]["far_from_tc"]
@@ -395,7 +407,7 @@ def network_plan(config: dict, models: dict[str, PlannedModel], pairs, temperatu
         elif (size, b) not in pairs:
             skipped[name] = f"L/b = {size}/{b} is not a flow pair of rg.block_factors"
         else:
-            measured[name] = NetworkModel(model.spec, model.seeds[0], b, size // b)
+            measured[name] = NetworkModel(model.spec, model.seeds[0], b, size // b, tuple(model.seeds))
     dense = [name for name, model in measured.items() if not model.spec.is_convolutional]
     conv = tuple(name for name, model in measured.items() if model.spec.is_convolutional)
     # the headline model, then the widest dense model (if another), then the conv models
@@ -489,6 +501,17 @@ def mcrg_models(config: dict, network: NetworkPlan) -> tuple[str, ...]:
     return tuple(
         name for name in network.conv_models if mcrg["lattice_size"] % network.models[name].b ** mcrg["levels"] == 0
     )
+
+
+def rsmi_model(config: dict, network: NetworkPlan, pairs) -> str | None:
+    """``rsmi-b{b}``, the RSMI coarse-grainer of ``rg.rsmi`` at the networks' L, where (L, b) is
+    a flow pair (the flow needs the direct L/b ensemble) and its environment fits the lattice
+    (the window b + 2 (b + 2) of :mod:`deeprenorm.rg.information` at most L); else None."""
+    b = config["rg"]["rsmi"]["block"]
+    L = network.lattice_size
+    if L is None or (L, b) not in pairs or b + 2 * (b + 2) > L:
+        return None
+    return f"rsmi-b{b}"
 
 
 def dbn_lattice_size(config: dict) -> int | None:

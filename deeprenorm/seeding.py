@@ -27,6 +27,8 @@ PURPOSES = (
     "network_flow",
     "dbn",
     "mcrg_blocking",
+    "agreement_ceiling",
+    "rsmi_training",
 )
 
 _TEMPERATURE_RESOLUTION = 10**6

@@ -35,6 +35,7 @@ rg_learned                the learned maps through the flow, the agreement (``de
 network_flow              encode -> decode iterated, its thermometers (``deeprenorm.rg.network_flow``)
 rg_information            the information bound of block variables (``deeprenorm.rg.information``)
 rg_verdict                the verdict table and the collected tables (``deeprenorm.rg.verdict``)
+rsmi                      the RSMI coarse-grainer, the verdict's positive control (``deeprenorm.rg.rsmi``)
 rg_network_figures        ``deeprenorm.plots.rg_networks``
 probes                    receptive fields, activation maximisation, saliency, locality, and the
                           locality table (``deeprenorm.probes``: ``fields``, ``locality``, ``study``)
@@ -63,12 +64,13 @@ STAGE_VERSIONS = {
     "width_sweep": 1,
     "width_sweep_figure": 1,
     "rg_flow": 2,
-    "rg_exponents": 1,
+    "rg_exponents": 2,
     "rg_figures": 2,
-    "rg_learned": 2,
-    "network_flow": 1,
-    "rg_information": 1,
-    "rg_verdict": 2,
+    "rg_learned": 3,
+    "network_flow": 2,
+    "rg_information": 2,
+    "rg_verdict": 3,
+    "rsmi": 1,
     "rg_network_figures": 2,
     "probes": 1,
     "dbn": 1,

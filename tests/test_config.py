@@ -121,7 +121,7 @@ def test_defaults_are_filled_in():
         ({"seed": 2**64}, "seed: 18446744073709551616 is greater than the maximum"),
         (
             {"probes": {"controls": {"kinds": ["brownian"]}}},
-            "probes.controls.kinds[0]: 'brownian' is not one of ['noise', 'sine']",
+            "probes.controls.kinds[0]: 'brownian' is not one of ['noise', 'sine', 'smooth']",
         ),
         (
             {"probes": {"controls": {"kinds": ["noise", "noise"]}}},

@@ -407,3 +407,87 @@ def test_finite_lattice_rejects_temperatures_beyond_its_accuracy():
 def test_bad_lattice_size_raises(call, L):
     with pytest.raises(ValueError, match=r"\bL must be an integer with (\d <= L|L >= 2)"):
         call(L)
+
+
+# --------------------------------------------------------------------------
+# correlation length
+
+
+def _strip_eigenvalues(W, T, k):
+    """The ``k`` largest eigenvalues of the symmetric row-to-row transfer matrix of a periodic
+    strip of width W, found by Lanczos without forming the 2^W x 2^W matrix."""
+    from scipy.sparse.linalg import LinearOperator, eigsh
+
+    K = 1.0 / T
+    rows = 2 * ((np.arange(2**W)[:, None] >> np.arange(W)) & 1) - 1
+    half_row = np.exp(0.5 * K * (rows * np.roll(rows, 1, axis=1)).sum(axis=1))
+    bond = np.array([[math.exp(K), math.exp(-K)], [math.exp(-K), math.exp(K)]])
+
+    def apply(vector):
+        vector = (half_row * vector.ravel()).reshape((2,) * W)
+        for axis in range(W):
+            vector = np.moveaxis(np.tensordot(bond, vector, axes=([1], [axis])), 0, axis)
+        return half_row * vector.ravel()
+
+    operator = LinearOperator((2**W, 2**W), matvec=apply, dtype=float)
+    # a random start: a symmetric one would miss the spin-flip-odd second eigenvalue
+    start = np.random.default_rng(0).standard_normal(2**W)
+    return np.sort(eigsh(operator, k=k, which="LA", v0=start, return_eigenvectors=False))[::-1]
+
+
+@pytest.mark.parametrize("T", [3.5, 4.0, 5.0])
+def test_correlation_length_above_tc_is_the_transfer_matrix_gap(T):
+    # the finite-width gap converges to the bulk one like exp(-W / xi): W = 12 is 6e-5 off at T = 3.5
+    largest = _strip_eigenvalues(12, T, 2)
+    assert 1.0 / ex.correlation_length(T) == pytest.approx(math.log(largest[0] / largest[1]), rel=1e-3)
+
+
+@pytest.mark.parametrize("T", [1.5, 1.8])
+def test_correlation_length_below_tc_is_twice_the_dual_gap(T):
+    # Below T_c the two largest eigenvalues are the two ordered states (their gap closes with W);
+    # the connected correlation decays with the third, two quasi-particles at momenta +-pi/W, so
+    # the strip's rate approaches the bulk one like 1/W^2: extrapolated in 1/W^2 from W = 8..14
+    # (6e-4 off at T = 1.8, where xi is largest).
+    widths = np.array([8, 10, 12, 14])
+    rates = [math.log(values[0] / values[2]) for values in (_strip_eigenvalues(W, T, 3) for W in widths)]
+    powers = np.stack([np.ones(widths.size), widths**-2.0, widths**-4.0, widths**-6.0], axis=1)
+    bulk = np.linalg.solve(powers, rates)[0]
+    assert 1.0 / ex.correlation_length(T) == pytest.approx(bulk, rel=2e-3)
+
+
+@pytest.mark.parametrize("T", [0.5, 1.0, 1.8, 2.2])
+def test_correlation_length_duality(T):
+    # xi(T) = xi(T*) / 2 below T_c, with the dual coupling tanh K* = exp(-2K)
+    K_dual = math.atanh(math.exp(-2.0 / T))
+    assert ex.correlation_length(T) == pytest.approx(0.5 * ex.correlation_length(1.0 / K_dual), rel=1e-12)
+
+
+@pytest.mark.parametrize("side, amplitude", [(1.0, 4.0), (-1.0, 8.0)])
+def test_correlation_length_diverges_at_tc_with_the_exact_amplitudes(side, amplitude):
+    # 2K + ln tanh K = 4 dK - 2 sqrt(2) dK^2 + ..., dK = K - K_c: xi |dK| -> 1/4 above, 1/8 below,
+    # with a relative correction of sqrt(2)/2 |dK| (below 1e-4 here)
+    for dK in (1e-4, 1e-6):
+        K = ex.K_C - side * dK
+        assert ex.correlation_length(1.0 / K) * amplitude * dK == pytest.approx(1.0, rel=1e-4)
+    assert ex.correlation_length(ex.T_C) == math.inf
+    assert ex.correlation_length([ex.T_C])[0] == math.inf
+
+
+def test_correlation_length_vanishes_at_both_ends():
+    # T -> 0: the connected correlation needs a line of flipped spins, 4K per site: 1/xi -> 4K;
+    # T -> inf: <s_0 s_r> ~ (tanh K)^r, so 1/xi -> -ln tanh K
+    for T in (0.05, 0.1):
+        assert ex.correlation_length(T) == pytest.approx(T / 4.0, rel=1e-6)
+    for T in (1e3, 1e6):
+        assert ex.correlation_length(T) * math.log(math.tanh(1.0 / T)) == pytest.approx(-1.0, rel=2e-3)
+    grid = np.linspace(0.2, 2.2, 41)
+    assert np.all(np.diff(ex.correlation_length(grid)) > 0)
+    assert np.all(np.diff(ex.correlation_length(grid + 2.3)) < 0)
+
+
+def test_correlation_length_shape_and_errors():
+    grid = np.array([[1.0, 2.0], [3.0, 4.0]])
+    assert ex.correlation_length(grid).shape == (2, 2) and isinstance(ex.correlation_length(2.0), float)
+    for T in (0.0, -1.0, math.nan, math.inf, [2.0, -0.5], "warm"):
+        with pytest.raises(ValueError, match=r"\bT must be finite"):
+            ex.correlation_length(T)

@@ -100,7 +100,7 @@ def test_the_default_study():
     assert network.flow_models == ("alexandrou-k1-none", "wide-k16-none", "conv-b2-none")
     assert plan.probes.featured == "wide-k16-none"
     assert plan.probes.models == network.flow_models and plan.probes.control_models == ("wide-k16-none", "conv-b2-none")
-    assert plan.probes.control_kinds == ("noise", "sine") and plan.probes.dbn_lattice_size == 32
+    assert plan.probes.control_kinds == ("noise", "sine", "smooth") and plan.probes.dbn_lattice_size == 32
     # one model per code width, each placed where the last model of its width stands
     assert plan.probes.reconstruction_models == (
         "conv-b2-none",
@@ -119,7 +119,7 @@ def test_the_paper_study():
     network = plan.network
     assert network.lattice_size == 48 and plan.models["conv-b3-none"].lattice_sizes == (24, 48)
     # every model of L = 48 is probed; the conv model of b = 3 is compared with 16 x 16 blocks
-    assert network.models["conv-b3-none"] == NetworkModel(plan.models["conv-b3-none"].spec, 0, 3, 16)
+    assert network.models["conv-b3-none"] == NetworkModel(plan.models["conv-b3-none"].spec, 0, 3, 16, (0, 1, 2, 3))
     assert network.flow_models == ("alexandrou-k1-none", "wide-k16-none", "conv-b2-none", "conv-b3-none")
     assert plan.probes.models == tuple(network.models) and plan.probes.conv_models == ("conv-b2-none", "conv-b3-none")
     assert (

@@ -64,6 +64,7 @@ def test_the_exponents_figure_draws_every_map_and_clips_what_lies_off_its_axes(t
                         name,
                         model,
                         weights,
+                        -1 if weights == "exact" else 0,
                         2,
                         32,
                         level,

@@ -103,7 +103,7 @@ def test_the_summary_figure_draws_every_panel():
         learned_curves=learned_curves,
         learned_flow=learned_flow,
         strip=strip,
-        verdict="No trained network behaves like RG. Criteria passed per map: x.",
+        verdict="No trained network behaves like RG.",
         headline_model="m",
         headline_seed=0,
         network_L=8,

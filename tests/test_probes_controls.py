@@ -1,4 +1,5 @@
-"""Control ensembles (noise, sine waves) and their datasets in the project's NetCDF schema.
+"""Control ensembles (noise, sine waves, smooth Gaussian fields) and their datasets in the project's
+NetCDF schema.
 
 Statistical tolerances are 4 standard errors of the mean over the configurations (independent by
 construction); the seeds are fixed, so the tests are deterministic.
@@ -9,6 +10,7 @@ import math
 import numpy as np
 import pytest
 
+from deeprenorm import exact
 from deeprenorm.data import SpinReader, open_dataset, validate_dataset
 from deeprenorm.probes.controls import (
     CONTROL_KINDS,
@@ -17,6 +19,7 @@ from deeprenorm.probes.controls import (
     default_max_frequency,
     noise_configurations,
     sine_configurations,
+    smooth_configurations,
 )
 from deeprenorm.rg.observables import energy, magnetization, nearest_neighbour_correlation
 from deeprenorm.seeding import stream
@@ -215,3 +218,137 @@ def test_control_dataset_errors_leave_no_file(tmp_path, kwargs, match):
 
 def test_kinds_have_stream_keys():
     assert set(CONTROL_STREAM_KEYS) == set(CONTROL_KINDS)
+
+
+# ----------------------------------------------------------------------------- smooth fields
+
+
+def field_correlation(L, xi, separations):
+    """The correlation coefficient of the Gaussian field of :func:`smooth_configurations` at
+    ``separations`` along an axis, from the spectrum its docstring specifies."""
+    xi = min(xi, L / 2)
+    wave = 2 * np.pi * np.fft.fftfreq(L)
+    mass2 = 2 * (math.cosh(1 / xi) - 1)
+    covariance = np.fft.ifft2(1 / (mass2 + 4 - 2 * np.cos(wave)[:, None] - 2 * np.cos(wave)[None, :])).real
+    return covariance[0, separations] / covariance[0, 0]
+
+
+def test_smooth_is_int8_pm1_and_reproducible():
+    spins = smooth_configurations(50, L, rng(1), correlation_length=3.0, magnetization=0.5)
+    assert spins.dtype == np.int8 and spins.shape == (50, L, L)
+    assert set(np.unique(spins).tolist()) == {-1, 1}
+    np.testing.assert_array_equal(
+        smooth_configurations(50, L, rng(1), correlation_length=3.0, magnetization=0.5), spins
+    )
+    assert not np.array_equal(smooth_configurations(50, L, rng(2), correlation_length=3.0, magnetization=0.5), spins)
+    assert not np.array_equal(smooth_configurations(50, L, rng(1), correlation_length=1.0, magnetization=0.5), spins)
+
+
+def test_smooth_caps_the_correlation_length_at_half_the_lattice():
+    capped = smooth_configurations(20, L, rng(1), correlation_length=L / 2)
+    for beyond in (L, 1e9, math.inf, exact.correlation_length(exact.T_C)):
+        np.testing.assert_array_equal(smooth_configurations(20, L, rng(1), correlation_length=beyond), capped)
+
+
+@pytest.mark.parametrize("xi", [2.0, 5.0])
+def test_smooth_spectrum_decays_with_the_requested_length(xi):
+    # On a torus far larger than xi the field's correlation along an axis falls like
+    # exp(-r/xi) / sqrt(r): the local decay rate, less the sqrt's, tends to 1/xi (up to O(1/r^2)).
+    r = np.arange(int(8 * xi), int(12 * xi))
+    rho = field_correlation(1024, xi, np.r_[r, r[-1] + 1])
+    rate = -np.log(rho[1:] / rho[:-1]) - 0.5 * np.log((r + 1) / r)
+    np.testing.assert_allclose(rate, 1 / xi, rtol=1e-2)
+
+
+def test_smooth_correlations_follow_the_field_and_grow_with_its_length():
+    # At zero magnetisation the spins are the field's signs, so a bond's mean is exactly
+    # (2/pi) arcsin(rho(1)) (the arcsine law); the global sign flip leaves products unchanged.
+    size = 32
+    means = []
+    for xi in (1.0, 3.0, 8.0):
+        nn = nearest_neighbour_correlation(smooth_configurations(2000, size, rng(7), correlation_length=xi))
+        assert within_errors(nn, 2 / np.pi * math.asin(field_correlation(size, xi, 1)))
+        means.append(nn.mean())
+    assert means[0] < means[1] < means[2]
+    # and xi -> 0 is independent spins
+    assert within_errors(
+        nearest_neighbour_correlation(smooth_configurations(2000, size, rng(7), correlation_length=0.01))
+    )
+
+
+@pytest.mark.parametrize("requested", [0.0, 0.5, 0.8])
+def test_smooth_magnetisation_matches_and_is_symmetric(requested):
+    # Before the sign flip every site is +1 with probability (1 + requested) / 2, so each
+    # configuration's m has mean `requested`.  At xi = 2 and L = 32 its spread is < 0.07, so for
+    # requested >= 0.5 the chance that a configuration's m reaches 0 (and the flip then makes |m|
+    # differ from +-m) is below 1e-6 when 0 lies over 5 spreads away (checked): <|m|> is then
+    # `requested` to the usual 4 standard errors.  The flip makes the sign of m a fair coin: <m> = 0.
+    spins = smooth_configurations(3000, 32, rng(8), correlation_length=2.0, magnetization=requested)
+    m = magnetization(spins)
+    assert within_errors(m)
+    if requested > 0:
+        assert np.abs(m).mean() > 5 * np.abs(m).std()
+        assert within_errors(np.abs(m), requested)
+        assert within_errors(np.sign(m))
+    else:
+        # |m| ~ sqrt(sum of the correlations) / L: small at xi = 2, but not 0
+        assert 0 < np.abs(m).mean() < 0.1
+
+
+def test_smooth_at_full_magnetisation_is_uniform():
+    # Yang's magnetisation rounds to 1 below T ~ 0.22, which a control dataset may ask for
+    assert exact.yang_magnetization(0.1) == 1.0
+    spins = smooth_configurations(200, L, rng(9), correlation_length=exact.correlation_length(0.1), magnetization=1.0)
+    assert np.all(np.abs(magnetization(spins)) == 1) and within_errors(magnetization(spins))
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: smooth_configurations(0, L, rng(0), correlation_length=2.0), "n must be an integer >= 1"),
+        (lambda: smooth_configurations(5, 1, rng(0), correlation_length=2.0), "L must be an integer >= 2"),
+        (lambda: smooth_configurations(5, L, 0, correlation_length=2.0), "rng must be a numpy.random.Generator"),
+        (lambda: smooth_configurations(5, L, rng(0), correlation_length=0.0), "correlation_length must be"),
+        (lambda: smooth_configurations(5, L, rng(0), correlation_length=-math.inf), "correlation_length must be"),
+        (lambda: smooth_configurations(5, L, rng(0), correlation_length=math.nan), "correlation_length must be"),
+        (lambda: smooth_configurations(5, L, rng(0), correlation_length="2"), "correlation_length must be"),
+        (lambda: smooth_configurations(5, L, rng(0), correlation_length=2.0, magnetization=1.5), "magnetization must"),
+        (lambda: smooth_configurations(5, L, rng(0), correlation_length=2.0, magnetization=-0.1), "magnetization must"),
+        (lambda: smooth_configurations(5, L, rng(0), correlation_length=2.0, magnetization=math.nan), "magnetization"),
+    ],
+)
+def test_smooth_errors(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_smooth_control_dataset_matches_each_temperature(tmp_path):
+    path = tmp_path / f"L{L}.nc"
+    control_dataset("smooth", L, 40, TEMPERATURES, 3, path)
+    temperatures = sorted(TEMPERATURES)
+    with open_dataset(path) as dataset:
+        assert dict(dataset.sizes) == {"temperature": 3, "sample": 40, "y": L, "x": L}
+        np.testing.assert_array_equal(dataset["temperature"].values, temperatures)
+        attrs = dataset.attrs
+        assert attrs["control"] == "smooth" and attrs["algorithm"] == "control:smooth"
+        assert "correlation length" in attrs["temperature_meaning"] and "labels" not in attrs["temperature_meaning"]
+        assert "correlation length" in attrs["control_matched"] and "magnetisation" in attrs["control_matched"]
+        assert "control_noise" not in attrs
+        xi = np.minimum(exact.correlation_length(temperatures), L / 2)
+        np.testing.assert_allclose(attrs["control_correlation_length"], xi, rtol=1e-15)
+        np.testing.assert_allclose(attrs["control_magnetization"], exact.yang_magnetization(temperatures), rtol=1e-15)
+        stored_magnetization = dataset["magnetization"].values
+    validate_dataset(path)
+    children = stream(3, "analysis", L, CONTROL_STREAM_KEYS["smooth"]).spawn(len(TEMPERATURES))
+    with SpinReader(path) as reader:
+        for index, (T, child) in enumerate(zip(temperatures, children)):
+            expected = smooth_configurations(
+                40,
+                L,
+                np.random.default_rng(child),
+                correlation_length=exact.correlation_length(T),
+                magnetization=exact.yang_magnetization(T),
+            )
+            np.testing.assert_array_equal(reader.read(index), expected)
+    # at T = 2.0 (xi = 2.2, m = 0.91) no configuration's m reaches 0, so <|m|> is Yang's
+    assert within_errors(np.abs(stored_magnetization[0]), exact.yang_magnetization(2.0))

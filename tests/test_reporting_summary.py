@@ -106,57 +106,46 @@ def _tables():
             for L, T, nu in ((16, 2.2624, 0.994), (24, 2.2668, 0.996))
         ]
     )
+    # the long form of deeprenorm.rg.verdict: one row per map, model, weights, b and criterion
     verdict = pd.DataFrame(
         [
-            {
-                "map": "majority",
-                "model": np.nan,
-                "weights": "exact",
-                "b": 2,
-                "L": 24,
-                "T_star": 2.2668,
-                "T_star_err": 0.0054,
-                "nu": 0.996,
-                "nu_err": 0.035,
-                "agreement_tc": 1.0,
-                "agreement_tc_err": 0.0,
-                "information_tc_bits": 0.496,
-                "information_tc_bits_err": 0.029,
-                "flow_direction": np.nan,
-                "locality_window_fraction": 1.0,
-                "fixed_point_ok": "yes",
-                "nu_ok": "yes",
-                "locality_ok": "yes",
-                "criteria_passed": 5,
-                "criteria_measured": 5,
-                "conclusion": "majority passes",
-            },
-            {
-                "map": "code_sign",
-                "model": "conv-b2-none",
-                "weights": "trained",
-                "b": 2,
-                "L": 24,
-                "T_star": 2.2653,
-                "T_star_err": 0.0088,
-                "nu": 1.062,
-                "nu_err": 0.056,
-                "agreement_tc": 0.9146,
-                "agreement_tc_err": 0.0029,
-                "information_tc_bits": 0.392,
-                "information_tc_bits_err": 0.023,
-                "flow_direction": "colder everywhere",
-                "locality_window_fraction": 0.58,
-                "fixed_point_ok": "yes",
-                "nu_ok": "yes",
-                "locality_ok": "yes",
-                "criteria_passed": 5,
-                "criteria_measured": 6,
-                "conclusion": "conv passes 5 of 6",
-            },
+            {"map": name, "model": model, "weights": weights, "b": 2, "criterion": criterion}
+            | {"value": value, "error": error, "reference": "15/8" if criterion == "y_h" else "T_c"}
+            | {"threshold": "t", "passed": passed, "votes": "true", "seeds": seeds, "note": ""}
+            for name, model, weights, seeds, criterion, value, error, passed in (
+                ("majority", np.nan, "exact", np.nan, "y_h", 1.8755, 0.0005, "true"),
+                ("majority", np.nan, "exact", np.nan, "fixed_point", 2.2668, 0.0054, "true"),
+                ("code_sign", "conv-b2-none", "trained", "0,1,2", "y_h", 1.9346, 0.0012, "false"),
+                ("code_sign", "conv-b2-none", "trained", "0,1,2", "fixed_point", 2.2653, 0.0088, "true"),
+                ("code_sign", "conv-b2-none", "untrained", "0,1,2", "y_h", 2.3, 0.02, "false"),
+                ("code_sign", "conv-b2-none", "untrained", "0,1,2", "fixed_point", np.nan, np.nan, "false"),
+            )
         ]
     )
-    return {"tc_thermodynamic": tc_thermodynamic, "tc_latent": tc_latent, "rg_flow": rg_flow, "verdict": verdict}
+    calibration = pd.DataFrame(
+        [
+            {
+                "criterion": criterion,
+                "threshold": "t",
+                "positive_control": "majority (b = 2)",
+                "positive_passed": "true",
+                "negative_controls": "conv-b2-none code_sign",
+                "negatives_failed": 1,
+                "negatives": 1,
+                "votes": "true",
+                "reason": "the positive control passes and every untrained architecture fails",
+                "other_exact_maps": "",
+            }
+            for criterion in ("y_h", "fixed_point")
+        ]
+    )
+    return {
+        "tc_thermodynamic": tc_thermodynamic,
+        "tc_latent": tc_latent,
+        "rg_flow": rg_flow,
+        "verdict": verdict,
+        "calibration": calibration,
+    }
 
 
 def _summary(tables=None):
@@ -198,7 +187,7 @@ def test_every_number_of_the_summary_is_the_value_in_its_table():
     assert summary["onsager_T_c"] == T_C and summary["seed"] == 7 and len(summary["config_sha256"]) == 64
     assert summary["performance"]["rows"][-1]["stage"] == "total"
     assert {"python", "numpy", "torch", "snakemake", "deeprenorm"} <= set(summary["software"])
-    assert summary["conclusion"].startswith("No trained network")  # conv passes 5 of 6
+    assert summary["conclusion"].startswith("No trained network")  # conv fails y_h
 
 
 def test_a_different_config_gives_a_different_hash():
@@ -220,7 +209,13 @@ def test_key_numbers_markdown_and_report_front_page_quote_the_tables():
     for name, (heading, _) in MARKDOWN_SECTIONS.items():
         if name not in ("dynamic_exponents", "width_sweep", "locality"):  # not in these tables
             assert f"## {heading}" in markdown, heading
-    assert "| majority |  | exact | 2.2668 ± 0.0054 | 0.996 ± 0.035 | 1 | 0.496 ± 0.029 |  | 1 | 5/5 |" in markdown
+    # the verdict as maps by criteria, the voting criteria marked, every value with its error
+    assert "| map | model | weights | b | y_h (votes) | fixed_point (votes) |" in markdown
+    assert "| majority |  | exact | 2 | 1.87550 ± 0.00050 pass | 2.2668 ± 0.0054 pass |" in markdown
+    assert (
+        "| code_sign | conv-b2-none | trained (3 seeds) | 2 | 1.9346 ± 0.0012 FAIL | 2.2653 ± 0.0088 pass |" in markdown
+    )
+    assert "| y_h | t | majority (b = 2): passes | 1 of 1 | yes |" in markdown
     assert "2.2633 ± 0.0059" in markdown and summary["config_sha256"] in markdown
     front = report_description(summary, "deeprenorm\n==========\n\nThe question.\n")
     assert front.startswith("deeprenorm\n==========") and "Answer\n------" in front and "2.2633 ± 0.0059" in front

@@ -17,6 +17,7 @@ from deeprenorm.rg.information import (
     block_environment,
     environment_offsets,
     information_bound,
+    paired_difference,
     rank_maps,
 )
 
@@ -185,7 +186,7 @@ def test_bound_of_a_constant_variable_is_zero(pairs):
     _, environment, groups, _ = pairs
     for value in (1, -1):
         bound = information_bound(np.full(groups.size, value, dtype=np.int8), environment, groups, seed=0)
-        assert bound == InformationBound(0.0, 0.0, 0.0, 0.0, 100, 100)
+        assert bound[:6] == (0.0, 0.0, 0.0, 0.0, 100, 100) and not any(bound.replicas)
 
 
 def test_train_fraction_sets_the_split(pairs):
@@ -236,3 +237,23 @@ def test_majority_rule_keeps_more_information_than_decimation_at_tc():
     gap = bounds["majority"].bits - bounds["decimation"].bits
     assert gap > 2 * math.hypot(bounds["majority"].bits_err, bounds["decimation"].bits_err)
     assert 0.3 < bounds["decimation"].bits < bounds["majority"].bits < bounds["majority"].entropy_bits
+
+
+def test_a_paired_difference_of_identical_maps_is_exactly_zero_and_of_correlated_maps_is_small(pairs):
+    h, environment, groups, h_copy = pairs
+    first = information_bound(h_copy, environment, groups, seed=5)
+    again = information_bound(h_copy.copy(), environment, groups, seed=5)
+    assert paired_difference(first, again) == (0.0, 0.0)
+    # two variables that differ on 1 % of the pairs share the configurations' fluctuations: the
+    # paired error is well below the two errors combined as if independent
+    uniform = np.random.default_rng(9).random(h.size)
+    noisy = np.where(uniform < 0.10, -h_copy, h_copy)
+    first = information_bound(noisy, environment, groups, seed=5)
+    other = information_bound(np.where(uniform < 0.11, -h_copy, h_copy), environment, groups, seed=5)
+    difference, error = paired_difference(first, other)
+    assert difference == pytest.approx(first.bits - other.bits)
+    assert 0.0 < error < 0.5 * math.hypot(first.bits_err, other.bits_err)
+    with pytest.raises(ValueError, match="same split"):
+        paired_difference(first, information_bound(noisy, environment, groups, seed=5, n_bootstrap=50))
+    with pytest.raises(ValueError, match="replicas"):
+        paired_difference(first, InformationBound(0.4, 0.02, 1.0, 0.6, 10, 10))

@@ -13,8 +13,10 @@ from deeprenorm.rg.blocking import majority
 from deeprenorm.rg.learned import (
     AGREEMENT_COLUMNS,
     INFORMATION_COLUMNS,
+    INFORMATION_REPLICA_COLUMNS,
     NETWORK_DIRECTION_COLUMNS,
     NETWORK_FLOW_COLUMNS,
+    block_spin_autoencoder_steps,
     code_sign_step,
     information_study,
     learned_coarse_variables,
@@ -22,7 +24,9 @@ from deeprenorm.rg.learned import (
     monotone_prefix,
     network_exponents,
     network_flow_study,
+    network_steps,
     site_agreement,
+    support_margin,
 )
 from deeprenorm.rg.mcrg import TABLE_COLUMNS as EXPONENT_TABLE_COLUMNS
 
@@ -100,7 +104,7 @@ def study(small_dataset):
 
 def test_learned_study_of_the_block_mean_code_is_the_majority_rule(study):
     paths, labels, temperatures = study
-    networks = {"trained": block_mean_conv(3, 12), "untrained": block_mean_conv(3, 12, sign=-1.0)}
+    networks = {("trained", 0): block_mean_conv(3, 12), ("untrained", 0): block_mean_conv(3, 12, sign=-1.0)}
     tables = learned_rg_study(
         networks, paths[12], labels, paths[4], 3, 11, model_name="conv-b3-none", window=(1.8, 2.8)
     )
@@ -111,24 +115,33 @@ def test_learned_study_of_the_block_mean_code_is_the_majority_rule(study):
     assert np.allclose(code["agreement"], 1.0) and set(code.loc[code["weights"] == "untrained", "sign"]) == {-1}
     decimation = agreement[agreement["model"] == "decimation"]
     assert (decimation["agreement"] < 1.0).all() and (decimation["agreement"] > 0.5).all()
+    # odd b has no ties: the ceiling is the majority rule itself; the global sign is one spin
+    assert np.allclose(agreement.loc[agreement["map"] == "majority_retied", "agreement"], 1.0)
+    global_sign = agreement[agreement["map"] == "global_sign"]
+    assert (global_sign["uniform_fraction"] == 1.0).all() and (code["uniform_fraction"] < 1.0).all()
+    trained_code = code[code["weights"] == "trained"]
+    assert (global_sign["agreement"].to_numpy() < trained_code["agreement"].to_numpy()).all()
     assert (tables["agreement"]["n_samples"] == (labels[0] == TEST).sum()).all()
     flow = tables["flow"]
-    # both maps give the majority rule's flow: the same T* and nu for the sign code
-    signs = flow[flow["map"] == "code_sign"].set_index(["weights", "observable"])
+    # both maps give the majority rule's flow, measured on the same test split beside them
+    signs = flow[flow["map"].isin(["code_sign", "majority"])].set_index(["weights", "observable"])
     for observable in ("binder", "abs_m"):
-        assert signs.loc[("trained", observable), "T_star"] == pytest.approx(
-            signs.loc[("untrained", observable), "T_star"], nan_ok=True
-        )
+        for weights in ("trained", "untrained"):
+            assert signs.loc[(weights, observable), "T_star"] == pytest.approx(
+                signs.loc[("exact", observable), "T_star"], nan_ok=True
+            )
+    assert set(flow.loc[flow["weights"] == "exact", "map"]) == {"majority", "decimation"}
+    assert set(flow.loc[flow["weights"] == "exact", "seed"]) == {-1}
     assert set(flow.loc[flow["map"] == "code", "observable"]) == {"binder"}
     assert {"model", "weights"} <= set(tables["curves"].columns)
 
 
 def test_information_study_ranks_and_skips(study):
     paths, labels, _ = study
-    table = information_study(
+    table, replicas = information_study(
         paths[12],
         labels,
-        {"conv-b3-none": {"trained": block_mean_conv(3, 12)}},
+        {("conv-b3-none", "trained", 0): block_mean_conv(3, 12)},
         [2, 3],
         [T_C],
         4,
@@ -136,9 +149,12 @@ def test_information_study_ranks_and_skips(study):
         n_bootstrap=20,
     )
     assert list(table.columns) == [*INFORMATION_COLUMNS, "rank"] and len(set(table["temperature"])) == 1
-    assert table.loc[table["bits"].idxmax(), "rank"] == 1 and sorted(table["rank"]) == sorted(
-        table["bits"].rank(ascending=False, method="min").astype(int)
-    )
+    assert list(replicas.columns) == INFORMATION_REPLICA_COLUMNS and len(replicas) == 20 * len(table)
+    # ranked among the maps measured with the same buffer (here b: the environment starts at b)
+    for _, group in table.groupby("buffer"):
+        assert group.loc[group["bits"].idxmax(), "rank"] == 1 and list(group["rank"]) == list(
+            group["bits"].rank(ascending=False, method="min").astype(int)
+        )
     # b = 2: the window 2 + 2 (2 + 1) = 8 fits L = 12; b = 3: 3 + 2 (3 + 1) = 11 fits too
     assert set(zip(table["b"], table["map"])) == {
         (2, "majority"),
@@ -150,15 +166,42 @@ def test_information_study_ranks_and_skips(study):
     majority_row = table[(table["b"] == 3) & (table["map"] == "majority")].iloc[0]
     code_row = table[table["map"] == "code_sign"].iloc[0]
     assert code_row["bits"] == pytest.approx(majority_row["bits"])  # the same variable, the same probe
+    # ... and the same bootstrap draws: the paired difference is exactly zero
+    code_draws = replicas[replicas["map"] == "code_sign"]["bits"].to_numpy()
+    majority_draws = replicas[(replicas["b"] == 3) & (replicas["map"] == "majority")]["bits"].to_numpy()
+    np.testing.assert_allclose(code_draws, majority_draws)
     assert (table["bits"] <= table["entropy_bits"] + 1e-12).all()
-    skipped = information_study(paths[12], labels, {}, [3], [T_C], 4, shell=4, n_bootstrap=20)
+    skipped, _ = information_study(paths[12], labels, {}, [3], [T_C], 4, shell=4, n_bootstrap=20)
     assert skipped.empty
+
+
+def test_support_margin_of_a_block_map_and_of_a_conv_code():
+    assert support_margin(block_mean_conv(3, 12), 3) == 0
+    # the conv model's 3 x 3 convolution before its b x b one reads one site beyond the block
+    conv = build_model(ModelSpec("conv", block=2), 16)
+    assert support_margin(conv, 2) == 1
+
+
+def test_information_study_widens_the_buffer_of_a_map_that_reads_beyond_its_block(study):
+    paths, labels, _ = study
+    conv = build_model(ModelSpec("conv", block=2), 12)
+    table, _ = information_study(
+        paths[12], labels, {("conv-b2-none", "untrained", 0): conv}, [2], [T_C], 4, shell=1, n_bootstrap=20
+    )
+    # the code at buffer 3 (= b + its margin), the exact maps at 2 and at 3 to compare with
+    assert set(zip(table["map"], table["buffer"])) == {
+        ("majority", 2),
+        ("decimation", 2),
+        ("majority", 3),
+        ("decimation", 3),
+        ("code_sign", 3),
+    }
 
 
 def test_network_flow_of_the_identity_stays_put(study):
     paths, labels, temperatures = study
     tables = network_flow_study(
-        {"trained": identity_dense(12)},
+        {("trained", 0): network_steps(identity_dense(12))},
         paths[12],
         labels,
         2,
@@ -175,6 +218,30 @@ def test_network_flow_of_the_identity_stays_put(study):
     assert list(directions.columns) == NETWORK_DIRECTION_COLUMNS
     # T_1 = T_0 exactly: no starting T moves towards T_c
     assert (directions["fraction_towards"].fillna(0.0) == 0.0).all()
+
+
+def test_the_ideal_block_spin_autoencoder_through_the_network_flow(study):
+    """Exact RG in an autoencoder's shape (majority encode, copy decode) read by the network
+    flow's energy thermometer: the copied lattice has frozen pairs, so it reads colder, and the
+    flow criterion "runs away from T_c" fails it. This is why that criterion cannot vote."""
+    paths, labels, temperatures = study
+    steps = block_spin_autoencoder_steps(2, 3)
+    spins = random_spins(5, 8, seed=4)
+    expected = np.repeat(np.repeat(majority(spins, 2, np.random.default_rng(0)), 2, axis=1), 2, axis=2)
+    sign_step = steps["sign"](spins.astype(float))
+    ties = np.abs(spins.reshape(5, 4, 2, 4, 2).sum(axis=(2, 4))) == 0
+    untied = ~np.repeat(np.repeat(ties, 2, axis=1), 2, axis=2)
+    np.testing.assert_array_equal(sign_step[untied], expected[untied])
+    np.testing.assert_allclose(steps["continuous"](spins.astype(float)).reshape(5, 4, 2, 4, 2).std(axis=(2, 4)), 0.0)
+    tables = network_flow_study(
+        {("exact", -1): steps}, paths[12], labels, 2, model_name="block-spin-b2", steps=1, samples=30, n_bootstrap=20
+    )
+    energy = tables["directions"].query("thermometer == 'energy' and variant == 'sign'").iloc[0]
+    assert energy["direction"] != "away from T_c"
+    flow = tables["flow"].query("variant == 'sign'")
+    before = flow[flow["step"] == 0].set_index("temperature")["T_energy"]
+    after = flow[flow["step"] == 1].set_index("temperature")["T_energy"]
+    assert (after < before).all()  # colder at every starting temperature
 
 
 def _conv_with_block_weights(block_weights, L=32) -> Autoencoder:
@@ -198,10 +265,10 @@ def test_a_conv_network_that_is_the_majority_rule_has_its_exponent_and_a_mixed_s
     # ties of the four block spins follow the bottom-right one: the majority rule with a
     # deterministic tie rule that keeps the up-down symmetry
     networks = {
-        "majority": _conv_with_block_weights([[1.0, 1.0], [1.0, 1.01]]),
-        "mixed": _conv_with_block_weights([[1.0, -0.6], [0.3, -0.8]]),
+        ("majority", 0): _conv_with_block_weights([[1.0, 1.0], [1.0, 1.01]]),
+        ("mixed", 0): _conv_with_block_weights([[1.0, -0.6], [0.3, -0.8]]),
     }
-    step = code_sign_step(networks["majority"])
+    step = code_sign_step(networks[("majority", 0)])
     expected = np.where(
         configurations.reshape(3000, 16, 2, 16, 2).sum(axis=(2, 4)) + 0.01 * configurations[:, 1::2, 1::2] > 0, 1, -1
     )

@@ -43,6 +43,7 @@ _HOMES = {
     "train_autoencoder": "train",
     "initial_weights": "train",
     "untrained_control": "train",
+    "measured_networks": "train",
     "fit": "train",
     "encode_dataset": "encode",
     "write_encoding": "encode",

@@ -24,7 +24,7 @@ import torch
 from ..io import SchemaError, atomic_path
 from .models import Autoencoder, model_from_architecture
 
-__all__ = ["CheckpointError", "save_checkpoint", "load_checkpoint"]
+__all__ = ["CheckpointError", "plain_value", "save_checkpoint", "load_checkpoint"]
 
 _KEYS = ("state_dict", "architecture", "metadata")
 
@@ -37,7 +37,7 @@ def _retrain(path) -> str:
     return f" -- delete {path} and run the workflow again: Snakemake retrains the model"
 
 
-def _plain(value, where: str):
+def plain_value(value, where: str):
     """``value`` as tensors and plain Python types (numpy scalars and arrays become Python
     numbers and lists, tuples lists); ``ValueError`` naming ``where`` for anything else."""
     if value is None or type(value) in (bool, int, float, str):
@@ -49,12 +49,12 @@ def _plain(value, where: str):
     if isinstance(value, torch.Tensor):
         return value.detach().cpu().clone()
     if isinstance(value, (list, tuple)):
-        return [_plain(item, f"{where}[{index}]") for index, item in enumerate(value)]
+        return [plain_value(item, f"{where}[{index}]") for index, item in enumerate(value)]
     if isinstance(value, dict):
         for key in value:
             if not isinstance(key, str):
                 raise ValueError(f"{where}: checkpoint dict keys must be str, got {key!r}")
-        return {key: _plain(item, f"{where}[{key!r}]") for key, item in value.items()}
+        return {key: plain_value(item, f"{where}[{key!r}]") for key, item in value.items()}
     raise ValueError(f"{where} is a {type(value).__name__}; a checkpoint holds only tensors and plain Python values")
 
 
@@ -65,8 +65,8 @@ def save_checkpoint(path: str | os.PathLike, model: Autoencoder, metadata: dict)
         raise ValueError(f"metadata must be a dict, got {type(metadata).__name__}")
     checkpoint = {
         "state_dict": {key: value.detach().cpu().clone() for key, value in model.state_dict().items()},
-        "architecture": _plain(model.architecture, "architecture"),
-        "metadata": _plain(metadata, "metadata"),
+        "architecture": plain_value(model.architecture, "architecture"),
+        "metadata": plain_value(metadata, "metadata"),
     }
     with atomic_path(path) as temporary:
         torch.save(checkpoint, temporary)
@@ -115,7 +115,7 @@ def load_checkpoint(path: str | os.PathLike, expected: dict | None = None) -> tu
             found = metadata[key]
         else:
             raise CheckpointError(f"{path}: {key} differs: expected {wanted!r}, found no {key}{_retrain(path)}")
-        if _plain(wanted, key) != found:
+        if plain_value(wanted, key) != found:
             raise CheckpointError(f"{path}: {key} differs: expected {wanted!r}, found {found!r}{_retrain(path)}")
     try:
         model = model_from_architecture(architecture, **_training_facts(metadata))

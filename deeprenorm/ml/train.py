@@ -55,7 +55,7 @@ from .. import __version__
 from ..arguments import check_integer, check_real
 from ..data import SpinReader
 from ..seeding import stream
-from .checkpoint import save_checkpoint
+from .checkpoint import load_checkpoint, save_checkpoint
 from .models import MODEL_KINDS, Autoencoder, build_model
 from .spec import REGULARISATIONS
 from .split import TEST, TRAIN, VALIDATION, check_labels, file_sha256
@@ -71,8 +71,10 @@ __all__ = [
     "train_autoencoder",
     "initial_weights",
     "untrained_control",
+    "measured_networks",
     "fit",
     "resolve_device",
+    "deterministic_algorithms",
     "to_device",
     "check_model_data",
 ]
@@ -186,7 +188,7 @@ def resolve_device(device: str) -> torch.device:
 
 
 @contextlib.contextmanager
-def _deterministic(warn_only: bool):
+def deterministic_algorithms(warn_only: bool):
     """Deterministic torch algorithms inside the block; the caller's settings afterwards.
 
     Deterministic mode also fills every new uninitialised tensor with NaN, so that a kernel that
@@ -310,6 +312,29 @@ def untrained_control(trained: Autoencoder, seed: int, replica: int = 0) -> Auto
     """A new network of ``trained``'s spec and size with the weights its training started from
     (:func:`initial_weights`): the control that differs from ``trained`` only in training."""
     return initial_weights(build_model(trained.spec, trained.L), seed, replica)
+
+
+def measured_networks(
+    checkpoints, training_seeds, controls, control_weights, control_seed: int, seed: int, expected: dict
+) -> dict[tuple[str, int], Autoencoder]:
+    """``(weights label, training seed)`` -> network, for the measurements that hold a trained
+    model beside its controls: ``("trained", s)`` from each checkpoint of ``checkpoints`` (one
+    per training seed of ``training_seeds``), ``("untrained", s)`` its initial weights
+    (:func:`untrained_control`), and ``(label, control_seed)`` from each checkpoint of
+    ``controls`` with its label of ``control_weights`` (``"far-trained"``, ``"noise-trained"``,
+    ...). Every checkpoint must match ``expected`` (:func:`.checkpoint.load_checkpoint`), but
+    for its ``dataset_sha256`` where a control was trained on other data."""
+    if len(checkpoints) != len(training_seeds) or len(controls) != len(control_weights):
+        raise ValueError("one checkpoint per training seed and one per control label are needed")
+    networks = {}
+    for path, training_seed in zip(checkpoints, training_seeds):
+        trained, _ = load_checkpoint(path, expected)
+        networks[("trained", int(training_seed))] = trained
+        networks[("untrained", int(training_seed))] = untrained_control(trained, seed, int(training_seed))
+    same_architecture = {key: value for key, value in expected.items() if key != "dataset_sha256"}
+    for path, label in zip(controls, control_weights):
+        networks[(label, int(control_seed))] = load_checkpoint(path, same_architecture)[0]
+    return networks
 
 
 def _fit_epochs(
@@ -447,7 +472,7 @@ def train_autoencoder(
     rng = np.random.default_rng(shuffle_sequence)
     forked = [torch.cuda.current_device() if device.index is None else device.index] if device.type == "cuda" else []
     started = time.perf_counter()
-    with _deterministic(warn_only=device.type != "cpu"), torch.random.fork_rng(devices=forked):
+    with deterministic_algorithms(warn_only=device.type != "cpu"), torch.random.fork_rng(devices=forked):
         torch.manual_seed(int(torch_sequence.generate_state(1, np.uint64)[0]))
         _reinitialise(model)
         model.to(device)

@@ -247,7 +247,7 @@ def plot_locality(locality: pd.DataFrame, path):
         axes[0, 0].legend(fontsize=7, loc="lower right")
         fig.suptitle(
             "Locality of every probe map (dots: units, bars: medians; orange trained on Ising, grey untrained, "
-            "green trained on noise, light blue on sine waves; blue lines: the exact block spins)",
+            "green trained on noise, light blue on sine waves, amber on smooth fields; blue lines: the exact block spins)",
             fontsize=10,
         )
         return save(fig, path)

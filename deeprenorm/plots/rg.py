@@ -343,16 +343,22 @@ _EXPONENT_LABELS = {"y_t": "thermal exponent y_t", "y_h": "magnetic exponent y_h
 _EXPONENT_RANGES = {"y_t": (0.0, 2.0), "y_h": (1.0, 2.6)}
 
 
-def _series_label(name: str, model, weights: str) -> str:
-    return _MAP_LABELS.get(name, name) if weights == "exact" else f"{model} code sign, {weights}"
+def _series_label(name: str, model, weights: str, seed: int, several_seeds: bool) -> str:
+    if weights == "exact":
+        return _MAP_LABELS.get(name, name)
+    if weights == "rsmi":
+        return f"RSMI coarse-grainer ({model})"
+    return f"{model} code sign, {weights}" + (f", seed {seed}" if several_seeds else "")
 
 
 def plot_rg_exponents(table: pd.DataFrame, path):
-    """y_t and y_h of every map (rows of ``results/tables/rg_exponents.csv``) against the blocking
-    level, with the most operators of each sector, one-sigma jackknife errors and the exact values
-    dashed; the blocked lattice size is on the axis."""
+    """y_t and y_h of every map (rows of ``results/tables/rg_exponents.csv``; a network's seeds
+    each a series of their own) against the blocking level, with the most operators of each
+    sector, one-sigma jackknife errors and the exact values dashed; the blocked lattice size is on
+    the axis."""
     table = table.assign(model=table["model"].fillna(""))
-    series = _in_order(zip(table["map"], table["model"], table["weights"]))
+    series = _in_order(zip(table["map"], table["model"], table["weights"], table["seed"]))
+    seeds_of = table.groupby(["map", "model", "weights"])["seed"].nunique()
     with use_style():
         fig, axes = new_figure(1, 2, figsize=(11.5, 4.6))
         for ax, exponent in zip(axes[0], _EXPONENT_LABELS):
@@ -367,8 +373,13 @@ def plot_rg_exponents(table: pd.DataFrame, path):
             ax.axhline(
                 exact, color="0.25", linestyle="--", linewidth=1, label="exact 2D Ising value (y_t = 1, y_h = 15/8)"
             )
-            for index, (name, model, weights) in enumerate(series):
-                mine = rows[(rows["map"] == name) & (rows["model"] == model) & (rows["weights"] == weights)]
+            for index, (name, model, weights, seed) in enumerate(series):
+                mine = rows[
+                    (rows["map"] == name)
+                    & (rows["model"] == model)
+                    & (rows["weights"] == weights)
+                    & (rows["seed"] == seed)
+                ]
                 mine = mine.sort_values("level")
                 offset = (index - (len(series) - 1) / 2) * 0.05
                 color = MAP_COLORS.get(name) if weights == "exact" else WEIGHTS_COLORS.get(weights, "black")
@@ -381,7 +392,7 @@ def plot_rg_exponents(table: pd.DataFrame, path):
                     markerfacecolor=color if weights == "exact" else "white",
                     color=color,
                     capsize=3,
-                    label=_series_label(name, model, weights),
+                    label=_series_label(name, model, weights, seed, seeds_of[(name, model, weights)] > 1),
                 )
             levels = sorted(rows["level"].unique())
             sizes = {level: int(rows.loc[rows["level"] == level, "L_coarse"].iloc[0]) for level in levels}

@@ -6,8 +6,8 @@
   spins with the majority rule against T, trained beside untrained, decimation as the baseline;
 * :func:`plot_network_flow` -- the one-step map T_n -> T_{n+1} of the network flow per model and
   weights, beside the diagonal, with its fixed points;
-* :func:`plot_verdict` -- every map's T*, nu, agreement and information at T_c with the
-  thresholds of the verdict, and whether each criterion passed.
+* :func:`plot_verdict` -- every map through every criterion of the verdict, with errors,
+  exact values and tolerances, whether each passed and whether each criterion votes.
 """
 
 from __future__ import annotations
@@ -19,7 +19,17 @@ import numpy as np
 import pandas as pd
 
 from ..exact import T_C
-from ..rg.verdict import LOCALITY_THRESHOLD, NU_TOLERANCE, T_STAR_TOLERANCE, conclusion
+from ..rg.verdict import (
+    CRITERIA,
+    LOCALITY_THRESHOLD,
+    NU_TOLERANCE,
+    T_STAR_TOLERANCE,
+    Y_H_EXACT,
+    Y_H_TOLERANCE,
+    Y_T_EXACT,
+    Y_T_TOLERANCE,
+    conclusion,
+)
 from .style import WEIGHTS_COLORS, empty_panel, mark_critical_temperature, new_figure, save, use_style
 
 __all__ = ["plot_information", "plot_network_flow", "plot_verdict"]
@@ -205,82 +215,96 @@ def plot_network_flow(flow: pd.DataFrame, fixed_points: pd.DataFrame, path):
         return save(fig, path)
 
 
+def _verdict_label(row) -> str:
+    if row["weights"] == "exact":
+        return f"{row['map']} b={int(row['b'])}"
+    if row["weights"] == "rsmi":
+        return f"RSMI coarse-grainer b={int(row['b'])}"
+    seeds = row["seeds"] if isinstance(row["seeds"], str) else ""
+    count = f", {len(seeds.split(','))} seeds" if "," in seeds else ""
+    return f"{row['model']} {row['map']} ({row['weights']}{count})"
+
+
+#: Per criterion: the axis label, the exact value (a dotted line) and the band of the tolerance
+#: around it (without the errors, which each point carries).
+_CRITERION_AXES = {
+    "y_h": ("y_h (MCRG)", Y_H_EXACT, Y_H_TOLERANCE * Y_H_EXACT),
+    "y_t": ("y_t (MCRG)", Y_T_EXACT, Y_T_TOLERANCE * Y_T_EXACT),
+    "fixed_point": ("fixed point T* (J/k_B)", T_C, T_STAR_TOLERANCE * T_C),
+    "nu": ("ν from the slope at T*", 1.0, NU_TOLERANCE),
+    "information": ("I(map) − I(decimation) at T_c (bits, paired)", 0.0, None),
+    "locality": ("receptive field in one b × b window (median fraction)", None, None),
+    "flow_direction": ("network flow: fraction carried away from T_c", None, None),
+    "agreement": ("agreement with majority at T_c", None, None),
+}
+
+
 def plot_verdict(verdict: pd.DataFrame, path):
-    """One row per map: T*, nu, agreement and information at T_c with errors and thresholds,
-    and the criteria passed."""
+    """One panel per criterion, one row per map: the value with its error, the exact value and
+    the tolerance band; filled markers pass, crosses fail, open circles are not judged
+    (a reference value or a tautology); each panel's title says whether the criterion votes
+    (passed its calibration)."""
     with use_style():
         if verdict.empty:
             fig, axes = new_figure(1, 1, figsize=(6, 4))
             empty_panel(axes[0, 0], "no map in the verdict")
             return save(fig, path)
-        verdict = verdict.fillna({"model": ""}).reset_index(drop=True)
+        verdict = verdict.fillna({"model": "", "seeds": "", "note": ""})
+        keys = list(dict.fromkeys(zip(verdict["map"], verdict["model"], verdict["weights"], verdict["b"])))
+        position = {key: k for k, key in enumerate(keys)}
         labels = [
-            _map_label(row) if row["map"] != "network flow only" else f"{row['model']} ({row['weights']}), flow only"
-            for _, row in verdict.iterrows()
+            _verdict_label(dict(zip(("map", "model", "weights", "b"), key)) | {"seeds": _seeds_of(verdict, key)})
+            for key in keys
         ]
-        fig, axes = new_figure(1, 6, figsize=(22, 0.42 * len(verdict) + 2.2), sharey=True)
-        y = np.arange(len(verdict))
-        colors = [WEIGHTS_COLORS.get(weights, "0.4") for weights in verdict["weights"]]
-        panels = [
-            (
-                "T_star",
-                "T_star_err",
-                "fixed point T* (J/k_B)",
-                (T_C * (1 - T_STAR_TOLERANCE), T_C * (1 + T_STAR_TOLERANCE)),
-                T_C,
-            ),
-            ("nu", "nu_err", "ν from the slope at T*", (1 - NU_TOLERANCE, 1 + NU_TOLERANCE), 1.0),
-            ("agreement_tc", "agreement_tc_err", "agreement with majority at T_c", None, None),
-            ("information_tc_bits", "information_tc_bits_err", "information bound at T_c (bits)", None, None),
-            (
-                "locality_window_fraction",
-                None,
-                "median fraction of |receptive field| in a b × b window",
-                (LOCALITY_THRESHOLD, 1.0),
-                None,
-            ),
-        ]
-        for ax, (value, error, label, band, exact) in zip(axes[0], panels):
-            if band:
-                ax.axvspan(*band, color="#009E73", alpha=0.15, linewidth=0, label="threshold")
+        criteria = [name for name in CRITERIA if (verdict["criterion"] == name).any()]
+        fig, axes = new_figure(
+            1, len(criteria), figsize=(3.0 * len(criteria) + 3.5, 0.32 * len(keys) + 3.2), sharey=True
+        )
+        for ax, name in zip(axes[0], criteria):
+            label, exact, tolerance = _CRITERION_AXES[name]
+            rows = verdict[verdict["criterion"] == name]
             if exact is not None:
                 ax.axvline(exact, color="0.3", linestyle=":", linewidth=1.0)
-            values = verdict[value].to_numpy(dtype=float)
-            errors = verdict[error].to_numpy(dtype=float) if error else np.full(len(verdict), np.nan)
-            for k in range(len(verdict)):
-                if math.isfinite(values[k]):
-                    ax.errorbar(
-                        values[k],
-                        y[k],
-                        xerr=errors[k] if math.isfinite(errors[k]) else None,
-                        fmt="o",
-                        color=colors[k],
-                        capsize=2,
-                    )
-            ax.set_xlabel(label)
+                if tolerance:
+                    ax.axvspan(exact - tolerance, exact + tolerance, color="#009E73", alpha=0.15, linewidth=0)
+            if name == "locality":
+                ax.axvspan(LOCALITY_THRESHOLD, 1.0, color="#009E73", alpha=0.15, linewidth=0)
+            for row in rows.itertuples():
+                if not math.isfinite(float(row.value)):
+                    continue
+                y = position[(row.map, row.model, row.weights, row.b)]
+                color = WEIGHTS_COLORS.get(row.weights, "0.4")
+                passed = str(row.passed).lower()
+                marker = {"true": "o", "false": "X"}.get(passed, "o")
+                ax.errorbar(
+                    float(row.value),
+                    y,
+                    xerr=float(row.error) if math.isfinite(float(row.error)) else None,
+                    fmt=marker,
+                    color=color,
+                    markerfacecolor=color
+                    if passed == "true"
+                    else ("none" if passed not in ("true", "false") else color),
+                    markersize=6,
+                    capsize=2,
+                )
+            votes = str(rows["votes"].iloc[0]).lower() == "true"
+            ax.set_title(("votes" if votes else "does not vote") + f"\n{rows['threshold'].iloc[0]}", fontsize=8)
+            ax.set_xlabel(textwrap.fill(label, 32), fontsize=9)
             ax.grid(axis="x", alpha=0.3)
-        axes[0, 0].set_yticks(y, labels, fontsize=8)
-        axes[0, 0].set_ylim(len(verdict) - 0.4, -0.6)
-        summary = axes[0, 5]
-        summary.set_xlim(0, 1)
-        summary.set_xticks([])
-        criteria = ["fixed_point", "nu", "agreement", "information", "flow_direction", "locality"]
-        for k, (_, row) in enumerate(verdict.iterrows()):
-            marks = " ".join({"yes": "✓", "no": "✗"}.get(str(row[f"{name}_ok"]), "·") for name in criteria)
-            summary.text(
-                0.02,
-                y[k],
-                f"{marks}   {row['criteria_passed']}/{row['criteria_measured']}",
-                va="center",
-                fontsize=9,
-                family="DejaVu Sans Mono",
-                color=colors[k],
-            )
-        summary.set_xlabel("T*  ν  agr  info  flow  loc (✓ pass, ✗ fail, · n/a)")
+        axes[0, 0].set_yticks(range(len(keys)), labels, fontsize=8)
+        axes[0, 0].set_ylim(len(keys) - 0.5, -0.5)
         fig.suptitle(
-            "RG verdict at L = " + str(int(verdict["L"].iloc[0])) + ": each map against the block-spin criteria "
-            "(blue: exact maps, orange: trained, grey: untrained control, pink: trained far from T_c, green / light blue: trained on noise / sine waves)",
+            "RG verdict: every map through every criterion (● pass, ✕ fail, ○ reference or not judged; "
+            "blue: exact maps, orange: trained, grey: untrained, pink: far from T_c, green / light blue / amber: trained on "
+            "noise / sine waves / smooth fields, black: RSMI)",
             fontsize=10,
         )
-        fig.supxlabel(textwrap.fill(conclusion(verdict), 250), fontsize=8, ha="center")
+        fig.supxlabel(textwrap.fill(conclusion(verdict), 260), fontsize=7, ha="center")
         return save(fig, path)
+
+
+def _seeds_of(verdict: pd.DataFrame, key) -> str:
+    rows = verdict[(verdict["map"] == key[0]) & (verdict["model"] == key[1]) & (verdict["weights"] == key[2])]
+    seeds = [value for value in rows["seeds"] if isinstance(value, str) and value]
+    return max(seeds, key=len) if seeds else ""

@@ -88,7 +88,8 @@ EXACT_COLOR = "0.15"
 
 #: One colour per kind of weights a map comes from, the same in every figure (Okabe-Ito, safe for
 #: colour-blind readers): the exact block-spin maps, networks trained on the Ising data, their
-#: untrained initial weights, trained far from T_c only, trained on the noise and sine controls.
+#: untrained initial weights, trained far from T_c only, trained on the noise, sine and smooth
+#: controls.
 WEIGHTS_COLORS = {
     "exact": "#0072B2",
     "trained": "#D55E00",
@@ -97,6 +98,8 @@ WEIGHTS_COLORS = {
     "far-trained": "#CC79A7",
     "noise-trained": "#009E73",
     "sine-trained": "#56B4E9",
+    "smooth-trained": "#E69F00",
+    "rsmi": "#000000",
 }
 
 _SIZE_COLORMAP = "viridis"

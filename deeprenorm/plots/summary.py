@@ -251,7 +251,7 @@ def summary_figure(
     ``rg_curves``, ``rg_flow``: the block-spin flow tables; ``learned_curves``,
     ``learned_flow``: the learned maps' (``learned_model``'s code sign, trained and untrained,
     at ``network_L``); ``strip``: :func:`deeprenorm.probes.study.reconstruction_rows`;
-    ``verdict``: the conclusion in words, printed up to its list of criteria per map.
+    ``verdict``: the answer in words (:func:`deeprenorm.rg.verdict.answer`).
     """
     headline, reweighted = (
         _headline(phase, headline_model, headline_seed),
@@ -288,6 +288,6 @@ def summary_figure(
         if not strip:
             empty_panel(cells[0, 0], "no configurations")
         right.suptitle(SUMMARY_PANELS[4] + " (test split; black −1, white +1)", x=0.02, ha="left", fontsize=11)
-        answer = verdict.split(" Criteria passed per map:")[0] if verdict else "no verdict in this study"
+        answer = verdict or "no verdict in this study"
         fig.suptitle("Verdict: " + textwrap.fill(answer, 190), fontsize=12, fontweight="bold")
         return fig

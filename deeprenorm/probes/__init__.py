@@ -5,7 +5,7 @@
   Rabinovich's neuron visualisation);
 * :mod:`.locality` -- how much a map looks like a block spin: spread on the torus, the best
   b x b window, the original study's prototype score;
-* :mod:`.controls` -- noise and sine-wave control datasets;
+* :mod:`.controls` -- noise, sine-wave and smooth-field control datasets;
 * :mod:`.dbn` -- Mehta & Schwab's deep belief network of stacked RBMs;
 * :mod:`.study` -- the workflow's probes stage.
 

@@ -44,7 +44,7 @@ def readme_block(summary: dict, figures: dict[str, str]) -> str:
         ),
         summary_markdown(summary, ["answer", "key_numbers", "critical_temperature", "rg_flow"], level=3, title=False),
         *image("rg_verdict", "The verdict: every coarse-graining map against the block-spin criteria"),
-        summary_markdown(summary, ["verdict", "locality"], level=3, title=False),
+        summary_markdown(summary, ["calibration", "verdict", "locality"], level=3, title=False),
         *image("locality", "Locality of every probe map"),
         *image("performance", "Pipeline performance per rule and stage"),
         summary_markdown(summary, ["performance", "datasets"], level=3, title=False),

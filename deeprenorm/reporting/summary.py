@@ -12,7 +12,8 @@ page of the Snakemake report, generated from the tables so that no number is typ
 * ``width_sweep`` -- the latent-width table beside Broomberg & Rabinovich's rows
   (``latent_width_sweep.csv``);
 * ``verdict`` -- every row of ``rg_verdict.csv`` and the conclusion in words
-  (:func:`deeprenorm.rg.verdict.conclusion`);
+  (:func:`deeprenorm.rg.verdict.conclusion`); ``calibration`` -- every row of
+  ``rg_verdict_calibration.csv``, whether each criterion votes and why;
 * ``locality`` -- the median window fraction and spread of every receptive field
   (``locality.csv``);
 * ``datasets`` -- per L: temperatures, samples per temperature, spins stored, bytes on disk;
@@ -107,20 +108,30 @@ SECTIONS = {
             "model",
             "weights",
             "b",
-            "L",
-            "T_star",
-            "T_star_err",
-            "nu",
-            "nu_err",
-            "agreement_tc",
-            "agreement_tc_err",
-            "information_tc_bits",
-            "information_tc_bits_err",
-            "flow_direction",
-            "locality_window_fraction",
-            "criteria_passed",
-            "criteria_measured",
-            "conclusion",
+            "criterion",
+            "value",
+            "error",
+            "reference",
+            "threshold",
+            "passed",
+            "votes",
+            "seeds",
+            "note",
+        ],
+    ),
+    "calibration": (
+        "rg_verdict_calibration.csv",
+        [
+            "criterion",
+            "threshold",
+            "positive_control",
+            "positive_passed",
+            "negative_controls",
+            "negatives_failed",
+            "negatives",
+            "votes",
+            "reason",
+            "other_exact_maps",
         ],
     ),
 }
@@ -298,21 +309,56 @@ def tc_rows(summary: dict) -> list[dict]:
 
 
 def _verdict_table(summary: dict) -> list[str]:
+    """Maps by criteria: each cell the value with its error and the outcome (pass, FAIL, or
+    ``ref`` for a reference value or a tautology), the criteria that vote marked in the header."""
+    rows = summary["verdict"]["rows"]
+    criteria = list(dict.fromkeys(row["criterion"] for row in rows))
+    votes = {row["criterion"]: str(row["votes"]).lower() == "true" for row in rows}
+    maps = {}
+    for row in rows:
+        key = (row["map"], row["model"] or "", row["weights"], row["b"])
+        maps.setdefault(key, {"seeds": ""})[row["criterion"]] = row
+        if isinstance(row.get("seeds"), str) and len(row["seeds"]) > len(maps[key]["seeds"]):
+            maps[key]["seeds"] = row["seeds"]
+
+    def cell(row) -> str:
+        if row is None or row["value"] is None:
+            return "·"
+        outcome = {"true": "pass", "false": "FAIL"}.get(str(row["passed"]).lower(), "ref")
+        return f"{value_error(row['value'], row['error'])} {outcome}"
+
+    table = [
+        {
+            "map": map_name if weights != "rsmi" else "RSMI",
+            "model": model,
+            "weights": weights + (f" ({len(cells['seeds'].split(','))} seeds)" if "," in cells["seeds"] else ""),
+            "b": b,
+            **{criterion: cell(cells.get(criterion)) for criterion in criteria},
+        }
+        for (map_name, model, weights, b), cells in maps.items()
+    ]
+    columns = [("map", "map"), ("model", "model"), ("weights", "weights"), ("b", "b")]
+    columns += [(f"{criterion}{' (votes)' if votes[criterion] else ''}", criterion) for criterion in criteria]
+    return markdown_table(table, columns)
+
+
+def _calibration_table(summary: dict) -> list[str]:
     return markdown_table(
-        summary["verdict"]["rows"],
+        summary["calibration"]["rows"],
         [
-            ("map", "map"),
-            ("model", "model"),
-            ("weights", "weights"),
-            ("T*", lambda r: value_error(r["T_star"], r["T_star_err"])),
-            ("nu", lambda r: value_error(r["nu"], r["nu_err"])),
-            ("agreement", lambda r: value_error(r["agreement_tc"], r["agreement_tc_err"])),
-            ("information (bits)", lambda r: value_error(r["information_tc_bits"], r["information_tc_bits_err"])),
-            ("flow", "flow_direction"),
-            ("locality f", "locality_window_fraction"),
-            ("passed", lambda r: f"{r['criteria_passed']}/{r['criteria_measured']}"),
+            ("criterion", "criterion"),
+            ("threshold", "threshold"),
+            ("positive control", lambda r: f"{r['positive_control']}: {_outcome(r['positive_passed'])}"),
+            ("untrained architectures failing", lambda r: f"{r['negatives_failed']} of {r['negatives']}"),
+            ("votes", lambda r: "yes" if str(r["votes"]).lower() == "true" else "no"),
+            ("why", "reason"),
+            ("other exact maps", "other_exact_maps"),
         ],
     )
+
+
+def _outcome(passed) -> str:
+    return {"true": "passes", "false": "fails"}.get(str(passed).lower(), "not measured")
 
 
 #: The sections of :func:`summary_markdown`, in order: name -> (heading, writer(summary) -> lines,
@@ -384,7 +430,14 @@ MARKDOWN_SECTIONS = {
             else None
         ),
     ),
-    "verdict": ("Verdict, row by row", lambda s: _verdict_table(s) if "verdict" in s else None),
+    "calibration": (
+        "Calibration: a criterion votes only if exact RG passes it and untrained weights fail it",
+        lambda s: _calibration_table(s) if "calibration" in s else None,
+    ),
+    "verdict": (
+        "Verdict: every map through every criterion (value(error), pass / FAIL / ref: a reference value)",
+        lambda s: _verdict_table(s) if "verdict" in s else None,
+    ),
     "locality": (
         "Locality of the receptive fields (median over units)",
         lambda s: (

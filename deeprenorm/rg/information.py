@@ -39,7 +39,14 @@ import numpy as np
 from ..arguments import check_integer, check_real, is_real
 from ..seeding import seed_sequence
 
-__all__ = ["InformationBound", "environment_offsets", "block_environment", "information_bound", "rank_maps"]
+__all__ = [
+    "InformationBound",
+    "environment_offsets",
+    "block_environment",
+    "information_bound",
+    "paired_difference",
+    "rank_maps",
+]
 
 # Newton on a strictly convex objective converges quadratically; 100 steps is far past need.
 _MAX_NEWTON_STEPS = 100
@@ -56,7 +63,9 @@ class InformationBound(NamedTuple):
     ``bits_err`` its bootstrap standard error over evaluation configurations; ``entropy_bits``
     the plug-in entropy of h and ``cross_entropy_bits`` the probe's cross-entropy, both on the
     evaluation part.  ``n_train``, ``n_eval``: the numbers of configurations (groups) the probe
-    was fitted and evaluated on.
+    was fitted and evaluated on.  ``replicas``: ``bits`` of each bootstrap replica, for
+    :func:`paired_difference` (a tuple, so that bounds compare with ``==``; empty where the
+    bound was not computed by :func:`information_bound`).
     """
 
     bits: float
@@ -65,6 +74,7 @@ class InformationBound(NamedTuple):
     cross_entropy_bits: float
     n_train: int
     n_eval: int
+    replicas: tuple[float, ...] = ()
 
 
 def environment_offsets(b: int, buffer: int, shell: int) -> tuple[np.ndarray, np.ndarray]:
@@ -261,7 +271,7 @@ def information_bound(
     n_eval = n_groups - n_train
 
     if np.all(h == h[0]):
-        return InformationBound(0.0, 0.0, 0.0, 0.0, n_train, n_eval)
+        return InformationBound(0.0, 0.0, 0.0, 0.0, n_train, n_eval, (0.0,) * n_bootstrap)
 
     signs = h.astype(np.float64)
     features = np.hstack([np.ones((h.size, 1)), environment])
@@ -282,7 +292,25 @@ def information_bound(
         cross_entropy_bits=float(cross_entropy),
         n_train=n_train,
         n_eval=n_eval,
+        replicas=tuple(replicas.tolist()),
     )
+
+
+def paired_difference(first: InformationBound, second: InformationBound) -> tuple[float, float]:
+    """``first.bits - second.bits`` and its error from the same bootstrap replicas.
+
+    Two bounds computed with the same ``seed`` on pairs of the same configurations (the same
+    ``groups``) share their train/evaluation split and their bootstrap draws, so their replicas
+    are strongly correlated; the error of the difference is the standard deviation of the
+    replica differences, not the two errors combined in quadrature (which would count the
+    shared fluctuations of the configurations twice).  ValueError if either has no replicas or
+    their numbers differ."""
+    if not first.replicas or not second.replicas:
+        raise ValueError("paired_difference needs the bootstrap replicas of both bounds (from information_bound)")
+    if len(first.replicas) != len(second.replicas) or (first.n_train, first.n_eval) != (second.n_train, second.n_eval):
+        raise ValueError("the two bounds were not computed on the same split and bootstrap draws")
+    difference = np.asarray(first.replicas) - np.asarray(second.replicas)
+    return float(first.bits - second.bits), float(np.std(difference, ddof=1))
 
 
 def _checked_arguments(h, environment, groups, train_fraction, n_bootstrap, l2):

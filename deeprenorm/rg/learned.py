@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -54,6 +54,7 @@ from .network_flow import (
     flow_map_fixed_points,
     iterate_flow,
 )
+from .rsmi import RSMICoarseGrainer, rsmi_block_spins
 from .study import FLOW_COLUMNS, FLOW_CURVE_COLUMNS, flow_row
 from .window import default_window
 
@@ -63,13 +64,18 @@ __all__ = [
     "learned_coarse_variables",
     "site_agreement",
     "learned_rg_study",
+    "EXACT_REFERENCE_MAPS",
     "INFORMATION_COLUMNS",
+    "INFORMATION_REPLICA_COLUMNS",
+    "support_margin",
     "information_study",
     "FLOW_VARIANTS",
     "NETWORK_FLOW_COLUMNS",
     "NETWORK_FIXED_POINT_COLUMNS",
     "NETWORK_DIRECTION_COLUMNS",
     "monotone_prefix",
+    "network_steps",
+    "block_spin_autoencoder_steps",
     "network_flow_study",
     "code_sign_step",
     "network_exponents",
@@ -80,23 +86,38 @@ logger = logging.getLogger(__name__)
 #: Map name -> what it is, per model kind (see the module docstring).
 LEARNED_MAPS = {
     "code_sign": "sign of the conv code field, one block spin per b x b block",
+    "rsmi": "sign of the RSMI filter's field on each b x b block (the learned positive control)",
     "code": "continuous conv code field (U_4 matching only: its scale is arbitrary)",
     "reconstruction": "majority rule applied to the sign of a dense model's reconstruction",
 }
 
-#: Columns of the agreement table: per (map, weights, temperature), the fraction of block sites
-#: where the map's block spin equals the majority rule's (``sign``: the global sign applied).
+#: The exact maps of the agreement table (``weights = "exact"``, ``model`` the map's name):
+#: decimation, an exact RG map that keeps one site of b^2; the majority rule with other tie
+#: draws, the ceiling of any deterministic map's agreement (a tied block is a coin flip); every
+#: block set to sign(m), the agreement of a map that knows only the global sign.
+EXACT_REFERENCE_MAPS = {
+    "decimation": "one site of each b x b block",
+    "majority_retied": "the majority rule with independent tie draws (the ceiling of agreement)",
+    "global_sign": "every block spin = sign(m) of its configuration (the global-sign baseline)",
+}
+
+#: Columns of the agreement table: per (map, weights, training seed, temperature), the fraction
+#: of block sites where the map's block spin equals the majority rule's (``sign``: the global
+#: sign applied; ``seed``: the network's training seed, -1 for an exact map; ``uniform_fraction``:
+#: the fraction of configurations the map blocks to a uniform lattice, one spin everywhere).
 AGREEMENT_COLUMNS = [
     "L",
     "b",
     "model",
     "map",
     "weights",
+    "seed",
     "temperature",
     "agreement",
     "agreement_err",
     "sign",
     "n_samples",
+    "uniform_fraction",
 ]
 
 _BATCH = 512
@@ -106,10 +127,15 @@ _BATCH = 512
 def learned_coarse_variables(
     model: Autoencoder, spins: np.ndarray, b: int, rng: np.random.Generator | None = None
 ) -> dict[str, np.ndarray]:
-    """The learned coarse variables of int8 ``spins`` ``(n, L, L)``: ``{"code_sign", "code"}``
+    """The learned coarse variables of int8 ``spins`` ``(n, L, L)``: ``{"rsmi"}`` (int8 block
+    spins) for an RSMI coarse-grainer (:mod:`.rsmi`) of block b; ``{"code_sign", "code"}``
     (float32 ``(n, L/b, L/b)``; the sign as +-1, 0 mapped to +1) for a conv model of block b,
     ``{"reconstruction"}`` (int8 block spins) for a dense one, whose reconstruction's sign
     (0 mapped to +1) is blocked by :func:`.blocking.majority` with ties from ``rng``."""
+    if isinstance(model, RSMICoarseGrainer):
+        if model.block != b:
+            raise ValueError(f"the RSMI filter has block {model.block}, asked for b = {b}")
+        return {"rsmi": rsmi_block_spins(model, spins)}
     convolutional = model.spec.is_convolutional
     model.eval()
     outputs = []
@@ -170,10 +196,11 @@ def _test_samples(labels: np.ndarray) -> list[np.ndarray]:
 
 
 def _blocked_test_samples(networks: dict, dataset: str, test: list, b: int, seed: int):
-    """``(L, reference, decimated, coarse)``: per temperature, the majority-rule and decimation
-    blocks of the test samples and, per ``(weights, map)``, each network's coarse variables."""
-    coarse = {}
-    reference, decimated = [], []
+    """``(L, reference, exact, coarse)``: per temperature, the majority-rule blocks of the test
+    samples; per exact map of :data:`EXACT_REFERENCE_MAPS`, its blocks; and per ``(weights,
+    seed, map)``, each network's coarse variables."""
+    coarse, exact = {}, {name: [] for name in EXACT_REFERENCE_MAPS}
+    reference = []
     with SpinReader(dataset) as reader:
         L = reader.L
         if L % b or (L // b) % 2:
@@ -181,27 +208,51 @@ def _blocked_test_samples(networks: dict, dataset: str, test: list, b: int, seed
         for t, temperature in enumerate(reader.temperatures):
             spins = reader.read(t)[test[t]]
             reference.append(majority(spins, b, tie_breaking_rng(seed, L, b, temperature)))
-            decimated.append(decimation(spins, b))
-            for weights, network in networks.items():
+            exact["decimation"].append(decimation(spins, b))
+            # the same rule with other tie draws: the most any deterministic map can agree
+            retie = np.random.default_rng(stream(seed, "agreement_ceiling", L, b, temperature_key(temperature)))
+            exact["majority_retied"].append(majority(spins, b, retie))
+            exact["global_sign"].append(_global_sign_blocks(spins, b))
+            for (weights, training_seed), network in networks.items():
                 rng = np.random.default_rng(stream(seed, "learned_blocking", L, b, temperature_key(temperature)))
                 for name, values in learned_coarse_variables(network, spins, b, rng).items():
-                    coarse.setdefault((weights, name), []).append(values)
-    return L, reference, decimated, coarse
+                    coarse.setdefault((weights, training_seed, name), []).append(values)
+    return L, reference, exact, coarse
+
+
+def _global_sign_blocks(spins: np.ndarray, b: int) -> np.ndarray:
+    """Every block spin set to the sign of its configuration's magnetisation (0 -> +1): what a
+    map that reconstructs a uniform lattice of sign(m) agrees with the majority rule."""
+    n, L = spins.shape[0], spins.shape[-1]
+    signs = np.where(spins.reshape(n, -1).sum(axis=1, dtype=np.int64) >= 0, 1, -1).astype(np.int8)
+    return np.broadcast_to(signs[:, None, None], (n, L // b, L // b)).copy()
 
 
 def _agreement_rows(blocks, reference, grid, n_blocks: int, **labels) -> tuple[int, list[dict]]:
     """The sign that aligns ``blocks`` with the majority rule and one :data:`AGREEMENT_COLUMNS`
-    row per temperature (``labels``: L, b, model, map, weights, n_samples)."""
+    row per temperature (``labels``: L, b, model, map, weights, seed, n_samples)."""
     sign, fractions, errors = site_agreement(blocks, reference, n_blocks=n_blocks)
     rows = [
-        {**labels, "temperature": temperature, "agreement": value, "agreement_err": error, "sign": sign}
-        for temperature, value, error in zip(grid, fractions, errors)
+        {
+            **labels,
+            "temperature": temperature,
+            "agreement": value,
+            "agreement_err": error,
+            "sign": sign,
+            "uniform_fraction": _uniform_fraction(values),
+        }
+        for temperature, value, error, values in zip(grid, fractions, errors, blocks)
     ]
     return sign, rows
 
 
+def _uniform_fraction(blocks: np.ndarray) -> float:
+    flat = np.asarray(blocks).reshape(len(blocks), -1)
+    return float(np.mean(np.all(flat == flat[:, :1], axis=1))) if len(flat) else math.nan
+
+
 def learned_rg_study(
-    networks: dict[str, Autoencoder],
+    networks: dict[tuple[str, int], Autoencoder],
     dataset: str,
     labels: np.ndarray,
     direct_dataset: str,
@@ -216,16 +267,22 @@ def learned_rg_study(
 ) -> dict[str, pd.DataFrame]:
     """The flow and agreement tables of the learned maps of one model on the test split.
 
-    ``networks``: weights label -> model (``{"trained": ..., "untrained": ...}``), all of one
-    architecture; ``dataset``: the L x L dataset they were trained on, ``labels`` its split;
-    ``direct_dataset``: the L/b dataset, on the same temperature grid or a part of it; ``seed``: the study's root
-    seed (the majority rule's tie breaks, :func:`.blocking.tie_breaking_rng`). ``observables``
-    and ``window`` as in :func:`.study.rg_study` (``code`` is matched by ``binder`` only).
+    ``networks``: ``(weights label, training seed)`` -> model (``("trained", 0)``,
+    ``("untrained", 0)``, ``("noise-trained", 0)``, ...), all of one architecture; ``dataset``:
+    the L x L dataset they were trained on, ``labels`` its split; ``direct_dataset``: the L/b
+    dataset, on the same temperature grid or a part of it; ``seed``: the study's root seed (the
+    majority rule's tie breaks, :func:`.blocking.tie_breaking_rng`). ``observables`` and
+    ``window`` as in :func:`.study.rg_study` (``code`` is matched by ``binder`` only).
 
-    Returns ``{"flow"}`` (:data:`.study.FLOW_COLUMNS` plus ``model`` and ``weights``; ``map`` is
-    a name of :data:`LEARNED_MAPS`), ``{"curves"}`` (:data:`.study.FLOW_CURVE_COLUMNS` plus
-    ``model``, ``weights``) and ``{"agreement"}`` (:data:`AGREEMENT_COLUMNS`; the decimation
-    baseline has ``model = "decimation"``, ``weights = "exact"``).
+    The majority rule and decimation go through the same flow on the same test samples with the
+    same jackknife blocks (``weights = "exact"``, ``seed = -1``), so that a learned map and the
+    exact ones are measured alike.
+
+    Returns ``{"flow"}`` (:data:`.study.FLOW_COLUMNS` plus ``model``, ``weights`` and ``seed``;
+    ``map`` is a name of :data:`LEARNED_MAPS`, or ``majority`` / ``decimation``), ``{"curves"}``
+    (:data:`.study.FLOW_CURVE_COLUMNS` plus ``model``, ``weights``, ``seed``) and
+    ``{"agreement"}`` (:data:`AGREEMENT_COLUMNS`; the maps of :data:`EXACT_REFERENCE_MAPS` with
+    ``weights = "exact"``).
     """
     unknown = [name for name in observables if name not in OBSERVABLES or name == "nn"]
     if unknown:
@@ -246,22 +303,26 @@ def learned_rg_study(
         )
     window = tuple(window) if window is not None else default_window(grid)
 
-    L, reference, decimated, coarse = _blocked_test_samples(networks, dataset, test, b, seed)
+    L, reference, exact, coarse = _blocked_test_samples(networks, dataset, test, b, seed)
     L_direct = L // b
     direct = Ensemble(L_direct, direct_T, direct_E, direct_M)
     shared = {"L": L, "b": b, "n_samples": len(test[0])}
-    _, agreement = _agreement_rows(
-        decimated, reference, grid, n_blocks, model="decimation", map="decimation", weights="exact", **shared
-    )
+    agreement = []
+    for name, blocks in exact.items():
+        agreement += _agreement_rows(
+            blocks, reference, grid, n_blocks, model=name, map=name, weights="exact", seed=-1, **shared
+        )[1]
+    maps = {("exact", -1, "majority"): reference, ("exact", -1, "decimation"): exact["decimation"]} | coarse
     flows, curves = [], []
-    for (weights, name), per_temperature in coarse.items():
-        sign, rows = _agreement_rows(
-            per_temperature, reference, grid, n_blocks, model=model_name, map=name, weights=weights, **shared
-        )
-        agreement += rows
+    for (weights, training_seed, name), per_temperature in maps.items():
+        learned = weights != "exact"
+        labels = {"model": model_name if learned else "", "weights": weights, "seed": training_seed}
+        sign = 1
+        if learned:
+            sign, rows = _agreement_rows(per_temperature, reference, grid, n_blocks, map=name, **labels, **shared)
+            agreement += rows
         per_temperature = np.stack(per_temperature)
         m = per_temperature.reshape(per_temperature.shape[:2] + (-1,)).mean(axis=2, dtype=np.float64)
-        labels = {"model": model_name, "weights": weights}
         for observable in ("binder",) if name == "code" else observables:
             flow = phenomenological_renormalization(
                 grid,
@@ -275,25 +336,37 @@ def learned_rg_study(
                 grid_spacing=grid_spacing,
             )
             logger.info(
-                "%s (%s) L = %d -> %d, %s, %s: %s", model_name, weights, L, L_direct, name, observable, flow.described()
+                "%s (%s, seed %d) L = %d -> %d, %s, %s: %s",
+                labels["model"] or name,
+                weights,
+                training_seed,
+                L,
+                L_direct,
+                name,
+                observable,
+                flow.described(),
             )
             flows.append(flow_row(L, b, name, observable, window, flow) | labels)
             curves.append(flow.table.assign(L=L, L_coarse=L_direct, b=b, map=name, observable=observable, **labels))
     return {
-        "flow": pd.DataFrame(flows, columns=["model", "weights", *FLOW_COLUMNS]),
-        "curves": pd.concat(curves, ignore_index=True)[["model", "weights", *FLOW_CURVE_COLUMNS]],
+        "flow": pd.DataFrame(flows, columns=["model", "weights", "seed", *FLOW_COLUMNS]),
+        "curves": pd.concat(curves, ignore_index=True)[["model", "weights", "seed", *FLOW_CURVE_COLUMNS]],
         "agreement": pd.DataFrame(agreement, columns=AGREEMENT_COLUMNS),
     }
 
 
 #: Columns of the information table (:func:`information_study`); ``bits``: the lower bound on
-#: I(block variable : environment) in bits, ``entropy_bits``: H of the block variable.
+#: I(block variable : environment) in bits, ``entropy_bits``: H of the block variable;
+#: ``buffer``: the environment starts beyond this many sites from the block; ``seed``: the
+#: network's training seed (-1 for an exact map).
 INFORMATION_COLUMNS = [
     "L",
     "b",
+    "buffer",
     "map",
     "model",
     "weights",
+    "seed",
     "temperature",
     "bits",
     "bits_err",
@@ -303,29 +376,68 @@ INFORMATION_COLUMNS = [
     "n_eval",
     "shell",
 ]
-#: ``rank`` (1: the most bits at that temperature) follows these columns in the table.
+#: ``rank`` (1: the most bits at that temperature and buffer) follows these columns in the table.
+
+#: Columns of the bootstrap replicas of the information table: every map at one (L, b, buffer,
+#: temperature) shares the split and the draws, so that differences are paired.
+INFORMATION_REPLICA_COLUMNS = ["L", "b", "buffer", "map", "model", "weights", "seed", "temperature", "replica", "bits"]
+
+
+@torch.no_grad()
+def support_margin(network, b: int) -> int:
+    """How many sites beyond its own b x b block a block variable of ``network`` reads: the
+    Chebyshev reach of the nonzero entries of the Jacobian of one code site with respect to the
+    input (0 for a map that reads its block only; 1 for a conv code whose 3 x 3 convolution
+    precedes the b x b one). Measured with the weights, so an exactly zero weight reads nothing."""
+    L = network.L if hasattr(network, "L") else 4 * b
+    with torch.enable_grad():
+        x = torch.zeros((1, L, L), dtype=torch.float32, requires_grad=True)
+        code = network.encode(x) if hasattr(network, "encode") else network.field(x)
+        centre = code.shape[-1] // 2
+        code[0, centre, centre].backward()
+    reads = np.argwhere(x.grad[0].abs().numpy() > 0)
+    if not len(reads):
+        return 0
+    origin = b * centre
+    below = origin - reads.min(axis=0)
+    above = reads.max(axis=0) - (origin + b - 1)
+    return int(max(0, below.max(), above.max()))
 
 
 def information_study(
     dataset: str,
     labels: np.ndarray,
-    conv_networks: dict[str, dict[str, Autoencoder]],
+    networks: dict[tuple[str, str, int], object],
     block_factors: Sequence[int],
     temperatures: Sequence[float],
     seed: int,
     *,
     shell: int = 2,
     n_bootstrap: int = 200,
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The information bound (:func:`.information.information_bound`) of every map that gives
     one variable per block, on the test split of ``dataset`` at the simulated temperatures
     nearest ``temperatures``: the majority rule and decimation for each b of ``block_factors``
-    (``model = ""``, ``weights = "exact"``), and the sign of the code of each conv model
-    (``conv_networks``: model name -> weights label -> model). The environment lies beyond a
-    buffer of width b around the block, ``shell`` sites wide; an (L, b) whose window b + 2 (b +
-    shell) exceeds L is skipped with a log line. Rows: :data:`INFORMATION_COLUMNS` and ``rank``."""
+    (``model = ""``, ``weights = "exact"``), and the block spin of each network of ``networks``
+    (``(model, weights, training seed)`` -> a conv autoencoder, whose code's sign it takes, or
+    an RSMI coarse-grainer).
+
+    The environment lies beyond a buffer of width b around the block, ``shell`` sites wide. A
+    map whose block variable reads beyond its block (:func:`support_margin`) is measured with
+    the buffer widened by its margin, so that it cannot read its environment directly, and the
+    exact maps are measured at that buffer too: maps are compared at equal support. An (L, b,
+    buffer) whose window b + 2 (buffer + shell) exceeds L is skipped with a log line.
+
+    Every map at one (b, buffer, temperature) shares the probe's split and bootstrap draws.
+    Returns the table (:data:`INFORMATION_COLUMNS` and ``rank``) and the bootstrap replicas
+    (:data:`INFORMATION_REPLICA_COLUMNS`), so that differences can be paired."""
     test = _test_samples(np.asarray(labels))
-    rows = []
+    margins = {key: support_margin(network, _block_of(network)) for key, network in networks.items()}
+    buffers = {
+        b: sorted({b} | {b + margin for key, margin in margins.items() if _block_of(networks[key]) == b})
+        for b in block_factors
+    }
+    rows, replicas = [], []
     with SpinReader(dataset) as reader:
         L = reader.L
         grid = np.asarray(reader.temperatures, dtype=float)
@@ -333,68 +445,94 @@ def information_study(
         for t in chosen:
             temperature = float(grid[t])
             spins = reader.read(t)[test[t]]
-            variables = []
+            variables = {}
             for b in block_factors:
-                if b + 2 * (b + shell) > L:
-                    logger.info(
-                        "information: L = %d, b = %d skipped: the window %d exceeds L", L, b, b + 2 * (b + shell)
-                    )
-                    continue
-                variables.append(
-                    (b, "majority", "", "exact", majority(spins, b, tie_breaking_rng(seed, L, b, temperature)))
-                )
-                variables.append((b, "decimation", "", "exact", decimation(spins, b)))
-            for model, networks in conv_networks.items():
-                for weights, network in networks.items():
-                    b = network.spec.block
-                    if b + 2 * (b + shell) > L:
+                variables[b] = [
+                    ("majority", "", "exact", -1, majority(spins, b, tie_breaking_rng(seed, L, b, temperature))),
+                    ("decimation", "", "exact", -1, decimation(spins, b)),
+                ]
+            for (model, weights, training_seed), network in networks.items():
+                b = _block_of(network)
+                if b in variables:
+                    name, blocks = _block_variable(network, spins, b)
+                    variables[b].append((name, model, weights, training_seed, blocks))
+            for b, maps in variables.items():
+                for buffer in buffers[b]:
+                    window = b + 2 * (buffer + shell)
+                    if window > L:
+                        logger.info(
+                            "information: L = %d, b = %d, buffer %d skipped: the window %d exceeds L",
+                            L,
+                            b,
+                            buffer,
+                            window,
+                        )
                         continue
-                    code = learned_coarse_variables(network, spins, b)["code_sign"].astype(np.int8)
-                    variables.append((b, "code_sign", model, weights, code))
-            for b, name, model, weights, blocks in variables:
-                h, environment, groups = block_environment(spins, blocks, b, shell=shell)
-                bound = information_bound(
-                    h,
-                    environment,
-                    groups,
-                    n_bootstrap=n_bootstrap,
-                    seed=stream(seed, "information", L, b, temperature_key(temperature)),
-                )
-                logger.info(
-                    "information L = %d, b = %d, %s %s (%s), T = %.4f: %.4f(%.4f) bits of H = %.4f",
-                    L,
-                    b,
-                    name,
-                    model,
-                    weights,
-                    temperature,
-                    bound.bits,
-                    bound.bits_err,
-                    bound.entropy_bits,
-                )
-                rows.append(
-                    {
-                        "L": L,
-                        "b": b,
-                        "map": name,
-                        "model": model,
-                        "weights": weights,
-                        "temperature": temperature,
-                        "bits": bound.bits,
-                        "bits_err": bound.bits_err,
-                        "entropy_bits": bound.entropy_bits,
-                        "cross_entropy_bits": bound.cross_entropy_bits,
-                        "n_train": bound.n_train,
-                        "n_eval": bound.n_eval,
-                        "shell": shell,
-                    }
-                )
+                    for name, model, weights, training_seed, blocks in maps:
+                        margin = 0 if weights == "exact" else margins[(model, weights, training_seed)]
+                        if weights != "exact" and buffer != b + margin:
+                            continue
+                        h, environment, groups = block_environment(spins, blocks, b, buffer=buffer, shell=shell)
+                        bound = information_bound(
+                            h,
+                            environment,
+                            groups,
+                            n_bootstrap=n_bootstrap,
+                            seed=stream(seed, "information", L, b, temperature_key(temperature)),
+                        )
+                        labels = {
+                            "L": L,
+                            "b": b,
+                            "buffer": buffer,
+                            "map": name,
+                            "model": model,
+                            "weights": weights,
+                            "seed": training_seed,
+                            "temperature": temperature,
+                        }
+                        logger.info(
+                            "information %s: %.4f(%.4f) bits of H = %.4f",
+                            labels,
+                            bound.bits,
+                            bound.bits_err,
+                            bound.entropy_bits,
+                        )
+                        rows.append(
+                            labels
+                            | {
+                                "bits": bound.bits,
+                                "bits_err": bound.bits_err,
+                                "entropy_bits": bound.entropy_bits,
+                                "cross_entropy_bits": bound.cross_entropy_bits,
+                                "n_train": bound.n_train,
+                                "n_eval": bound.n_eval,
+                                "shell": shell,
+                            }
+                        )
+                        replicas.append(
+                            pd.DataFrame(labels | {"replica": np.arange(len(bound.replicas)), "bits": bound.replicas})
+                        )
     table = pd.DataFrame(rows, columns=INFORMATION_COLUMNS)
-    # the ranking of the maps: 1 keeps the most information, per temperature
+    # the ranking of the maps: 1 keeps the most information, per temperature and buffer
     table["rank"] = (
-        table.groupby("temperature")["bits"].rank(ascending=False, method="min").astype(int) if len(table) else []
+        table.groupby(["temperature", "buffer"])["bits"].rank(ascending=False, method="min").astype(int)
+        if len(table)
+        else []
     )
-    return table
+    replica_table = (
+        pd.concat(replicas, ignore_index=True) if replicas else pd.DataFrame(columns=INFORMATION_REPLICA_COLUMNS)
+    )
+    return table, replica_table[INFORMATION_REPLICA_COLUMNS]
+
+
+def _block_of(network) -> int:
+    return network.block if hasattr(network, "block") else network.spec.block
+
+
+def _block_variable(network, spins: np.ndarray, b: int) -> tuple[str, np.ndarray]:
+    """The map's name and its +-1 block variable of ``spins``."""
+    name, values = next(iter(learned_coarse_variables(network, spins, b).items()))
+    return name, values.astype(np.int8)
 
 
 #: Variant of the network flow -> what one step does to a configuration x.
@@ -402,7 +540,7 @@ FLOW_VARIANTS = {
     "sign": "x -> sign(decode(encode(x))): the reconstruction read as Ising spins",
     "continuous": "x -> decode(encode(x)): the reconstruction fed back as it is",
 }
-_FLOW_KEYS = ["model", "weights", "variant"]
+_FLOW_KEYS = ["model", "weights", "seed", "variant"]
 #: Top of the thermometers' range (:func:`.network_flow.ensemble_temperatures`' default t_max).
 THERMOMETER_T_MAX = 50.0
 #: Columns of the network-flow table: per (weights, variant, starting temperature), one row per step.
@@ -432,8 +570,35 @@ def _flow_step(network: Autoencoder, variant: str):
     return step
 
 
+def network_steps(network: Autoencoder) -> dict[str, Callable[[np.ndarray], np.ndarray]]:
+    """Variant of :data:`FLOW_VARIANTS` -> one step of ``network``'s flow (in eval mode)."""
+    network.eval()
+    return {variant: _flow_step(network, variant) for variant in FLOW_VARIANTS}
+
+
+def block_spin_autoencoder_steps(b: int, seed: int) -> dict[str, Callable[[np.ndarray], np.ndarray]]:
+    """The flow steps of the ideal block-spin autoencoder, exact RG in an autoencoder's shape:
+    encode by the majority rule of b x b blocks (ties from a stream of ``seed``), decode by
+    copying each block spin onto its b x b block (``"sign"``); its continuous version encodes by
+    the block mean and copies that (``"continuous"``). The positive control of the network-flow
+    criterion: a criterion that fails this map cannot tell RG from its absence."""
+    rng = np.random.default_rng(stream(seed, "learned_blocking", 0, b))
+
+    def copy_back(blocks: np.ndarray) -> np.ndarray:
+        return np.repeat(np.repeat(blocks, b, axis=-2), b, axis=-1).astype(np.float64)
+
+    def sign_step(x: np.ndarray) -> np.ndarray:
+        return copy_back(majority(np.where(x >= 0, 1, -1).astype(np.int8), b, rng))
+
+    def continuous_step(x: np.ndarray) -> np.ndarray:
+        n, L = x.shape[0], x.shape[-1]
+        return copy_back(x.reshape(n, L // b, b, L // b, b).mean(axis=(2, 4)))
+
+    return {"sign": sign_step, "continuous": continuous_step}
+
+
 def network_flow_study(
-    networks: dict[str, Autoencoder],
+    steps_of: dict[tuple[str, int], dict[str, Callable[[np.ndarray], np.ndarray]]],
     dataset: str,
     labels: np.ndarray,
     seed: int,
@@ -443,9 +608,10 @@ def network_flow_study(
     samples: int,
     n_bootstrap: int = 100,
 ) -> dict[str, pd.DataFrame]:
-    """The network flow of each of ``networks`` (weights label -> model of one architecture),
-    :data:`FLOW_VARIANTS` both, from the first ``samples`` test configurations of ``dataset`` at
-    every temperature, ``steps`` steps.
+    """The network flow of each map of ``steps_of`` (``(weights label, training seed)`` -> its
+    steps per variant of :data:`FLOW_VARIANTS`, e.g. :func:`network_steps` of a network or
+    :func:`block_spin_autoencoder_steps`), from the first ``samples`` test configurations of
+    ``dataset`` at every temperature, ``steps`` steps.
 
     Each ensemble is read by the exact-energy thermometer and by the <|m|> thermometer of the
     dataset's own <|m|>(T) (:func:`monotone_prefix` of it) with bootstrap errors
@@ -453,7 +619,7 @@ def network_flow_study(
     "network_flow", L, temperature)``). The one-step map is read off steps 0 -> 1: the input's
     reading T_0 (sorted) against T_1; its fixed points and their stability
     (:func:`.network_flow.flow_map_fixed_points`) and its direction relative to T_c
-    (:func:`.network_flow.flow_direction`) per weights, variant and thermometer.
+    (:func:`.network_flow.flow_direction`) per weights, seed, variant and thermometer.
 
     Returns ``{"flow", "fixed_points", "directions"}`` with :data:`NETWORK_FLOW_COLUMNS`,
     :data:`NETWORK_FIXED_POINT_COLUMNS`, :data:`NETWORK_DIRECTION_COLUMNS`.
@@ -467,10 +633,9 @@ def network_flow_study(
         L = reader.L
         for t, temperature in enumerate(grid):
             spins = reader.read(t)[test[t][:samples]]
-            for weights, network in networks.items():
-                network.eval()
-                for variant in FLOW_VARIANTS:
-                    ensembles = iterate_flow(_flow_step(network, variant), spins, steps)
+            for (weights, training_seed), variants in steps_of.items():
+                for variant, step in variants.items():
+                    ensembles = iterate_flow(step, spins, steps)
                     table = ensemble_temperatures(
                         ensembles,
                         abs_m_curve=abs_m_curve,
@@ -478,11 +643,17 @@ def network_flow_study(
                         seed=stream(seed, "network_flow", L, temperature_key(temperature)),
                     )
                     rows.append(
-                        table.assign(model=model_name, weights=weights, variant=variant, temperature=temperature)
+                        table.assign(
+                            model=model_name,
+                            weights=weights,
+                            seed=training_seed,
+                            variant=variant,
+                            temperature=temperature,
+                        )
                     )
     flow = pd.concat(rows, ignore_index=True)[NETWORK_FLOW_COLUMNS]
     fixed_points, directions = [], []
-    for (weights, variant), group in flow.groupby(["weights", "variant"], sort=False):
+    for (weights, training_seed, variant), group in flow.groupby(["weights", "seed", "variant"], sort=False):
         for thermometer in ("energy", "abs_m"):
             before = group[group["step"] == 0].set_index("temperature")[f"T_{thermometer}"]
             after = group[group["step"] == 1].set_index("temperature")[[f"T_{thermometer}", f"T_{thermometer}_err"]]
@@ -492,7 +663,13 @@ def network_flow_study(
             # crossing of the diagonal (an unstable fixed point where T_1 jumps to infinity)
             hot = np.isinf(pairs["T_next"])
             pairs.loc[hot, "T_next"], pairs.loc[hot, "T_next_err"] = THERMOMETER_T_MAX, np.nan
-            keys = {"model": model_name, "weights": weights, "variant": variant, "thermometer": thermometer}
+            keys = {
+                "model": model_name,
+                "weights": weights,
+                "seed": training_seed,
+                "variant": variant,
+                "thermometer": thermometer,
+            }
             errors = pairs["T_next_err"].to_numpy()
             points = flow_map_fixed_points(
                 pairs["T_n"].to_numpy(),
@@ -504,9 +681,10 @@ def network_flow_study(
             direction = flow_direction(pairs["T_n"].to_numpy(), pairs["T_next"].to_numpy())
             directions.append(keys | direction._asdict() | {"direction": direction.word})
             logger.info(
-                "network flow %s (%s, %s, %s thermometer): fixed points %s; %s (of %d: %.2f towards T_c, %.2f away)",
+                "network flow %s (%s, seed %d, %s, %s thermometer): fixed points %s; %s (of %d: %.2f towards T_c, %.2f away)",
                 model_name,
                 weights,
+                training_seed,
                 variant,
                 thermometer,
                 ", ".join(f"{row['T_fixed']:.3f} {row['stability']}" for row in points.to_dict("records")) or "none",
@@ -545,21 +723,34 @@ def code_sign_step(model: Autoencoder):
 
 
 def network_exponents(
-    configurations: np.ndarray, networks: dict[str, Autoencoder], levels: int, *, model_name: str, n_blocks: int = 20
+    configurations: np.ndarray,
+    networks: dict[tuple[str, int], Autoencoder],
+    levels: int,
+    *,
+    model_name: str,
+    n_blocks: int = 20,
 ) -> pd.DataFrame:
-    """y_t and y_h of the ``"code_sign"`` map of every network of ``networks`` (weights label ->
-    conv model), each blocking the same critical ``configurations`` ``levels`` times
+    """y_t and y_h of the ``"code_sign"`` map of every network of ``networks`` (``(weights
+    label, training seed)`` -> conv model), each blocking the same critical ``configurations`` ``levels`` times
     (:func:`.mcrg.mcrg_exponents`): the exponents of the map itself, measured exactly as those of
     the majority rule and decimation (:func:`.mcrg.map_exponents`), with each map's
     :func:`.mcrg.reversal_asymmetry` on the configurations. Returns :data:`.mcrg.TABLE_COLUMNS`."""
     L = configurations.shape[-1]
     frames = []
-    for weights, network in networks.items():
+    for (weights, training_seed), network in networks.items():
         b = network.spec.block
         step = code_sign_step(network)
         table = mcrg_exponents(configurations, step, b, levels=levels, n_blocks=n_blocks)
         asymmetry = reversal_asymmetry(step, configurations)
         frames.append(
-            table.assign(map="code_sign", model=model_name, weights=weights, b=b, L=L, reversal_asymmetry=asymmetry)
+            table.assign(
+                map="code_sign",
+                model=model_name,
+                weights=weights,
+                seed=training_seed,
+                b=b,
+                L=L,
+                reversal_asymmetry=asymmetry,
+            )
         )
     return pd.concat(frames, ignore_index=True)[EXPONENT_TABLE_COLUMNS]

@@ -228,7 +228,7 @@ MCRG_CHAIN = 2
 
 #: Columns of :func:`map_exponents` (results/tables/rg_exponents.csv); ``reversal_asymmetry``:
 #: :func:`reversal_asymmetry` of the map (0 for the block-spin maps, odd by construction).
-TABLE_COLUMNS = ["map", "model", "weights", "b", "L", *EXPONENT_COLUMNS, "reversal_asymmetry"]
+TABLE_COLUMNS = ["map", "model", "weights", "seed", "b", "L", *EXPONENT_COLUMNS, "reversal_asymmetry"]
 
 
 def reversal_asymmetry(block: Callable[[np.ndarray], np.ndarray], configurations: np.ndarray) -> float:
@@ -252,7 +252,8 @@ def map_exponents(configurations: np.ndarray, maps, levels: int, seed: int, *, n
     """y_t and y_h of every block-spin map of ``maps`` (names of :data:`.blocking.MAPS`) at b = 2,
     each blocking the same ``configurations`` ``(n, L, L)`` (:func:`critical_ensemble`)
     ``levels`` times, the majority rule's ties from ``seeding.stream(seed, "mcrg_blocking", L)``.
-    Returns :data:`TABLE_COLUMNS`, ``weights = "exact"`` and an empty ``model`` for these maps.
+    Returns :data:`TABLE_COLUMNS`, ``weights = "exact"``, ``seed = -1`` and an empty ``model``
+    for these maps.
     """
     L = configurations.shape[-1]
     frames = []
@@ -261,5 +262,5 @@ def map_exponents(configurations: np.ndarray, maps, levels: int, seed: int, *, n
         options = {"rng": np.random.default_rng(stream(seed, "mcrg_blocking", L))} if name == "majority" else {}
         step = partial(MAPS[name], b=2, **options)
         table = mcrg_exponents(configurations, step, 2, levels=levels, n_blocks=n_blocks)
-        frames.append(table.assign(map=name, model="", weights="exact", b=2, L=L, reversal_asymmetry=0.0))
+        frames.append(table.assign(map=name, model="", weights="exact", seed=-1, b=2, L=L, reversal_asymmetry=0.0))
     return pd.concat(frames, ignore_index=True)[TABLE_COLUMNS]

@@ -1,36 +1,44 @@
-"""The verdict of the RG comparison: every coarse-graining map held to the same block-spin criteria.
+"""The verdict of the RG comparison: every map through every criterion, and a criterion votes only
+once it has been shown to discriminate.
 
-One row per map at the study's network lattice size: the exact block-spin maps (majority rule for
-b = 2 and 3, decimation), each learned map of each trained network (the conv code, its sign, the
-majority-blocked reconstruction of a dense model) and, beside every learned map, the same
-architecture with the untrained weights it started from (the control). Each criterion is a
-number with an error and a threshold written in the table, so that the conclusion is read off
-numbers, not pictures:
+A criterion of "does this map do block-spin RG" means something only if exact RG passes it and a
+map that does no RG fails it, measured the same way in the same run. So every criterion is
+*calibrated* first (:func:`calibration_table`): it votes only if the exact majority rule (for
+the network flow, which reads a reconstruction: the ideal block-spin autoencoder, majority-rule
+encode and copy decode) passes it and the untrained weights of every learned architecture fail
+it. A criterion that fails its calibration is still measured and shown, with ``votes`` false.
 
-* ``fixed_point`` -- the flow's fixed point T* within :data:`T_STAR_TOLERANCE` of Onsager's T_c
-  (the tolerance the majority rule meets on the default study's lattices);
-* ``nu`` -- the exponent from the slope at T*, within :data:`NU_TOLERANCE` of the exact nu = 1;
-* ``agreement`` -- the per-site agreement with the majority-rule block spins at T_c at least the
-  decimation map's (a block spin that keeps one site of b^2 and knows nothing else);
-* ``information`` -- the lower bound on the information a block variable keeps about its
-  environment at T_c (RSMI) at least the decimation map's, within two combined errors;
-* ``flow_direction`` -- the network flow (encode -> decode iterated; the sign of the
-  reconstruction, for the continuous code the reconstruction itself) runs *away* from T_c on
-  both sides, as an RG flow does from its critical fixed point (Iso et al. 2018 found trained
-  networks flow towards it), read with the exact-energy thermometer;
-* ``locality`` -- the receptive field of the map's block variable (a network's product of
-  weight matrices to the code, or a conv code site's effective receptive field; the exact
-  block itself for the block-spin rules) holds at least :data:`LOCALITY_THRESHOLD` of its weight
-  in one b x b window (median over units; :mod:`deeprenorm.probes.locality`).
+The criteria (:data:`CRITERIA`), each a number with its error, a reference and a written
+threshold that counts the error (a value passes within a physical tolerance *plus* two of its
+own standard errors):
 
-The same architectures trained on control data without Ising physics (noise, sine waves;
-:mod:`deeprenorm.probes.controls`) and Mehta & Schwab's deep belief network add rows measured by
-their locality alone: a receptive field as local from noise as from Ising configurations is no
-evidence of block spins.
+* ``y_h``, ``y_t`` -- the exponents of the map itself by Monte Carlo RG (:mod:`.mcrg`): what a
+  map does to the critical Hamiltonian, not what the input's magnetisation does;
+* ``fixed_point``, ``nu`` -- T* and nu of the map's flow matched on U_4 against the direct L/b
+  ensemble (:mod:`.flow`); every map at b = 2 on the same test configurations. These test
+  little beyond the input's magnetisation (any map that keeps the distribution of m passes),
+  which the controls show;
+* ``information`` -- the information the block variable keeps about its environment beyond a
+  buffer (RSMI, :mod:`.information`) minus decimation's, paired (the same split and bootstrap
+  draws), at equal support (a map that reads beyond its block is compared at a buffer widened by
+  its reach);
+* ``locality`` -- the median fraction of the map's receptive field in one b x b window
+  (:mod:`deeprenorm.probes.locality`);
+* ``flow_direction`` -- the network flow (encode -> decode iterated, read with the exact-energy
+  thermometer) runs away from T_c on both sides;
+* ``agreement`` -- the per-site agreement with the majority rule at T_c, beside its ceiling
+  (the majority rule with other tie draws) and the global-sign baseline (every block =
+  sign(m)). Descriptive, never a vote: decimation is an exact RG map and disagrees with the
+  majority rule.
 
-A criterion that cannot be measured for a map (no information bound for a dense model, no
-network flow for a block-spin rule, the baseline criteria for decimation itself) is empty,
-never counted as passed or failed.
+Learned maps with several training seeds are combined (:func:`combine_seeds`). A learned map
+whose measurement located nothing (no fixed point, complex MCRG eigenvalues) fails; an exact map
+that has no such measurement is empty. A tautology (the majority rule's agreement with itself,
+the locality of a rule that reads its own block) is shown as a reference value, not a pass.
+
+:func:`conclusion` phrases the answer per criterion: which maps pass, and whether the controls
+(untrained, noise-, sine-, smooth- and far-trained) pass too, in which case the property comes
+from the architecture or from smooth data, not from Ising physics.
 """
 
 from __future__ import annotations
@@ -42,397 +50,797 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from ..exact import T_C
+from ..exact import NU, T_C
 
 __all__ = [
+    "Y_H_EXACT",
+    "Y_T_EXACT",
+    "Y_H_TOLERANCE",
+    "Y_T_TOLERANCE",
     "T_STAR_TOLERANCE",
     "NU_TOLERANCE",
     "LOCALITY_THRESHOLD",
+    "SIGMAS",
+    "MCRG_MIN_COARSE",
     "CRITERIA",
+    "WEIGHTS",
+    "CONTROL_WEIGHTS",
     "VERDICT_COLUMNS",
-    "FlowEstimate",
-    "Measurement",
-    "NetworkFlowSummary",
-    "MapMeasurements",
+    "CALIBRATION_COLUMNS",
+    "VerdictInputs",
+    "combine_seeds",
     "verdict_table",
+    "calibration_table",
+    "answer",
     "conclusion",
 ]
 
-#: |T* - T_c| / T_c at most this for the ``fixed_point`` criterion.
-T_STAR_TOLERANCE = 0.02
-
-#: |nu - 1| at most this for the ``nu`` criterion.
-NU_TOLERANCE = 0.15
-
-#: Median fraction of |receptive field| in the best b x b window for the ``locality`` criterion
-#: (the majority rule's block: 1; a field spread uniformly over the lattice: b^2 / L^2).
+#: The exact exponents of the 2D Ising model: y_h = 2 - beta / nu = 15/8, y_t = 1 / nu = 1.
+Y_H_EXACT = 15.0 / 8.0
+Y_T_EXACT = 1.0 / NU
+#: Physical tolerances, relative to the exact value: the majority rule's MCRG y_h at b = 2 is
+#: within 0.5 % of 15/8 and its y_t within 5 % of 1 at a coarse lattice of 16 (Swendsen, PRL 42,
+#: 859 (1979); the study's calibration target).
+Y_H_TOLERANCE = 0.005
+Y_T_TOLERANCE = 0.05
+#: |T* - T_c| within this fraction of T_c, plus the errors: the U_4 crossing of L and L/b shifts
+#: from T_c by corrections to scaling of order 1 % at the study's smallest coarse lattices.
+T_STAR_TOLERANCE = 0.01
+#: |nu - 1| within this, plus the errors (the slope at T* carries the same corrections).
+NU_TOLERANCE = 0.1
+#: Median fraction of |receptive field| in the best b x b window (the majority rule's block: 1;
+#: a field spread uniformly over the lattice: b^2 / L^2).
 LOCALITY_THRESHOLD = 0.5
+#: A difference passes within this many of its own standard errors (beside the tolerance).
+SIGMAS = 2.0
+#: The MCRG level judged: the deepest whose coarse lattice is at least this (the smallest
+#: level where the truncation to a few operators is within the tolerances above).
+MCRG_MIN_COARSE = 16
 
-#: Criterion -> its threshold, as written in the table.
+
+class Criterion(NamedTuple):
+    """What a criterion measures, its written threshold, and whether it may vote at all."""
+
+    measures: str
+    threshold: str
+    may_vote: bool = True
+
+
+#: Criterion name -> :class:`Criterion`, in the order of the table.
 CRITERIA = {
-    "fixed_point": f"|T* - T_c| <= {100 * T_STAR_TOLERANCE:g} % of T_c",
-    "nu": f"|nu - 1| <= {NU_TOLERANCE:g}",
-    "agreement": "agreement with majority at T_c >= decimation's",
-    "information": "information bound at T_c >= decimation's - 2 combined errors",
-    "flow_direction": "network flow runs away from T_c (as RG does)",
-    "locality": f"median fraction of |receptive field| in the best b x b window >= {LOCALITY_THRESHOLD:g}",
+    "y_h": Criterion(
+        "MCRG magnetic exponent of the map (Swendsen 1979)",
+        f"|y_h - 15/8| <= {100 * Y_H_TOLERANCE:g} % + {SIGMAS:g} sigma",
+    ),
+    "y_t": Criterion("MCRG thermal exponent of the map", f"|y_t - 1| <= {100 * Y_T_TOLERANCE:g} % + {SIGMAS:g} sigma"),
+    "fixed_point": Criterion(
+        "fixed point T* of the U_4-matched flow",
+        f"|T* - T_c| <= {100 * T_STAR_TOLERANCE:g} % of T_c + {SIGMAS:g} sigma",
+    ),
+    "nu": Criterion("nu from the slope of the flow at T*", f"|nu - 1| <= {NU_TOLERANCE:g} + {SIGMAS:g} sigma"),
+    "information": Criterion(
+        "information kept about the environment at T_c minus decimation's, paired, equal support (bits)",
+        f">= -{SIGMAS:g} sigma (paired)",
+    ),
+    "locality": Criterion(
+        "median fraction of |receptive field| in the best b x b window", f">= {LOCALITY_THRESHOLD:g}"
+    ),
+    "flow_direction": Criterion(
+        "fraction of starting temperatures the network flow carries away from T_c (energy thermometer)",
+        "runs away from T_c on both sides",
+    ),
+    "agreement": Criterion(
+        "per-site agreement with the majority rule at T_c",
+        f"above the global-sign baseline by {SIGMAS:g} sigma (descriptive: never votes)",
+        may_vote=False,
+    ),
 }
 
+#: The weights of a map: an exact rule, a network's trained and untrained weights, the same
+#: architecture trained on control data (noise, sine waves, a thresholded Gaussian field with the
+#: Ising correlation length, only far from T_c), and the RSMI coarse-grainer.
+WEIGHTS = ("exact", "trained", "untrained", "noise-trained", "sine-trained", "smooth-trained", "far-trained", "rsmi")
+#: The controls: weights that show what a criterion rewards without Ising physics in training.
+CONTROL_WEIGHTS = ("untrained", "noise-trained", "sine-trained", "smooth-trained", "far-trained")
+
+#: The table contract: one row per map, model, weights, b and criterion; ``passed`` True, False
+#: or empty (not measurable, or a tautology shown as a reference); ``votes`` whether the
+#: criterion passed its calibration; ``seeds`` the training seeds combined; ``note`` why a value
+#: is missing, has no error, or what it is flagged for.
 VERDICT_COLUMNS = [
     "map",
     "model",
     "weights",
     "b",
-    "L",
-    "T_star",
-    "T_star_err",
-    "nu",
-    "nu_err",
-    "agreement_tc",
-    "agreement_tc_err",
-    "information_tc_bits",
-    "information_tc_bits_err",
-    "flow_fixed_points",
-    "flow_direction",
-    "locality_window_fraction",
-    *(f"{name}_ok" for name in CRITERIA),
-    *(f"{name}_threshold" for name in CRITERIA),
-    "criteria_passed",
-    "criteria_measured",
-    "conclusion",
+    "criterion",
+    "value",
+    "error",
+    "reference",
+    "threshold",
+    "passed",
+    "votes",
+    "seeds",
+    "note",
+]
+
+#: One row per criterion: its positive control(s) and their outcome, the untrained architectures
+#: and how many failed, and whether it votes.
+CALIBRATION_COLUMNS = [
+    "criterion",
+    "threshold",
+    "positive_control",
+    "positive_passed",
+    "negative_controls",
+    "negatives_failed",
+    "negatives",
+    "votes",
+    "reason",
+    "other_exact_maps",
 ]
 
 
-class FlowEstimate(NamedTuple):
-    """The fixed point T* of a map's block-spin flow and the exponent nu from the slope there,
-    with their errors (NaN: the map has no flow, or none was located)."""
+@dataclass(frozen=True)
+class VerdictInputs:
+    """The tables the verdict reads, as the RG stages write them.
 
-    T_star: float = math.nan
-    T_star_err: float = math.nan
-    nu: float = math.nan
-    nu_err: float = math.nan
+    ``block_flow``: ``rg_flow.csv`` (the exact maps at every b on all samples); ``learned_flow``,
+    ``agreement``: the learned stage's (:func:`.learned.learned_rg_study`, every model's, the
+    exact maps of b = 2 on the same test split among them); ``information`` and
+    ``information_replicas``: :func:`.learned.information_study`'s; ``fixed_points``,
+    ``directions``: the network flow's, the ideal block-spin autoencoder's among them
+    (``weights = "exact"``); ``locality``: ``locality.csv``; ``exponents``: ``rg_exponents.csv``;
+    ``L``: the lattice size of the network measurements.
+    """
+
+    block_flow: pd.DataFrame
+    learned_flow: pd.DataFrame
+    agreement: pd.DataFrame
+    information: pd.DataFrame
+    information_replicas: pd.DataFrame
+    fixed_points: pd.DataFrame
+    directions: pd.DataFrame
+    locality: pd.DataFrame
+    exponents: pd.DataFrame
+    L: int
 
 
-class Measurement(NamedTuple):
-    """A value at T_c with its error (NaN: not measured)."""
+class Value(NamedTuple):
+    """A measured value, its error (NaN: none could be computed, ``note`` says why), the seeds it
+    combines and a note."""
 
     value: float = math.nan
     error: float = math.nan
+    seeds: str = ""
+    note: str = ""
+    reference: str = ""
+    #: False where a measurement was made and located nothing (a failure for a learned map)
+    located: bool = True
 
 
-class NetworkFlowSummary(NamedTuple):
-    """The network flow of a map read with the energy thermometer: its fixed points as text
-    (``"2.310 (unstable); ..."``, ``"none"``) and its direction; empty: no network flow."""
-
-    fixed_points: str = ""
-    direction: str = ""
+def _finite(*values) -> bool:
+    return all(isinstance(value, (float, int, np.floating, np.integer)) and math.isfinite(value) for value in values)
 
 
-@dataclass(frozen=True)
-class MapMeasurements:
-    """Everything one map's verdict row is judged on. A field left at its default is not
-    measured for the map, and neither is the criterion that reads it.
+def combine_seeds(values, errors, seeds) -> Value:
+    """One value from the measurements of several training seeds (same test data, same
+    ensemble): their mean, with the error sqrt(s^2 / n + mean(sigma_i^2)). The spread s of the
+    seeds averages down as 1/sqrt(n); the statistical errors sigma_i do not, because every seed
+    is measured on the same configurations. Not finite if any seed's value is not (a measurement
+    that located nothing for one network fails for the map)."""
+    values, errors = np.asarray(values, dtype=float), np.asarray(errors, dtype=float)
+    label = ",".join(str(int(seed)) for seed in seeds)
+    n = len(values)
+    if n == 0:
+        return Value(note="not measured")
+    missing = int(np.sum(~np.isfinite(values)))
+    if missing:
+        return Value(seeds=label, note=f"{missing} of {n} networks located none", located=False)
+    if n == 1:
+        note = "" if np.isfinite(errors[0]) else "no error: too few samples for a jackknife or bootstrap"
+        return Value(float(values[0]), float(errors[0]), label, note)
+    spread = float(np.std(values, ddof=1))
+    statistical = float(np.sqrt(np.mean(errors**2))) if np.isfinite(errors).all() else math.nan
+    note = f"mean of {n} seeds (spread {spread:.2g})"
+    if not np.isfinite(statistical):
+        return Value(float(values.mean()), spread / math.sqrt(n), label, note + "; seed spread only")
+    return Value(float(values.mean()), math.hypot(spread / math.sqrt(n), statistical), label, note)
 
-    ``agreement_baseline`` and ``information_baseline`` are the decimation map's values at the
-    same b, the bars of the ``agreement`` and ``information`` criteria.
-    """
 
-    flow: FlowEstimate = FlowEstimate()
-    agreement: Measurement = Measurement()
-    agreement_baseline: float = math.nan
-    information: Measurement = Measurement()
-    information_baseline: Measurement = Measurement()
-    network: NetworkFlowSummary = NetworkFlowSummary()
-    locality: float = math.nan
+def _judge(criterion: str, value: Value, learned: bool) -> bool | None:
+    """Whether ``value`` passes ``criterion``: None where nothing is measured for an exact map;
+    a learned map that located nothing fails."""
+    v, error = value.value, value.error
+    if not _finite(v):
+        return False if learned and not value.located else None
+    error = error if _finite(error) else 0.0
+    if criterion == "y_h":
+        return abs(v - Y_H_EXACT) <= Y_H_TOLERANCE * Y_H_EXACT + SIGMAS * error
+    if criterion == "y_t":
+        return abs(v - Y_T_EXACT) <= Y_T_TOLERANCE * Y_T_EXACT + SIGMAS * error
+    if criterion == "fixed_point":
+        return abs(v - T_C) <= T_STAR_TOLERANCE * T_C + SIGMAS * error
+    if criterion == "nu":
+        return abs(v - NU) <= NU_TOLERANCE + SIGMAS * error
+    if criterion == "information":
+        return v >= -SIGMAS * error
+    if criterion == "locality":
+        return v >= LOCALITY_THRESHOLD
+    raise ValueError(f"no rule for {criterion!r}")
 
 
-def _nearest(values: pd.Series, target: float):
-    return values.iloc[int(np.argmin(np.abs(values.to_numpy(dtype=float) - target)))]
+# --------------------------------------------------------------------------------------------
+# the maps of the verdict
 
 
-def _at_tc(frame: pd.DataFrame, value: str, error: str) -> Measurement:
+class MapKey(NamedTuple):
+    map: str
+    model: str
+    weights: str
+    b: int
+
+
+def _learned_maps(inputs: VerdictInputs) -> list[MapKey]:
+    """One key per learned map and weights: a conv model's code sign (its continuous code is the
+    same map read without the sign), a dense model's reconstruction, the RSMI coarse-grainer."""
+    flow = inputs.learned_flow
+    keys = []
+    learned = flow[(flow["weights"] != "exact") & (flow["map"] != "code")]
+    for (model, name, weights), group in learned.groupby(["model", "map", "weights"], sort=False):
+        keys.append(MapKey(name, model, weights, int(group["b"].iloc[0])))
+    order = {weights: k for k, weights in enumerate(WEIGHTS)}
+    return sorted(keys, key=lambda key: (key.model.startswith("rsmi"), key.model, order.get(key.weights, 99)))
+
+
+def _exact_maps(inputs: VerdictInputs) -> list[MapKey]:
+    block = inputs.block_flow[inputs.block_flow["L"] == inputs.L]
+    keys = [MapKey(name, "", "exact", int(b)) for (name, b), _ in block.groupby(["map", "b"], sort=False)]
+    directions = inputs.directions[inputs.directions["weights"] == "exact"]
+    keys += [MapKey("block-spin autoencoder", model, "exact", 2) for model in directions["model"].unique()]
+    if (inputs.agreement["map"] == "global_sign").any():
+        keys.append(
+            MapKey(
+                "global_sign", "", "exact", int(inputs.agreement[inputs.agreement["map"] == "global_sign"]["b"].iloc[0])
+            )
+        )
+    return keys
+
+
+# --------------------------------------------------------------------------------------------
+# the measurements of one map
+
+
+def _nearest_tc(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
-        return Measurement()
-    temperature = _nearest(frame["temperature"], T_C)
-    row = frame[frame["temperature"] == temperature].iloc[0]
-    return Measurement(float(row[value]), float(row[error]))
+        return frame
+    temperatures = frame["temperature"].to_numpy(dtype=float)
+    return frame[temperatures == temperatures[np.argmin(np.abs(temperatures - T_C))]]
 
 
-def _flow_estimate(flow: pd.DataFrame) -> FlowEstimate:
-    rows = flow[flow["observable"] == "binder"]
-    if rows.empty:
-        return FlowEstimate()
-    row = rows.iloc[0]
-    return FlowEstimate(*(float(row[key]) for key in FlowEstimate._fields))
-
-
-def _network_flow(
-    fixed_points: pd.DataFrame, directions: pd.DataFrame, model: str, weights: str, variant: str = "sign"
-) -> NetworkFlowSummary:
-    """The fixed points and the direction of the ``variant`` flow with the energy thermometer."""
-    chosen = fixed_points[
-        (fixed_points["model"] == model)
-        & (fixed_points["weights"] == weights)
-        & (fixed_points["variant"] == variant)
-        & (fixed_points["thermometer"] == "energy")
+def _flow_value(inputs: VerdictInputs, key: MapKey, column: str) -> Value:
+    """T* or nu of the map's U_4 (binder) flow; the exact maps of b = 2 on the learned stage's
+    test split (as the networks), of other b on all samples."""
+    flow = inputs.learned_flow
+    chosen = flow[
+        (flow["map"] == key.map)
+        & (flow["weights"] == key.weights)
+        & (flow["b"] == key.b)
+        & (flow["observable"] == "binder")
+        & ((flow["model"] == key.model) if key.weights != "exact" else True)
     ]
-    direction = directions[
-        (directions["model"] == model)
-        & (directions["weights"] == weights)
-        & (directions["variant"] == variant)
+    if key.weights == "exact":
+        chosen = chosen.drop_duplicates("map")
+        if chosen.empty:
+            block = inputs.block_flow
+            chosen = block[
+                (block["L"] == inputs.L)
+                & (block["map"] == key.map)
+                & (block["b"] == key.b)
+                & (block["observable"] == "binder")
+            ]
+            if chosen.empty:
+                return Value(note="no flow of this map")
+            return Value(
+                float(chosen[column].iloc[0]),
+                float(chosen[f"{column}_err"].iloc[0]),
+                note="all samples (no learned map at this b)",
+            )
+        row = chosen.iloc[0]
+        note = "the test split, as the networks"
+        if not _finite(float(row[column])) and isinstance(row.get("note"), str):
+            note = row["note"]
+        return Value(float(row[column]), float(row[f"{column}_err"]), note=note)
+    if chosen.empty:
+        return Value(note="no flow of this map")
+    return combine_seeds(chosen[column], chosen[f"{column}_err"], chosen["seed"])
+
+
+def _mcrg_level(exponents: pd.DataFrame) -> int | None:
+    if exponents.empty:
+        return None
+    deep = exponents[exponents["L_coarse"] >= MCRG_MIN_COARSE]
+    return int(deep["level"].max()) if len(deep) else int(exponents["level"].min())
+
+
+def _exponent_value(inputs: VerdictInputs, key: MapKey, exponent: str) -> Value:
+    table = inputs.exponents.fillna({"model": ""})
+    level = _mcrg_level(table)
+    chosen = table[
+        (table["map"] == key.map)
+        & (table["model"] == key.model)
+        & (table["weights"] == key.weights)
+        & (table["b"] == key.b)
+        & (table["exponent"] == exponent)
+        & (table["level"] == level)
+    ]
+    if chosen.empty:
+        if key.map == "reconstruction":
+            return Value(note="a dense reconstruction has no block lattice of its own to block again")
+        return Value(note="not on the MCRG ensemble (blocked at b = 2 by maps that yield +-1 block spins)")
+    chosen = chosen[chosen["operators"] == chosen["operators"].max()]
+    value = combine_seeds(chosen["value"], chosen["error"], chosen["seed"])
+    coarse = int(chosen["L_coarse"].iloc[0])
+    where = f"level {level} (L = {int(chosen['L'].iloc[0])} -> {coarse}), {int(chosen['operators'].iloc[0])} operators"
+    asymmetry = float(chosen["reversal_asymmetry"].max())
+    if asymmetry > 0:
+        where += f"; reversal asymmetry {asymmetry:.3g}"
+    return value._replace(note="; ".join(filter(None, [value.note, where])))
+
+
+def _information_value(inputs: VerdictInputs, key: MapKey) -> tuple[Value, str]:
+    """The paired difference of the map's information bound at T_c to decimation's at the same
+    b and buffer, combined over seeds; and the reference text."""
+    table = _nearest_tc(inputs.information.fillna({"model": ""}))
+    name = "code_sign" if key.map == "code_sign" else key.map
+    mine = table[
+        (table["map"] == name)
+        & (table["model"] == key.model)
+        & (table["weights"] == key.weights)
+        & (table["b"] == key.b)
+    ]
+    if mine.empty:
+        return Value(note="no information bound of this map (measured for maps with one +-1 variable per block)"), ""
+    replicas = inputs.information_replicas.fillna({"model": ""})
+    differences, errors, seeds, buffers, bits = [], [], [], set(), []
+    for row in mine.itertuples():
+        reference = table[(table["map"] == "decimation") & (table["b"] == key.b) & (table["buffer"] == row.buffer)]
+        if reference.empty:
+            return Value(note=f"no decimation bound at buffer {row.buffer}"), ""
+        difference, error = _paired(replicas, row, reference.iloc[0])
+        differences.append(difference)
+        errors.append(error)
+        seeds.append(row.seed)
+        buffers.add(int(row.buffer))
+        bits.append(row.bits)
+    value = combine_seeds(differences, errors, seeds)
+    decimation = table[(table["map"] == "decimation") & (table["b"] == key.b) & (table["buffer"] == min(buffers))].iloc[
+        0
+    ]
+    reference = (
+        f"I(map) = {np.mean(bits):.3f} bits, I(decimation) = {decimation['bits']:.3f}({_digits(decimation['bits_err'])}) "
+        f"bits at buffer {min(buffers)}, T = {decimation['temperature']:.4f}"
+    )
+    return value._replace(
+        note="; ".join(filter(None, [value.note, "paired: same split and bootstrap draws"]))
+    ), reference
+
+
+def _paired(replicas: pd.DataFrame, row, reference: pd.Series) -> tuple[float, float]:
+    def draws(map_name, model, weights, seed):
+        chosen = replicas[
+            (replicas["map"] == map_name)
+            & (replicas["model"] == model)
+            & (replicas["weights"] == weights)
+            & (replicas["seed"] == seed)
+            & (replicas["b"] == row.b)
+            & (replicas["buffer"] == row.buffer)
+            & (replicas["temperature"] == row.temperature)
+        ]
+        return chosen.sort_values("replica")["bits"].to_numpy(dtype=float)
+
+    mine = draws(row.map, row.model, row.weights, row.seed)
+    theirs = draws("decimation", "", "exact", -1)
+    difference = float(row.bits - reference["bits"])
+    if len(mine) < 2 or len(mine) != len(theirs):
+        return difference, math.nan
+    return difference, float(np.std(mine - theirs, ddof=1))
+
+
+def _digits(error: float) -> str:
+    return f"{error:.2g}" if _finite(error) else "no error"
+
+
+def _agreement_value(inputs: VerdictInputs, key: MapKey) -> tuple[Value, str, float]:
+    """The agreement at T_c (combined over seeds), the reference text, and the fraction of
+    configurations the map blocks to a uniform lattice."""
+    table = _nearest_tc(inputs.agreement)
+    if key.map == "majority" and key.weights == "exact":
+        return Value(1.0, 0.0, note="1 by construction: the reference itself"), "", math.nan
+    if key.weights == "exact":
+        chosen = table[(table["map"] == key.map) & (table["b"] == key.b)]
+    else:
+        chosen = table[(table["map"] == key.map) & (table["model"] == key.model) & (table["weights"] == key.weights)]
+    if chosen.empty:
+        return Value(note="no agreement of this map"), "", math.nan
+    value = combine_seeds(
+        chosen["agreement"], chosen["agreement_err"], chosen["seed"] if key.weights != "exact" else []
+    )
+    if key.weights == "exact":
+        value = Value(float(chosen["agreement"].iloc[0]), float(chosen["agreement_err"].iloc[0]))
+    uniform = float(chosen["uniform_fraction"].mean()) if "uniform_fraction" in chosen else math.nan
+    references = []
+    for name, label in (("majority_retied", "ceiling"), ("global_sign", "global sign"), ("decimation", "decimation")):
+        row = table[(table["map"] == name) & (table["b"] == key.b)]
+        if len(row):
+            references.append(f"{label} {row['agreement'].iloc[0]:.4f}({_digits(row['agreement_err'].iloc[0])})")
+    return value, ", ".join(references), uniform
+
+
+def _agreement_passes(inputs: VerdictInputs, key: MapKey, value: Value) -> bool | None:
+    if key.map in ("majority", "majority_retied", "global_sign") or not _finite(value.value):
+        return None
+    baseline = _nearest_tc(inputs.agreement)
+    baseline = baseline[(baseline["map"] == "global_sign") & (baseline["b"] == key.b)]
+    if baseline.empty:
+        return None
+    bar, bar_error = float(baseline["agreement"].iloc[0]), float(baseline["agreement_err"].iloc[0])
+    error = value.error if _finite(value.error) else 0.0
+    return value.value > bar + SIGMAS * math.hypot(error, bar_error if _finite(bar_error) else 0.0)
+
+
+def _locality_value(inputs: VerdictInputs, key: MapKey) -> Value:
+    if key.weights == "exact" or key.weights == "rsmi":
+        if key.map in ("majority", "decimation", "rsmi", "block-spin autoencoder"):
+            return Value(1.0, 0.0, note="1 by construction: the map reads its own b x b block only")
+        return Value(note="not a map with a receptive field")
+    locality = inputs.locality
+    chosen = locality[
+        (locality["model"] == key.model)
+        & (locality["weights"] == key.weights)
+        & (locality["probe"] == "receptive_field")
+    ]
+    if chosen.empty:
+        return Value(note="receptive field not probed for these weights")
+    return Value(
+        float(chosen["window_fraction"].median()),
+        note="median over code units; no error: one network (the first training seed); the spread over units is in locality.csv",
+    )
+
+
+def _direction_value(inputs: VerdictInputs, key: MapKey) -> tuple[Value, bool | None, str]:
+    directions = inputs.directions
+    if key.map in ("majority", "decimation", "global_sign") or key.weights == "rsmi":
+        return (
+            Value(note="a block-spin rule has no decoder: its autoencoder form is the block-spin autoencoder row"),
+            None,
+            "",
+        )
+    chosen = directions[
+        (directions["model"] == key.model)
+        & (directions["weights"] == key.weights)
+        & (directions["variant"] == "sign")
         & (directions["thermometer"] == "energy")
     ]
-    if direction.empty:
-        return NetworkFlowSummary()
-    points = "; ".join(f"{row.T_fixed:.3f} ({row.stability})" for row in chosen.itertuples()) or "none"
-    return NetworkFlowSummary(points, str(direction.iloc[0]["direction"]))
+    ideal = directions[
+        (directions["weights"] == "exact") & (directions["variant"] == "sign") & (directions["thermometer"] == "energy")
+    ]
+    reference = f"ideal block-spin autoencoder: {ideal['direction'].iloc[0]}" if len(ideal) else ""
+    if chosen.empty:
+        return Value(note="no network flow of these weights"), None, reference
+    words = sorted(set(chosen["direction"]))
+    if "undetermined" in words:
+        return Value(note="direction undetermined"), None, reference
+    passed = all(word == "away from T_c" for word in chosen["direction"])
+    seeds = ",".join(str(int(seed)) for seed in chosen["seed"])
+    note = "; ".join(words) + "; no error: a count of starting temperatures"
+    return Value(float(chosen["fraction_away"].mean()), math.nan, seeds, note), passed, reference
 
 
-def _criteria(measured: MapMeasurements) -> dict:
-    """Per criterion True / False, or None where the map has no such measurement."""
-
-    def known(*values):
-        return all(isinstance(value, float) and math.isfinite(value) for value in values)
-
-    T_star, nu, direction = measured.flow.T_star, measured.flow.nu, measured.network.direction
-    agreement, information, baseline = measured.agreement.value, measured.information, measured.information_baseline
-    return {
-        "fixed_point": abs(T_star - T_C) <= T_STAR_TOLERANCE * T_C if known(T_star) else None,
-        "nu": abs(nu - 1.0) <= NU_TOLERANCE if known(nu) else None,
-        "agreement": agreement >= measured.agreement_baseline
-        if known(agreement, measured.agreement_baseline)
-        else None,
-        "information": (
-            information.value >= baseline.value - 2.0 * math.hypot(information.error, baseline.error)
-            if known(*information, *baseline)
-            else None
-        ),
-        "flow_direction": (direction == "away from T_c") if direction and direction != "undetermined" else None,
-        "locality": measured.locality >= LOCALITY_THRESHOLD if known(measured.locality) else None,
-    }
+# --------------------------------------------------------------------------------------------
+# the table
 
 
-def verdict_table(
-    block_flow: pd.DataFrame,
-    learned_flow: pd.DataFrame,
-    agreement: pd.DataFrame,
-    information: pd.DataFrame,
-    fixed_points: pd.DataFrame,
-    directions: pd.DataFrame,
-    L: int,
-    locality: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """The verdict table (:data:`VERDICT_COLUMNS`) at lattice size ``L``.
-
-    ``locality``: the probes' locality table (``model``, ``weights``, ``probe``,
-    ``window_fraction``; the exact block spins as ``weights = "exact"``), or None: the
-    ``locality`` criterion is then not measured.
-
-    ``block_flow``: the block-spin maps' flows (:data:`.study.FLOW_COLUMNS`); ``learned_flow``
-    and ``agreement``: :mod:`.learned`'s tables of every model; ``information``: the
-    information bounds (``map``, ``model``, ``weights``, ``b``, ``temperature``, ``bits``,
-    ``bits_err``); ``fixed_points`` and ``directions``: the network flow's (``model``,
-    ``weights``, ``variant``, ``thermometer`` and ``T_fixed``, ``slope``, ``stability`` /
-    ``fraction_towards``, ``direction``).
-    """
-    # an empty model name (the exact maps) reads back from CSV as NaN
-    information = information.fillna({"model": ""})
+def verdict_table(inputs: VerdictInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The verdict (:data:`VERDICT_COLUMNS`) and its calibration (:data:`CALIBRATION_COLUMNS`)."""
     rows = []
-    decimation_agreement = {
-        int(b): _at_tc(group, "agreement", "agreement_err").value
-        for b, group in agreement[agreement["map"] == "decimation"].groupby("b")
-    }
-
-    for (map_name, b), flow in block_flow[block_flow["L"] == L].groupby(["map", "b"], sort=False):
-        b = int(b)
-        if map_name == "majority":
-            agreement_tc = Measurement(1.0, 0.0)
-        else:
-            agreement_tc = _at_tc(
-                agreement[(agreement["map"] == "decimation") & (agreement["b"] == b)], "agreement", "agreement_err"
+    for key in _exact_maps(inputs) + _learned_maps(inputs):
+        learned = key.weights != "exact"
+        for criterion, definition in CRITERIA.items():
+            reference, passed = "", None
+            if key.map == "global_sign" and criterion != "agreement":
+                continue
+            if key.map == "block-spin autoencoder" and criterion != "flow_direction":
+                continue
+            if criterion in ("y_h", "y_t"):
+                value = _exponent_value(inputs, key, criterion)
+                reference = "15/8" if criterion == "y_h" else "1"
+                passed = _judge(criterion, value, learned)
+            elif criterion in ("fixed_point", "nu"):
+                value = _flow_value(inputs, key, "T_star" if criterion == "fixed_point" else "nu")
+                reference = f"T_c = {T_C:.6f}" if criterion == "fixed_point" else "nu = 1"
+                passed = _judge(criterion, value, learned)
+            elif criterion == "information":
+                if key.map == "decimation":
+                    value = Value(0.0, 0.0, note="the reference itself")
+                else:
+                    value, reference = _information_value(inputs, key)
+                    passed = _judge(criterion, value, learned)
+            elif criterion == "locality":
+                value = _locality_value(inputs, key)
+                by_construction = value.note.startswith("1 by construction")
+                passed = None if by_construction else _judge(criterion, value, learned)
+                reference = "the block itself: 1" if not by_construction else ""
+            elif criterion == "flow_direction":
+                value, passed, reference = _direction_value(inputs, key)
+            else:
+                value, reference, uniform = _agreement_value(inputs, key)
+                passed = _agreement_passes(inputs, key, value)
+                if uniform > 0.5:
+                    value = value._replace(
+                        note="; ".join(
+                            filter(
+                                None,
+                                [
+                                    value.note,
+                                    f"a uniform block lattice in {100 * uniform:.0f} % of configurations (no spatial variance)",
+                                ],
+                            )
+                        )
+                    )
+            rows.append(
+                {
+                    "map": key.map,
+                    "model": key.model,
+                    "weights": key.weights,
+                    "b": key.b,
+                    "criterion": criterion,
+                    "value": value.value,
+                    "error": value.error,
+                    "reference": reference or value.reference,
+                    "threshold": definition.threshold,
+                    "passed": passed,
+                    "votes": False,
+                    "seeds": value.seeds,
+                    "note": value.note,
+                }
             )
-        # decimation is the baseline of the agreement and information criteria, not held to them
-        held_to_baseline = map_name != "decimation"
-        measured = MapMeasurements(
-            flow=_flow_estimate(flow),
-            agreement=agreement_tc,
-            agreement_baseline=decimation_agreement.get(b, math.nan) if held_to_baseline else math.nan,
-            information=_information_at_tc(information, map_name, "", "exact", b),
-            information_baseline=(
-                _information_at_tc(information, "decimation", "", "exact", b) if held_to_baseline else Measurement()
-            ),
-            locality=_locality_of(locality, map_name, "exact"),
-        )
-        rows.append(_row(map_name, "", "exact", b, L, measured))
-
-    for (model, weights, map_name), flow in learned_flow.groupby(["model", "weights", "map"], sort=False):
-        b = int(flow["b"].iloc[0])
-        information_map = "code_sign" if map_name in ("code", "code_sign") else map_name
-        measured = MapMeasurements(
-            flow=_flow_estimate(flow),
-            agreement=_learned_agreement_at_tc(agreement, model, weights, map_name),
-            agreement_baseline=decimation_agreement.get(b, math.nan),
-            information=_information_at_tc(information, information_map, model, weights, b),
-            information_baseline=_information_at_tc(information, "decimation", "", "exact", b),
-            # the continuous code is held to the flow that feeds the reconstruction back as it is
-            network=_network_flow(
-                fixed_points, directions, model, weights, "continuous" if map_name == "code" else "sign"
-            ),
-            locality=_locality_of(locality, model, weights),
-        )
-        rows.append(_row(map_name, model, weights, b, L, measured))
-    # The far-from-T_c control has no learned-map row of its own: it enters through the flow.
-    for (model, weights), _ in directions[directions["weights"] == "far"].groupby(["model", "weights"]):
-        network = _network_flow(fixed_points, directions, model, weights)
-        rows.append(_row("network flow only", model, weights, math.nan, L, MapMeasurements(network=network)))
-    if locality is not None:
-        rows.extend(_locality_only_rows(locality))
-    return pd.DataFrame(rows, columns=VERDICT_COLUMNS)
+    verdict = _without_repeated_controls(pd.DataFrame(rows, columns=VERDICT_COLUMNS))
+    calibration = calibration_table(verdict)
+    votes = dict(zip(calibration["criterion"], calibration["votes"]))
+    verdict["votes"] = verdict["criterion"].map(votes).fillna(False).map(_written)
+    verdict["passed"] = verdict["passed"].map(_written)
+    calibration["votes"] = calibration["votes"].map(_written)
+    calibration["positive_passed"] = calibration["positive_passed"].map(_written)
+    return verdict, calibration
 
 
-def _locality_of(locality: pd.DataFrame | None, model: str, weights: str) -> float:
-    """Median window fraction of the map's receptive field (the exact rules: of their block)."""
-    if locality is None:
-        return math.nan
-    chosen = locality[
-        (locality["model"] == model)
-        & (locality["weights"] == weights)
-        & (locality["probe"] == ("block" if weights == "exact" else "receptive_field"))
-    ]
-    return float(chosen["window_fraction"].median()) if len(chosen) else math.nan
+def _written(value) -> str:
+    """A boolean cell as the table writes it: ``true``, ``false`` or empty."""
+    outcome = _passed(value)
+    return "" if outcome is None else "true" if outcome else "false"
 
 
-def _information_at_tc(information: pd.DataFrame, map_name: str, model: str, weights: str, b: int) -> Measurement:
-    chosen = information[
-        (information["map"] == map_name)
-        & (information["model"] == model)
-        & (information["weights"] == weights)
-        & (information["b"] == b)
-    ]
-    return _at_tc(chosen, "bits", "bits_err")
+def _without_repeated_controls(verdict: pd.DataFrame) -> pd.DataFrame:
+    """Each untrained control once: models that differ only in their regulariser start from the
+    same weights, so their untrained rows are identical; keep the first, say so in its note."""
+    untrained = verdict[verdict["weights"] == "untrained"]
+    signatures = {}
+    dropped = []
+    for (name, model), rows in untrained.groupby(["map", "model"], sort=False):
+        signature = (name, tuple(np.round(rows["value"].to_numpy(dtype=float), 12).tolist()))
+        if signature in signatures and not np.isnan(rows["value"].to_numpy(dtype=float)).all():
+            dropped.append(model)
+            verdict.loc[rows.index, "model"] = None
+            first = signatures[signature]
+            mask = (verdict["weights"] == "untrained") & (verdict["model"] == first) & (verdict["map"] == name)
+            verdict.loc[mask, "note"] = verdict.loc[mask, "note"].map(
+                lambda note, model=model: "; ".join(filter(None, [note, f"also {model}'s (same initial weights)"]))
+            )
+        else:
+            signatures[signature] = model
+    return verdict[verdict["model"].notna()].reset_index(drop=True)
 
 
-def _learned_agreement_at_tc(agreement: pd.DataFrame, model: str, weights: str, map_name: str) -> Measurement:
-    chosen = agreement[
-        (agreement["model"] == model) & (agreement["weights"] == weights) & (agreement["map"] == map_name)
-    ]
-    # The continuous code has no block spin of its own: its sign's agreement is the code's.
-    if chosen.empty and map_name == "code":
-        chosen = agreement[
-            (agreement["model"] == model) & (agreement["weights"] == weights) & (agreement["map"] == "code_sign")
-        ]
-    return _at_tc(chosen, "agreement", "agreement_err")
-
-
-def _locality_only_rows(locality: pd.DataFrame) -> list[dict]:
-    """The rows measured by their locality alone: one per layer of Mehta & Schwab's deep belief
-    network, one per architecture trained on control data without Ising physics."""
+def calibration_table(verdict: pd.DataFrame) -> pd.DataFrame:
+    """Per criterion (:data:`CALIBRATION_COLUMNS`): the positive control (the majority rule at
+    b = 2; the ideal block-spin autoencoder for the network flow) judged by the criterion's own
+    rule, tautologies included (a rule that reads its own block is local), and every untrained
+    architecture, each of which must fail. A criterion votes only if both hold."""
     rows = []
-    dbn = locality[locality["model"] == "dbn"]
-    for probe, layer in sorted(dbn.groupby("probe"), key=lambda item: int(item[0][5:])):
-        measured = MapMeasurements(locality=float(layer["window_fraction"].median()))
-        rows.append(_row(probe, "dbn", "trained", int(layer["b"].iloc[0]), int(layer["L"].iloc[0]), measured))
-    controls = locality[
-        locality["weights"].astype(str).str.endswith("-trained") & (locality["probe"] == "receptive_field")
-    ]
-    for (model, weights), maps in controls.groupby(["model", "weights"], sort=False):
-        measured = MapMeasurements(locality=float(maps["window_fraction"].median()))
-        rows.append(
-            _row("receptive field only", model, weights, int(maps["b"].iloc[0]), int(maps["L"].iloc[0]), measured)
+    for criterion, definition in CRITERIA.items():
+        rows_of = verdict[verdict["criterion"] == criterion]
+        positive_name = "block-spin autoencoder" if criterion == "flow_direction" else "majority"
+        positive = rows_of[(rows_of["map"] == positive_name) & (rows_of["weights"] == "exact") & (rows_of["b"] == 2)]
+        positive_passed = _positive_outcome(criterion, positive)
+        # an architecture the criterion cannot measure at all (no MCRG step for a dense
+        # reconstruction) is no negative control of it; one that located nothing failed
+        untrained = rows_of[rows_of["weights"] == "untrained"]
+        applicable = [_finite(float(row.value)) or _passed(row.passed) is False for row in untrained.itertuples()]
+        negatives = untrained[applicable]
+        outcomes = [_passed(passed) is False for passed in negatives["passed"]]
+        failed = int(sum(outcomes))
+        others = rows_of[(rows_of["weights"] == "exact") & ~((rows_of["map"] == positive_name) & (rows_of["b"] == 2))]
+        other_text = "; ".join(
+            f"{row.map} b = {row.b}: {_outcome_word(_passed(row.passed))}"
+            for row in others.itertuples()
+            if row.map != "global_sign"
         )
-    return rows
+        if not definition.may_vote:
+            votes, reason = False, "descriptive: decimation, an exact RG map, disagrees with the majority rule"
+        elif positive_passed is not True:
+            votes, reason = (
+                False,
+                f"the positive control ({positive_name}) {'fails' if positive_passed is False else 'is not measured'}",
+            )
+        elif len(negatives) == 0:
+            votes, reason = False, "no untrained network measured: the criterion cannot be shown to fail"
+        elif failed < len(negatives):
+            passing = ", ".join(negatives[[_passed(passed) is not False for passed in negatives["passed"]]]["model"])
+            votes, reason = False, f"untrained weights pass or are not measured: {passing}"
+        else:
+            votes, reason = True, "the positive control passes and every untrained architecture fails"
+        rows.append(
+            {
+                "criterion": criterion,
+                "threshold": definition.threshold,
+                "positive_control": f"{positive_name} (b = 2)",
+                "positive_passed": positive_passed,
+                "negative_controls": ", ".join(f"{row.model} {row.map}" for row in negatives.itertuples()),
+                "negatives_failed": failed,
+                "negatives": len(negatives),
+                "votes": votes,
+                "reason": reason,
+                "other_exact_maps": other_text,
+            }
+        )
+    return pd.DataFrame(rows, columns=CALIBRATION_COLUMNS)
 
 
-def _row(map_name: str, model: str, weights: str, b, L: int, measurements: MapMeasurements) -> dict:
-    """The verdict row (:data:`VERDICT_COLUMNS`) of the map ``map_name`` of ``model`` with
-    ``weights`` (``model`` empty for an exact block-spin rule) at block size ``b``."""
-    criteria = _criteria(measurements)
-    measured = [name for name, passed in criteria.items() if passed is not None]
-    passed = [name for name in measured if criteria[name]]
-    row = {
-        "map": map_name,
-        "model": model,
-        "weights": weights,
-        "b": b,
-        "L": L,
-        **measurements.flow._asdict(),
-        "agreement_tc": measurements.agreement.value,
-        "agreement_tc_err": measurements.agreement.error,
-        "information_tc_bits": measurements.information.value,
-        "information_tc_bits_err": measurements.information.error,
-        "flow_fixed_points": measurements.network.fixed_points,
-        "flow_direction": measurements.network.direction,
-        "locality_window_fraction": measurements.locality,
-        "criteria_passed": len(passed),
-        "criteria_measured": len(measured),
-    }
-    for name, threshold in CRITERIA.items():
-        row[f"{name}_ok"] = "" if criteria[name] is None else ("yes" if criteria[name] else "no")
-        row[f"{name}_threshold"] = threshold
-    failed = [name for name in measured if not criteria[name]]
-    label = f"{map_name} (b = {b:g})" if not model else f"{model} {map_name}, {weights} weights"
-    if not measured:
-        row["conclusion"] = f"{label}: nothing measured"
-    elif not failed:
-        row["conclusion"] = f"{label} behaves like block-spin RG on all {len(measured)} criteria measured"
+def _positive_outcome(criterion: str, positive: pd.DataFrame) -> bool | None:
+    if positive.empty:
+        return None
+    row = positive.iloc[0]
+    if _passed(row["passed"]) is not None:
+        return _passed(row["passed"])
+    # a tautology is shown as a reference, but the criterion's rule still applies to it
+    if criterion == "locality" and _finite(row["value"]):
+        return bool(row["value"] >= LOCALITY_THRESHOLD)
+    if criterion == "agreement":
+        return True
+    return None
+
+
+def _outcome_word(passed) -> str:
+    return "passes" if passed is True else "fails" if passed is False else "not measured"
+
+
+# --------------------------------------------------------------------------------------------
+# the answer in words
+
+
+def _label(row) -> str:
+    seeds = str(row.seeds) if isinstance(row.seeds, str) else ""
+    count = len(seeds.split(",")) if seeds else 0
+    if row.weights == "exact":
+        return f"{row.map} (b = {row.b})"
+    name = f"{row.model} {row.map}" if row.map not in ("rsmi",) else f"RSMI coarse-grainer (b = {row.b})"
+    return f"{name}, {row.weights}" + (f" ({count} seeds)" if count > 1 else "")
+
+
+def _passed(value) -> bool | None:
+    """A ``passed`` cell as True / False / None (CSV reads an empty cell as NaN and booleans as
+    text)."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return None
+
+
+def _normalised(verdict: pd.DataFrame) -> pd.DataFrame:
+    verdict = verdict.fillna({"model": "", "seeds": ""})
+    return verdict.assign(
+        passed=verdict["passed"].map(_passed), votes=verdict["votes"].map(lambda value: _passed(value) is True)
+    )
+
+
+def _voting(verdict: pd.DataFrame) -> list[str]:
+    return [name for name in CRITERIA if verdict[verdict["criterion"] == name]["votes"].any()]
+
+
+def answer(verdict: pd.DataFrame) -> str:
+    """The answer in a few sentences, from the table: the trained maps that pass every voting
+    criterion, whether their controls pass the same criteria, and how the RSMI coarse-grainer,
+    the learned positive control, fares."""
+    verdict = _normalised(verdict)
+    voting = _voting(verdict)
+    trained = verdict[verdict["weights"] == "trained"]
+    controls = verdict[verdict["weights"].isin(CONTROL_WEIGHTS)]
+    full, by_controls = [], []
+    for (model, _map_name), rows in trained.groupby(["model", "map"], sort=False):
+        judged = rows[rows["criterion"].isin(voting)]
+        if judged.empty or not all(passed is True for passed in judged["passed"]):
+            continue
+        label = _label(next(judged.itertuples()))
+        full.append(label)
+        shared = [
+            name
+            for name in judged["criterion"]
+            if any(
+                passed is True
+                for passed in controls[(controls["model"] == model) & (controls["criterion"] == name)]["passed"]
+            )
+        ]
+        if shared:
+            by_controls.append(f"{label}: its controls pass {', '.join(shared)} too")
+    if not voting:
+        text = "No criterion passed its calibration, so the verdict has no vote."
+    elif not full:
+        text = f"No trained network passes every calibrated criterion ({', '.join(voting)})."
     else:
-        row["conclusion"] = f"{label} passes {len(passed)} of {len(measured)} criteria; fails {', '.join(failed)}"
-    return row
-
-
-def _measured(outcome) -> bool:
-    """Whether a criterion cell says yes or no (empty: not measured; NaN when read from CSV)."""
-    return outcome in ("yes", "no")
+        text = f"Trained maps that pass every calibrated criterion ({', '.join(voting)}): {', '.join(full)}."
+    if by_controls:
+        text += (
+            " But "
+            + "; ".join(by_controls)
+            + ": there the property comes from the architecture or from smooth data, not from Ising physics."
+        )
+    rsmi = verdict[(verdict["weights"] == "rsmi") & verdict["criterion"].isin(voting)]
+    if len(rsmi):
+        passed = [row.criterion for row in rsmi.itertuples() if row.passed is True]
+        failed = [row.criterion for row in rsmi.itertuples() if row.passed is not True]
+        text += f" The RSMI coarse-grainer, the learned positive control, passes {len(passed)} of {len(rsmi)}" + (
+            f" (fails {', '.join(failed)})." if failed else "."
+        )
+    return text
 
 
 def conclusion(verdict: pd.DataFrame) -> str:
-    """The verdict in words, from the table: which trained maps with an RG flow (T* and nu
-    measured) pass every criterion they were measured on, and whether their untrained controls
-    pass the same ones (then those criteria say nothing about learning)."""
+    """The verdict in words, generated from the table: the :func:`answer`, then per voting
+    criterion the exact maps' outcomes, which trained maps pass and fail, and which controls pass
+    too, then the criteria that do not vote and why."""
+    verdict = _normalised(verdict)
+    voting = _voting(verdict)
     sentences = []
-    exact = verdict[verdict["weights"] == "exact"]
-    for row in exact.itertuples():
-        sentences.append(f"{row.map} (b = {row.b:g}): {row.criteria_passed}/{row.criteria_measured} criteria")
-    trained = verdict[verdict["weights"] == "trained"]
-    untrained = verdict[verdict["weights"] == "untrained"]
-    for row in trained.itertuples():
-        control = untrained[(untrained["model"] == row.model) & (untrained["map"] == row.map)]
-        text = f"{row.model} {row.map}: {row.criteria_passed}/{row.criteria_measured}"
-        if not control.empty:
-            text += f" (untrained: {control.iloc[0].criteria_passed}/{control.iloc[0].criteria_measured})"
-        sentences.append(text)
-    controls = verdict[verdict["weights"].astype(str).str.endswith("-trained")]
-    if not controls.empty:
-        sentences.append(
-            "locality of the same architectures trained on control data: "
-            + ", ".join(
-                f"{row.model} {row.weights} f = {row.locality_window_fraction:.2f} ({row.locality_ok if _measured(row.locality_ok) else 'not measured'})"
-                for row in controls.itertuples()
-            )
-        )
-    # a locality that training on noise reaches as well belongs to the architecture, not to Ising physics
-    architectural = sorted(
-        {
-            row.model
-            for row in trained.itertuples()
-            if row.locality_ok == "yes" and (controls[(controls["model"] == row.model)]["locality_ok"] == "yes").any()
-        }
-    )
-    # a map behaves like block-spin RG only if it has a flow to measure (T* and nu) and passes
-    # everything measured; the DBN layers, measured on locality alone, cannot
-    full = [
-        f"{row.model} {row.map}"
-        for row in trained.itertuples()
-        if _measured(row.fixed_point_ok) and _measured(row.nu_ok) and row.criteria_passed == row.criteria_measured
+    for name in voting:
+        rows = verdict[verdict["criterion"] == name]
+        trained = rows[rows["weights"] == "trained"]
+        passing = [_label(row) for row in trained.itertuples() if row.passed is True]
+        failing = [_label(row) for row in trained.itertuples() if row.passed is False]
+        rsmi = [f"RSMI {_outcome_word(row.passed)}" for row in rows[rows["weights"] == "rsmi"].itertuples()]
+        control_pass = [
+            _label(row) for row in rows[rows["weights"].isin(CONTROL_WEIGHTS)].itertuples() if row.passed is True
+        ]
+        exact = [
+            f"{row.map} b = {row.b} {_outcome_word(row.passed)}"
+            for row in rows[rows["weights"] == "exact"].itertuples()
+            if row.passed is not None
+        ]
+        parts = [
+            ", ".join(exact),
+            "trained maps passing: " + (", ".join(passing) or "none"),
+            "failing: " + ", ".join(failing) if failing else "",
+            ", ".join(rsmi),
+            "controls passing too: " + ", ".join(control_pass) if control_pass else "no control passes",
+        ]
+        sentences.append(f"{name} ({CRITERIA[name].threshold}): " + "; ".join(filter(None, parts)) + ".")
+    silent = [
+        f"{name} does not vote ({_why_silent(verdict, name)})."
+        for name in CRITERIA
+        if name not in voting and (verdict["criterion"] == name).any()
     ]
-    answer = (
-        "No trained network behaves like block-spin RG on every criterion measured."
-        if not full
-        else f"Trained maps that pass every criterion measured: {', '.join(full)}."
-    )
-    if architectural:
-        answer += (
-            f" The locality of {', '.join(architectural)} is reached by training on control data without Ising physics"
-            " as well: it comes from the architecture, not from what the network learned."
-        )
-    return answer + " Criteria passed per map: " + "; ".join(sentences) + "."
+    return " ".join([answer(verdict), *sentences, *silent])
+
+
+def _why_silent(verdict: pd.DataFrame, name: str) -> str:
+    if not CRITERIA[name].may_vote:
+        return "descriptive"
+    rows = verdict[verdict["criterion"] == name]
+    positive_name = "block-spin autoencoder" if name == "flow_direction" else "majority"
+    positive = rows[(rows["map"] == positive_name) & (rows["weights"] == "exact")]
+    if len(positive) and positive["passed"].iloc[0] is False:
+        return f"the {positive_name} fails it"
+    untrained = rows[rows["weights"] == "untrained"]
+    passing = [row.model for row in untrained.itertuples() if row.passed is not False]
+    if passing:
+        return "untrained weights pass it or are not measured: " + ", ".join(passing)
+    return "its positive control is not measured"

@@ -8,7 +8,7 @@ from pathlib import Path
 from snakemake.utils import update_config
 
 from deeprenorm.config import ConfigError, load_config_file, temperature_label, validate_config
-from deeprenorm.plan import PROBE_BLOCK_FACTOR, StudyPlan, check_study_fits
+from deeprenorm.plan import DENSE_BLOCK_FACTOR, PROBE_BLOCK_FACTOR, StudyPlan, check_study_fits
 from deeprenorm.versions import stage_versions
 
 
@@ -75,6 +75,19 @@ def learned_exponent_tables():
     if not PLAN.network.measured:
         return []
     return [network_table("exponents", "exponents", NETWORK_L, model) for model in PLAN.mcrg_models]
+
+
+def rsmi_checkpoints():
+    """The RSMI coarse-grainer of the verdict (rule train_rsmi), or none (PLAN.rsmi_model)."""
+    if PLAN.rsmi_model is None:
+        return []
+    return [f"results/rg/rsmi/L{NETWORK_L}/{PLAN.rsmi_model}.pt"]
+
+
+def rsmi_exponent_checkpoints():
+    """The RSMI coarse-grainer where its b blocks the MCRG ensemble rg.mcrg.levels times."""
+    mcrg, b = RG["mcrg"], RG["rsmi"]["block"]
+    return rsmi_checkpoints() if mcrg["lattice_size"] % b ** mcrg["levels"] == 0 else []
 
 
 def network_table(stage, name, L="{L}", model="{model}"):
@@ -185,24 +198,45 @@ def network_model(wildcards):
 
 
 def network_checkpoint(wildcards):
-    """The checkpoint the RG stage measures: the model's at its network training seed."""
+    """The checkpoint of a model that the probes read: its first training seed's."""
     return checkpoint(wildcards.L, wildcards.model, network_model(wildcards).seed)
 
 
-def far_checkpoint(wildcards):
-    """The same model trained far from T_c, where the grid has temperatures there on both sides."""
-    far = checkpoint(wildcards.L, wildcards.model, network_model(wildcards).seed, root=FAR_MODELS_ROOT)
-    return [far] if PLAN.network.far_control else []
+def network_checkpoints(wildcards):
+    """The checkpoints the RG stage measures of a model: one per training seed at its L."""
+    return [checkpoint(wildcards.L, wildcards.model, seed) for seed in network_model(wildcards).seeds]
+
+
+def network_controls(name):
+    """Weights label -> checkpoint of each control of network model ``name``: the same
+    architecture trained far from T_c (the network-flow models, where the grid has temperatures
+    there on both sides) and on each control data set (the probes stage's control models)."""
+    model = PLAN.network.models[name]
+    controls = {}
+    if PLAN.network.far_control and name in PLAN.network.flow_models:
+        controls["far-trained"] = checkpoint(NETWORK_L, name, model.seed, root=FAR_MODELS_ROOT)
+    for kind, control_model in PLAN.probes.controls:
+        if control_model == name:
+            root = CONTROL_MODELS_ROOT.format(kind=kind)
+            controls[f"{kind}-trained"] = checkpoint(NETWORK_L, name, model.seed, root=root)
+    return controls
+
+
+def conv_network_entries():
+    """Every network whose block variable the information bound measures, as ``(model, weights,
+    training seed, checkpoint)``: each conv model's trained networks (their untrained initial
+    weights are rebuilt from these) and its controls."""
+    entries = []
+    for name in PLAN.network.conv_models:
+        model = PLAN.network.models[name]
+        entries += [(name, "trained", seed, checkpoint(NETWORK_L, name, seed)) for seed in model.seeds]
+        entries += [(name, label, model.seed, path) for label, path in network_controls(name).items()]
+    return entries
 
 
 def control_checkpoint(wildcards):
     root = CONTROL_MODELS_ROOT.format(kind=wildcards.kind)
     return checkpoint(wildcards.L, wildcards.model, network_model(wildcards).seed, root=root)
-
-
-def exponent_control_kinds(wildcards):
-    """The control data the model was also trained on (the probes stage's controls)."""
-    return [kind for kind, model in PLAN.probes.controls if model == wildcards.model]
 
 
 def control_probe_files(name):

@@ -12,7 +12,15 @@ SUMMARY_TABLES = {
     "rg_flow": RG_TABLES["flow"],
     "dynamic_exponents": table("dynamic_exponents"),
     "width_sweep": SWEEP_TABLES["sweep"],
-} | ({"verdict": RG_NETWORK_TABLES["verdict"], "locality": table("locality")} if PLAN.network.measured else {})
+} | (
+    {
+        "verdict": RG_NETWORK_TABLES["verdict"],
+        "calibration": RG_NETWORK_TABLES["calibration"],
+        "locality": table("locality"),
+    }
+    if PLAN.network.measured
+    else {}
+)
 SUMMARY_OUTPUTS = ["results/summary.json", "results/summary.md", figure("summary"), figure("performance")]
 # the images the README embeds, refreshed by rule readme
 README_FIGURES = ["summary", "performance"] + (["rg_verdict", "locality"] if PLAN.network.measured else [])

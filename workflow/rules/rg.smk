@@ -67,6 +67,7 @@ rule rg_exponents:
     input:
         ensemble=mcrg_ensemble(),
         learned=learned_exponent_tables(),
+        rsmi=rsmi_exponent_checkpoints(),
     output:
         table("rg_exponents"),
     log:
@@ -80,8 +81,9 @@ rule rg_exponents:
     params:
         levels=RG["mcrg"]["levels"],
         maps=RG["maps"],
+        rsmi_model=PLAN.rsmi_model,
         seed=config["seed"],
-        stage_versions=stage_versions("rg_exponents"),
+        stage_versions=stage_versions("rg_exponents", "rsmi"),
     message:
         f"MCRG exponents of {', '.join(RG['maps'])} and the conv models' maps, {RG['mcrg']['levels']} levels"
     script:

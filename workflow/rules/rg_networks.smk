@@ -3,6 +3,7 @@
 # models, each with its training seed and its b.
 RG_NETWORK_TABLES = {
     "verdict": table("rg_verdict"),
+    "calibration": table("rg_verdict_calibration"),
     "learned_flow": table("rg_learned_flow"),
     "learned_curves": table("rg_learned_curves"),
     "agreement": table("rg_agreement"),
@@ -12,12 +13,15 @@ RG_NETWORK_TABLES = {
 }
 RG_NETWORK_FIGURES = [figure("information"), figure("network_flow"), figure("rg_verdict")]
 LEARNED_TABLES = ["flow", "curves", "agreement"]
+# the exact block-spin map in an autoencoder's shape, through the network flow beside the networks
+BLOCK_SPIN_AUTOENCODER = f"block-spin-b{DENSE_BLOCK_FACTOR}"
 NETWORK_FLOW_TABLES = ["flow", "fixed_points", "directions"]
 
 
 rule rg_learned:
     input:
-        checkpoint=network_checkpoint,
+        checkpoints=network_checkpoints,
+        controls=lambda wildcards: list(network_controls(wildcards.model).values()),
         dataset=dataset(),
         split=dataset_split(),
         direct=lambda wildcards: dataset(network_model(wildcards).coarse_size),
@@ -36,7 +40,9 @@ rule rg_learned:
         runtime=20,
     params:
         b=lambda wildcards: network_model(wildcards).b,
-        training_seed=lambda wildcards: network_model(wildcards).seed,
+        training_seeds=lambda wildcards: list(network_model(wildcards).seeds),
+        control_seed=lambda wildcards: network_model(wildcards).seed,
+        control_weights=lambda wildcards: list(network_controls(wildcards.model)),
         observables=list(PLAN.network.observables),
         window=RG["window"],
         seed=config["seed"],
@@ -50,14 +56,8 @@ rule rg_learned:
 rule rg_exponents_learned:
     input:
         ensemble=mcrg_ensemble(),
-        checkpoint=network_checkpoint,
-        far=far_checkpoint,
-        controls=lambda wildcards: [
-            checkpoint(
-                wildcards.L, wildcards.model, network_model(wildcards).seed, root=CONTROL_MODELS_ROOT.format(kind=kind)
-            )
-            for kind in exponent_control_kinds(wildcards)
-        ],
+        checkpoints=network_checkpoints,
+        controls=lambda wildcards: list(network_controls(wildcards.model).values()),
     output:
         network_table("exponents", "exponents"),
     log:
@@ -72,8 +72,9 @@ rule rg_exponents_learned:
         mem_mb=mcrg_mem_mb() + TORCH_MEM_MB,
         runtime=30,
     params:
-        training_seed=lambda wildcards: network_model(wildcards).seed,
-        control_kinds=exponent_control_kinds,
+        training_seeds=lambda wildcards: list(network_model(wildcards).seeds),
+        control_seed=lambda wildcards: network_model(wildcards).seed,
+        control_weights=lambda wildcards: list(network_controls(wildcards.model)),
         levels=RG["mcrg"]["levels"],
         seed=config["seed"],
         stage_versions=stage_versions("rg_exponents"),
@@ -114,8 +115,8 @@ use rule train as train_far with:
 
 rule network_flow:
     input:
-        checkpoint=network_checkpoint,
-        far=far_checkpoint,
+        checkpoints=network_checkpoints,
+        controls=lambda wildcards: list(network_controls(wildcards.model).values()),
         dataset=dataset(),
         split=dataset_split(),
     output:
@@ -132,7 +133,9 @@ rule network_flow:
         mem_mb=network_flow_mem_mb,
         runtime=20,
     params:
-        training_seed=lambda wildcards: network_model(wildcards).seed,
+        training_seeds=lambda wildcards: list(network_model(wildcards).seeds),
+        control_seed=lambda wildcards: network_model(wildcards).seed,
+        control_weights=lambda wildcards: list(network_controls(wildcards.model)),
         steps=RG_NETWORKS["flow_steps"],
         samples=RG_NETWORKS["flow_samples"],
         seed=config["seed"],
@@ -143,13 +146,104 @@ rule network_flow:
         "../scripts/network_flow.py"
 
 
+# the RSMI coarse-grainer, where the plan has one (its environment must fit the lattice)
+if PLAN.rsmi_model:
+
+    rule train_rsmi:
+        input:
+            dataset=dataset(NETWORK_L),
+            split=dataset_split(NETWORK_L),
+        output:
+            checkpoint=f"results/rg/rsmi/L{NETWORK_L}/{{model}}.pt",
+            history=f"results/rg/rsmi/L{NETWORK_L}/{{model}}-history.csv",
+        log:
+            logs(f"train_rsmi/L{NETWORK_L}/{{model}}"),
+        benchmark:
+            benchmarks(f"train_rsmi/L{NETWORK_L}/{{model}}")
+        wildcard_constraints:
+            model=one_of([PLAN.rsmi_model] if PLAN.rsmi_model else []),
+        threads: 1
+        resources:
+            mem_mb=BASE_MEM_MB + TORCH_MEM_MB,
+            runtime=20,
+        params:
+            b=RG["rsmi"]["block"],
+            model=lambda wildcards: wildcards.model,
+            window=list(PLAN.rg_window) if PLAN.rg_window else None,
+            configurations=RG["rsmi"]["configurations"],
+            epochs=RG["rsmi"]["epochs"],
+            seed=config["seed"],
+            stage_versions=stage_versions("rsmi"),
+        message:
+            "Train the RSMI coarse-grainer {wildcards.model} (the verdict's learned positive control)"
+        script:
+            "../scripts/train_rsmi.py"
+
+    rule rg_learned_rsmi:
+        input:
+            checkpoint=rsmi_checkpoints(),
+            dataset=dataset(NETWORK_L),
+            split=dataset_split(NETWORK_L),
+            direct=dataset(NETWORK_L // RG["rsmi"]["block"]) if PLAN.rsmi_model else [],
+        output:
+            **{name: network_table("learned", name, NETWORK_L, PLAN.rsmi_model) for name in LEARNED_TABLES},
+        log:
+            logs(f"rg_learned/L{NETWORK_L}/{PLAN.rsmi_model}"),
+        benchmark:
+            benchmarks(f"rg_learned/L{NETWORK_L}/{PLAN.rsmi_model}")
+        threads: 1
+        resources:
+            mem_mb=BASE_MEM_MB + TORCH_MEM_MB,
+            runtime=20,
+        params:
+            b=RG["rsmi"]["block"],
+            model=PLAN.rsmi_model,
+            observables=list(PLAN.network.observables),
+            window=RG["window"],
+            seed=config["seed"],
+            stage_versions=stage_versions("thermodynamics", "rg_flow", "rg_learned", "rsmi"),
+        message:
+            f"RG of the RSMI coarse-grainer's map: L={NETWORK_L}"
+        script:
+            "../scripts/rg_learned_rsmi.py"
+
+
+rule network_flow_block_spin:
+    input:
+        dataset=dataset(NETWORK_L),
+        split=dataset_split(NETWORK_L),
+    output:
+        **{name: network_table("network_flow", name, NETWORK_L, BLOCK_SPIN_AUTOENCODER) for name in NETWORK_FLOW_TABLES},
+    log:
+        logs(f"network_flow/L{NETWORK_L}/{BLOCK_SPIN_AUTOENCODER}"),
+    benchmark:
+        benchmarks(f"network_flow/L{NETWORK_L}/{BLOCK_SPIN_AUTOENCODER}")
+    threads: 1
+    resources:
+        mem_mb=BASE_MEM_MB + TORCH_MEM_MB,
+        runtime=20,
+    params:
+        b=DENSE_BLOCK_FACTOR,
+        model=BLOCK_SPIN_AUTOENCODER,
+        steps=RG_NETWORKS["flow_steps"],
+        samples=RG_NETWORKS["flow_samples"],
+        seed=config["seed"],
+        stage_versions=stage_versions("network_flow"),
+    message:
+        f"Network flow of the ideal block-spin autoencoder (majority encode, copy decode): L={NETWORK_L}"
+    script:
+        "../scripts/network_flow_block_spin.py"
+
+
 rule rg_information:
     input:
         dataset=dataset(NETWORK_L),
         split=dataset_split(NETWORK_L),
-        checkpoints=[checkpoint(NETWORK_L, name, PLAN.network.models[name].seed) for name in PLAN.network.conv_models],
+        checkpoints=[entry[3] for entry in conv_network_entries()],
+        rsmi=rsmi_checkpoints(),
     output:
         table("rg_information"),
+        replicas=table("rg_information_replicas"),
     log:
         logs("rg_information"),
     benchmark:
@@ -159,8 +253,8 @@ rule rg_information:
         mem_mb=information_mem_mb(NETWORK_L or 4),
         runtime=20,
     params:
-        models=list(PLAN.network.conv_models),
-        training_seeds=[PLAN.network.models[name].seed for name in PLAN.network.conv_models],
+        networks=[list(entry[:3]) for entry in conv_network_entries()],
+        rsmi_model=PLAN.rsmi_model,
         block_factors=list(PLAN.network.block_factors),
         temperatures=RG["information"]["temperatures"],
         shell=RG["information"]["shell"],
@@ -178,15 +272,20 @@ rule rg_verdict:
         flow=RG_TABLES["flow"],
         information=table("rg_information"),
         learned=expand(
-            network_table("learned", "{table}"), L=NETWORK_L, model=list(PLAN.network.models), table=LEARNED_TABLES
+            network_table("learned", "{table}"),
+            L=NETWORK_L,
+            model=[*PLAN.network.models, *([PLAN.rsmi_model] if PLAN.rsmi_model else [])],
+            table=LEARNED_TABLES,
         ),
         network_flow=expand(
             network_table("network_flow", "{table}"),
             L=NETWORK_L,
-            model=list(PLAN.network.flow_models),
+            model=[*PLAN.network.flow_models, BLOCK_SPIN_AUTOENCODER],
             table=NETWORK_FLOW_TABLES,
         ),
+        information_replicas=table("rg_information_replicas"),
         locality=table("locality"),
+        exponents=table("rg_exponents"),
     output:
         **RG_NETWORK_TABLES,
     log:

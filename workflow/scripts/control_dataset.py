@@ -1,5 +1,6 @@
-"""Snakemake adapter: a control ensemble without Ising physics (pure noise or thresholded noisy
-sine waves) -> results/controls/{kind}/L{L}.nc, in the schema of an Ising dataset."""
+"""Snakemake adapter: a control ensemble without Ising physics (pure noise, thresholded noisy
+sine waves, or thresholded Gaussian fields at the Ising correlation length and magnetisation)
+-> results/controls/{kind}/L{L}.nc, in the schema of an Ising dataset."""
 
 import yaml
 

@@ -7,7 +7,7 @@ from deeprenorm.io import read_table
 from deeprenorm.ml import file_sha256, load_checkpoint, read_split
 from deeprenorm.plots.summary import plot_summary
 from deeprenorm.probes.study import reconstruction_rows
-from deeprenorm.rg.verdict import conclusion
+from deeprenorm.rg.verdict import answer
 
 pipeline.start(snakemake)
 params, inputs = snakemake.params, snakemake.input
@@ -30,7 +30,7 @@ plot_summary(
     learned_curves=learned_curves,
     learned_flow=learned_flow,
     strip=strip,
-    verdict=conclusion(verdict) if verdict is not None else "",
+    verdict=answer(verdict) if verdict is not None else "",
     headline_model=params.headline_model,
     headline_seed=params.headline_seed,
     network_L=params.network_L,
