@@ -20,6 +20,7 @@ import yaml
 
 from deeprenorm.config import load_schema, validate_config
 from deeprenorm.plan import StudyPlan
+from deeprenorm.rg.verdict import CRITERIA
 from deeprenorm.stats import format_value_error
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -314,6 +315,7 @@ def test_mcrg_exponents_of_every_map_at_every_level_and_operator_count(finished_
     learned = table[table["map"] == "code_sign"]
     assert set(learned["model"]) == {"conv-b2-none"}
     assert set(learned["weights"]) == {"trained", "untrained", "far-trained", "noise-trained"}
+    assert set(learned["seed"]) == {0}
     assert len(table) == (2 + 4) * 2 * (4 + 3)
     assert set(table["L_coarse"]) == {8, 4} and set(table["b"]) == {2} and set(table["L"]) == {16}
     # a value is measured with its error, or not located with the count of replicas that failed
@@ -346,13 +348,36 @@ def test_control_models_are_trained_by_the_same_rule_and_probed_beside_the_ising
     controls = locality[locality["weights"].str.endswith("-trained")]
     assert set(controls["model"]) == {"wide-k2-l1", "conv-b2-none"}
     assert {"receptive_field", "activation_max"} <= set(controls["probe"])
-    verdict = pd.read_csv(workdir / "results/tables/rg_verdict.csv")
-    rows = verdict[verdict["map"] == "receptive field only"]
-    assert (
-        len(rows) == 2
-        and (rows["criteria_measured"] == 1).all()
-        and rows["locality_window_fraction"].between(0, 1).all()
-    )
+    # the control models go through every criterion of the verdict, as the trained ones do
+    verdict = pd.read_csv(workdir / "results/tables/rg_verdict.csv", dtype=str, keep_default_na=False)
+    for model in ("wide-k2-l1", "conv-b2-none"):
+        rows = verdict[(verdict["model"] == model) & (verdict["weights"] == "noise-trained")]
+        assert set(rows["criterion"]) == set(CRITERIA), model
+
+
+def test_the_verdict_table_contract_on_the_tiny_study(finished_run):
+    import pandas as pd
+
+    from deeprenorm.rg.verdict import CALIBRATION_COLUMNS, VERDICT_COLUMNS, WEIGHTS
+
+    workdir, _ = finished_run
+    verdict = pd.read_csv(workdir / "results/tables/rg_verdict.csv", dtype=str, keep_default_na=False)
+    calibration = pd.read_csv(workdir / "results/tables/rg_verdict_calibration.csv", dtype=str, keep_default_na=False)
+    assert list(verdict.columns) == VERDICT_COLUMNS and list(calibration.columns) == CALIBRATION_COLUMNS
+    assert set(verdict["weights"]) <= set(WEIGHTS) and set(verdict["passed"]) <= {"true", "false", ""}
+    assert set(verdict["votes"]) <= {"true", "false"} and set(calibration["criterion"]) == set(CRITERIA)
+    # a criterion's vote in the verdict is its calibration's; a voting criterion has the majority
+    # rule passing and every untrained architecture it can measure failing
+    votes = dict(zip(calibration["criterion"], calibration["votes"]))
+    assert all(votes[row.criterion] == row.votes for row in verdict.itertuples())
+    for row in calibration[calibration["votes"] == "true"].itertuples():
+        assert row.positive_passed == "true" and row.negatives_failed == row.negatives != "0"
+    assert votes["agreement"] == "false"  # descriptive
+    # every learned map and weights has a row for every criterion; a number without an error says why
+    for _, rows in verdict[verdict["weights"] != "exact"].groupby(["map", "model", "weights"]):
+        assert set(rows["criterion"]) == set(CRITERIA)
+    value, error = pd.to_numeric(verdict["value"]), pd.to_numeric(verdict["error"])
+    assert (verdict.loc[value.notna() & error.isna(), "note"] != "").all()
 
 
 def test_block_lattices_outside_lattice_sizes_are_simulated_for_the_rg_flow_only(tmp_path):
@@ -607,7 +632,9 @@ STAGE_RERUNS = {
         "rg_exponents_learned": 1,
         "rg_exponents": 1,
         "rg_exponents_figure": 1,
+        **VERDICT,
         **REPORT,
+        **SUMMARY_FIGURE,
     },
     # the control datasets are written by the dataset stage's code, from no simulation
     "dataset": {
@@ -617,6 +644,7 @@ STAGE_RERUNS = {
         **RG,
         **NETWORKS,
         **CONTROL_DATA,
+        "network_flow_block_spin": 1,
         "dbn": 1,
         **REPORT,
         **SUMMARY_FIGURE,
@@ -631,6 +659,7 @@ STAGE_RERUNS = {
         **LATENT,
         **RG,
         **{rule: n for rule, n in NETWORKS.items() if rule != "train_control"},
+        "network_flow_block_spin": 1,
         "dbn": 1,
         **REPORT,
         **SUMMARY_FIGURE,
@@ -641,6 +670,10 @@ STAGE_RERUNS = {
         **CONTROL_PROBES,
         "locality_table": 1,
         "probe_figures": 1,
+        # the control models go through every measurement of the verdict
+        "rg_learned": 2,
+        "network_flow": 2,
+        "rg_information": 1,
         **VERDICT,
         "rg_exponents_learned": 1,
         "rg_exponents": 1,

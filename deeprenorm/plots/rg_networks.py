@@ -28,7 +28,7 @@ from ..rg.verdict import (
     Y_H_TOLERANCE,
     Y_T_EXACT,
     Y_T_TOLERANCE,
-    conclusion,
+    answer,
 )
 from .style import WEIGHTS_COLORS, empty_panel, mark_critical_temperature, new_figure, save, use_style
 
@@ -225,25 +225,51 @@ def _verdict_label(row) -> str:
     return f"{row['model']} {row['map']} ({row['weights']}{count})"
 
 
-#: Per criterion: the axis label, the exact value (a dotted line) and the band of the tolerance
-#: around it (without the errors, which each point carries).
+#: Per criterion: the axis label, the exact value (a dotted line), the band of the tolerance
+#: around it (without the errors, which each point carries), and the axis range (None: the
+#: data's): a value outside the range is drawn at its edge as an arrow, without its error bar.
 _CRITERION_AXES = {
-    "y_h": ("y_h (MCRG)", Y_H_EXACT, Y_H_TOLERANCE * Y_H_EXACT),
-    "y_t": ("y_t (MCRG)", Y_T_EXACT, Y_T_TOLERANCE * Y_T_EXACT),
-    "fixed_point": ("fixed point T* (J/k_B)", T_C, T_STAR_TOLERANCE * T_C),
-    "nu": ("ν from the slope at T*", 1.0, NU_TOLERANCE),
-    "information": ("I(map) − I(decimation) at T_c (bits, paired)", 0.0, None),
-    "locality": ("receptive field in one b × b window (median fraction)", None, None),
-    "flow_direction": ("network flow: fraction carried away from T_c", None, None),
-    "agreement": ("agreement with majority at T_c", None, None),
+    "y_h": ("y_h (MCRG)", Y_H_EXACT, Y_H_TOLERANCE * Y_H_EXACT, (1.80, 2.00)),
+    "y_t": ("y_t (MCRG)", Y_T_EXACT, Y_T_TOLERANCE * Y_T_EXACT, (0.7, 1.4)),
+    "fixed_point": ("fixed point T* (J/k_B)", T_C, T_STAR_TOLERANCE * T_C, None),
+    "nu": ("ν from the slope at T*", 1.0, NU_TOLERANCE, None),
+    "information": ("I(map) − I(decimation) at T_c (bits, paired)", 0.0, None, None),
+    "locality": ("receptive field in one b × b window (median fraction)", None, None, (0.0, 1.05)),
+    "flow_direction": ("network flow: fraction carried away from T_c", None, None, (0.0, 1.0)),
+    "agreement": ("agreement with majority at T_c", None, None, None),
 }
+
+
+def _draw_criterion(ax, rows: pd.DataFrame, position: dict, bounds) -> None:
+    for row in rows.itertuples():
+        value = float(row.value)
+        if not math.isfinite(value):
+            continue
+        y = position[(row.map, row.model, row.weights, row.b)]
+        color = WEIGHTS_COLORS.get(row.weights, "0.4")
+        passed = str(row.passed).lower()
+        error = float(row.error) if math.isfinite(float(row.error)) else None
+        marker = {"true": "o", "false": "X"}.get(passed, "o")
+        if bounds is not None and not bounds[0] <= value <= bounds[1]:
+            value, error = min(max(value, bounds[0]), bounds[1]), None
+            marker = ">" if value == bounds[1] else "<"
+        ax.errorbar(
+            value,
+            y,
+            xerr=error,
+            fmt=marker,
+            color=color,
+            markerfacecolor="none" if passed not in ("true", "false") else color,
+            markersize=6,
+            capsize=2,
+        )
 
 
 def plot_verdict(verdict: pd.DataFrame, path):
     """One panel per criterion, one row per map: the value with its error, the exact value and
-    the tolerance band; filled markers pass, crosses fail, open circles are not judged
-    (a reference value or a tautology); each panel's title says whether the criterion votes
-    (passed its calibration)."""
+    the tolerance band; filled circles pass, crosses fail, open circles are not judged (a
+    reference value or a tautology), arrows lie off the axis; each panel's title says whether
+    the criterion votes (passed its calibration). The answer in words below."""
     with use_style():
         if verdict.empty:
             fig, axes = new_figure(1, 1, figsize=(6, 4))
@@ -258,10 +284,10 @@ def plot_verdict(verdict: pd.DataFrame, path):
         ]
         criteria = [name for name in CRITERIA if (verdict["criterion"] == name).any()]
         fig, axes = new_figure(
-            1, len(criteria), figsize=(3.0 * len(criteria) + 3.5, 0.32 * len(keys) + 3.2), sharey=True
+            1, len(criteria), figsize=(2.6 * len(criteria) + 3.5, 0.3 * len(keys) + 3.0), sharey=True
         )
         for ax, name in zip(axes[0], criteria):
-            label, exact, tolerance = _CRITERION_AXES[name]
+            label, exact, tolerance, bounds = _CRITERION_AXES[name]
             rows = verdict[verdict["criterion"] == name]
             if exact is not None:
                 ax.axvline(exact, color="0.3", linestyle=":", linewidth=1.0)
@@ -269,38 +295,22 @@ def plot_verdict(verdict: pd.DataFrame, path):
                     ax.axvspan(exact - tolerance, exact + tolerance, color="#009E73", alpha=0.15, linewidth=0)
             if name == "locality":
                 ax.axvspan(LOCALITY_THRESHOLD, 1.0, color="#009E73", alpha=0.15, linewidth=0)
-            for row in rows.itertuples():
-                if not math.isfinite(float(row.value)):
-                    continue
-                y = position[(row.map, row.model, row.weights, row.b)]
-                color = WEIGHTS_COLORS.get(row.weights, "0.4")
-                passed = str(row.passed).lower()
-                marker = {"true": "o", "false": "X"}.get(passed, "o")
-                ax.errorbar(
-                    float(row.value),
-                    y,
-                    xerr=float(row.error) if math.isfinite(float(row.error)) else None,
-                    fmt=marker,
-                    color=color,
-                    markerfacecolor=color
-                    if passed == "true"
-                    else ("none" if passed not in ("true", "false") else color),
-                    markersize=6,
-                    capsize=2,
-                )
+            _draw_criterion(ax, rows, position, bounds)
+            if bounds is not None:
+                ax.set_xlim(*bounds)
             votes = str(rows["votes"].iloc[0]).lower() == "true"
-            ax.set_title(("votes" if votes else "does not vote") + f"\n{rows['threshold'].iloc[0]}", fontsize=8)
-            ax.set_xlabel(textwrap.fill(label, 32), fontsize=9)
+            ax.set_title(("votes" if votes else "does not vote") + f"\n{name}", fontsize=9)
+            ax.set_xlabel(textwrap.fill(label, 28), fontsize=9)
             ax.grid(axis="x", alpha=0.3)
         axes[0, 0].set_yticks(range(len(keys)), labels, fontsize=8)
         axes[0, 0].set_ylim(len(keys) - 0.5, -0.5)
         fig.suptitle(
-            "RG verdict: every map through every criterion (● pass, ✕ fail, ○ reference or not judged; "
-            "blue: exact maps, orange: trained, grey: untrained, pink: far from T_c, green / light blue / amber: trained on "
-            "noise / sine waves / smooth fields, black: RSMI)",
+            "RG verdict: every map through every criterion (● pass, ✕ fail, ○ reference or not judged, ▸ off the axis;"
+            " green band: the tolerance)\nblue: exact maps, orange: trained, grey: untrained, pink: far from T_c,"
+            " green / light blue / amber: trained on noise / sine waves / smooth fields, black: RSMI",
             fontsize=10,
         )
-        fig.supxlabel(textwrap.fill(conclusion(verdict), 260), fontsize=7, ha="center")
+        fig.supxlabel(textwrap.fill(answer(verdict), 200), fontsize=8, ha="center")
         return save(fig, path)
 
 

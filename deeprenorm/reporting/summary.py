@@ -285,7 +285,9 @@ def markdown_table(rows: list[dict], columns: list[tuple[str, object]]) -> list[
         cells = []
         for _, how in columns:
             value = how(row) if callable(how) else row.get(how)
-            cells.append("" if value is None else (f"{value:.4g}" if isinstance(value, float) else str(value)))
+            text = "" if value is None else (f"{value:.4g}" if isinstance(value, float) else str(value))
+            # a threshold such as |T* - T_c| would end the cell
+            cells.append(text.replace("|", "\\|"))
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
@@ -516,7 +518,8 @@ def report_description(summary: dict, method_text: str) -> str:
     as a template."""
     lines = [method_text.rstrip(), "", "Answer", "------", ""]
     if "conclusion" in summary:
-        lines += [summary["conclusion"].replace("{", "(").replace("}", ")"), ""]
+        # braces would be template syntax, |...| a reStructuredText substitution
+        lines += [summary["conclusion"].replace("{", "(").replace("}", ")").replace("|", "\\|"), ""]
     for what, value in key_numbers(summary).items():
         lines.append(f"* {what}: {value}")
     lines += [

@@ -246,25 +246,39 @@ def combine_seeds(values, errors, seeds) -> Value:
     return Value(float(values.mean()), math.hypot(spread / math.sqrt(n), statistical), label, note)
 
 
-def _judge(criterion: str, value: Value, learned: bool) -> bool | None:
-    """Whether ``value`` passes ``criterion``: None where nothing is measured for an exact map;
-    a learned map that located nothing fails."""
+#: Criterion -> (exact value, tolerance): a value passes within the tolerance plus
+#: :data:`SIGMAS` of its errors, and only if its error resolves the tolerance (an error larger
+#: than it would let a value that says nothing pass).
+_TOLERANCES = {
+    "y_h": (Y_H_EXACT, Y_H_TOLERANCE * Y_H_EXACT),
+    "y_t": (Y_T_EXACT, Y_T_TOLERANCE * Y_T_EXACT),
+    "fixed_point": (T_C, T_STAR_TOLERANCE * T_C),
+    "nu": (NU, NU_TOLERANCE),
+}
+#: The largest error of an information difference that can pass (bits): a tenth of a bit, the
+#: majority rule's margin over decimation at T_c.
+INFORMATION_RESOLUTION = 0.05
+
+
+def _judge(criterion: str, value: Value, learned: bool) -> tuple[bool | None, str]:
+    """Whether ``value`` passes ``criterion``, and why not where that is not in the numbers: None
+    where nothing is measured for an exact map; a learned map that located nothing fails; a
+    value whose error exceeds the tolerance is not resolved and fails."""
     v, error = value.value, value.error
     if not _finite(v):
-        return False if learned and not value.located else None
+        return (False, "") if learned and not value.located else (None, "")
     error = error if _finite(error) else 0.0
-    if criterion == "y_h":
-        return abs(v - Y_H_EXACT) <= Y_H_TOLERANCE * Y_H_EXACT + SIGMAS * error
-    if criterion == "y_t":
-        return abs(v - Y_T_EXACT) <= Y_T_TOLERANCE * Y_T_EXACT + SIGMAS * error
-    if criterion == "fixed_point":
-        return abs(v - T_C) <= T_STAR_TOLERANCE * T_C + SIGMAS * error
-    if criterion == "nu":
-        return abs(v - NU) <= NU_TOLERANCE + SIGMAS * error
+    if criterion in _TOLERANCES:
+        exact, tolerance = _TOLERANCES[criterion]
+        if error > tolerance:
+            return False, f"not resolved: the error exceeds the tolerance {tolerance:.3g}"
+        return abs(v - exact) <= tolerance + SIGMAS * error, ""
     if criterion == "information":
-        return v >= -SIGMAS * error
+        if error > INFORMATION_RESOLUTION:
+            return False, f"not resolved: the error exceeds {INFORMATION_RESOLUTION:g} bits"
+        return v >= -SIGMAS * error, ""
     if criterion == "locality":
-        return v >= LOCALITY_THRESHOLD
+        return v >= LOCALITY_THRESHOLD, ""
     raise ValueError(f"no rule for {criterion!r}")
 
 
@@ -390,13 +404,15 @@ def _information_value(inputs: VerdictInputs, key: MapKey) -> tuple[Value, str]:
     """The paired difference of the map's information bound at T_c to decimation's at the same
     b and buffer, combined over seeds; and the reference text."""
     table = _nearest_tc(inputs.information.fillna({"model": ""}))
-    name = "code_sign" if key.map == "code_sign" else key.map
     mine = table[
-        (table["map"] == name)
+        (table["map"] == key.map)
         & (table["model"] == key.model)
         & (table["weights"] == key.weights)
         & (table["b"] == key.b)
     ]
+    if key.weights == "exact":
+        # an exact rule reads its own block: its buffer is b (the wider ones serve the networks)
+        mine = mine[mine["buffer"] == key.b]
     if mine.empty:
         return Value(note="no information bound of this map (measured for maps with one +-1 variable per block)"), ""
     replicas = inputs.information_replicas.fillna({"model": ""})
@@ -510,7 +526,7 @@ def _direction_value(inputs: VerdictInputs, key: MapKey) -> tuple[Value, bool | 
     directions = inputs.directions
     if key.map in ("majority", "decimation", "global_sign") or key.weights == "rsmi":
         return (
-            Value(note="a block-spin rule has no decoder: its autoencoder form is the block-spin autoencoder row"),
+            Value(note="no decoder: a coarse-graining rule's autoencoder form is the block-spin autoencoder row"),
             None,
             "",
         )
@@ -545,7 +561,7 @@ def verdict_table(inputs: VerdictInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
     for key in _exact_maps(inputs) + _learned_maps(inputs):
         learned = key.weights != "exact"
         for criterion, definition in CRITERIA.items():
-            reference, passed = "", None
+            reference, passed, why = "", None, ""
             if key.map == "global_sign" and criterion != "agreement":
                 continue
             if key.map == "block-spin autoencoder" and criterion != "flow_direction":
@@ -553,21 +569,21 @@ def verdict_table(inputs: VerdictInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
             if criterion in ("y_h", "y_t"):
                 value = _exponent_value(inputs, key, criterion)
                 reference = "15/8" if criterion == "y_h" else "1"
-                passed = _judge(criterion, value, learned)
+                passed, why = _judge(criterion, value, learned)
             elif criterion in ("fixed_point", "nu"):
                 value = _flow_value(inputs, key, "T_star" if criterion == "fixed_point" else "nu")
                 reference = f"T_c = {T_C:.6f}" if criterion == "fixed_point" else "nu = 1"
-                passed = _judge(criterion, value, learned)
+                passed, why = _judge(criterion, value, learned)
             elif criterion == "information":
                 if key.map == "decimation":
                     value = Value(0.0, 0.0, note="the reference itself")
                 else:
                     value, reference = _information_value(inputs, key)
-                    passed = _judge(criterion, value, learned)
+                    passed, why = _judge(criterion, value, learned)
             elif criterion == "locality":
                 value = _locality_value(inputs, key)
                 by_construction = value.note.startswith("1 by construction")
-                passed = None if by_construction else _judge(criterion, value, learned)
+                passed, why = (None, "") if by_construction else _judge(criterion, value, learned)
                 reference = "the block itself: 1" if not by_construction else ""
             elif criterion == "flow_direction":
                 value, passed, reference = _direction_value(inputs, key)
@@ -600,7 +616,7 @@ def verdict_table(inputs: VerdictInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
                     "passed": passed,
                     "votes": False,
                     "seeds": value.seeds,
-                    "note": value.note,
+                    "note": "; ".join(filter(None, [value.note, why])),
                 }
             )
     verdict = _without_repeated_controls(pd.DataFrame(rows, columns=VERDICT_COLUMNS))
@@ -621,23 +637,35 @@ def _written(value) -> str:
 
 def _without_repeated_controls(verdict: pd.DataFrame) -> pd.DataFrame:
     """Each untrained control once: models that differ only in their regulariser start from the
-    same weights, so their untrained rows are identical; keep the first, say so in its note."""
+    same weights, so their untrained rows agree wherever both are measured (a model the probes
+    skip has fewer numbers); keep the one with the most numbers and say so in its note."""
     untrained = verdict[verdict["weights"] == "untrained"]
-    signatures = {}
-    dropped = []
-    for (name, model), rows in untrained.groupby(["map", "model"], sort=False):
-        signature = (name, tuple(np.round(rows["value"].to_numpy(dtype=float), 12).tolist()))
-        if signature in signatures and not np.isnan(rows["value"].to_numpy(dtype=float)).all():
-            dropped.append(model)
-            verdict.loc[rows.index, "model"] = None
-            first = signatures[signature]
-            mask = (verdict["weights"] == "untrained") & (verdict["model"] == first) & (verdict["map"] == name)
-            verdict.loc[mask, "note"] = verdict.loc[mask, "note"].map(
-                lambda note, model=model: "; ".join(filter(None, [note, f"also {model}'s (same initial weights)"]))
-            )
-        else:
-            signatures[signature] = model
-    return verdict[verdict["model"].notna()].reset_index(drop=True)
+    groups = [
+        (name, model, rows.set_index("criterion")["value"].astype(float))
+        for (name, model), rows in untrained.groupby(["map", "model"], sort=False)
+    ]
+    groups.sort(key=lambda group: -int(np.isfinite(group[2]).sum()))
+    kept, drop = [], set()
+    for name, model, values in groups:
+        twin = next((other for other in kept if other[0] == name and _same_numbers(other[2], values)), None)
+        if twin is None:
+            kept.append((name, model, values))
+            continue
+        drop.add((name, model))
+        mask = (verdict["weights"] == "untrained") & (verdict["model"] == twin[1]) & (verdict["map"] == name)
+        verdict.loc[mask, "note"] = verdict.loc[mask, "note"].map(
+            lambda note, model=model: "; ".join(filter(None, [note, f"also {model}'s (the same initial weights)"]))
+        )
+    dropped = [
+        (row.map, row.model) in drop and row.weights == "untrained"
+        for row in verdict[["map", "model", "weights"]].itertuples()
+    ]
+    return verdict[~np.array(dropped, dtype=bool)].reset_index(drop=True)
+
+
+def _same_numbers(first: pd.Series, second: pd.Series) -> bool:
+    both = np.isfinite(first) & np.isfinite(second.reindex(first.index))
+    return bool(both.any()) and np.allclose(first[both], second.reindex(first.index)[both], rtol=0, atol=1e-12)
 
 
 def calibration_table(verdict: pd.DataFrame) -> pd.DataFrame:
@@ -707,6 +735,14 @@ def _positive_outcome(criterion: str, positive: pd.DataFrame) -> bool | None:
     if criterion == "agreement":
         return True
     return None
+
+
+def _counts_as_pass(row) -> bool:
+    return row.passed is True or (row.passed is None and _by_construction(row))
+
+
+def _by_construction(row) -> bool:
+    return isinstance(row.note, str) and row.note.startswith("1 by construction")
 
 
 def _outcome_word(passed) -> str:
@@ -784,13 +820,41 @@ def answer(verdict: pd.DataFrame) -> str:
             + "; ".join(by_controls)
             + ": there the property comes from the architecture or from smooth data, not from Ising physics."
         )
+    for (_model, _map_name), rows in trained.groupby(["model", "map"], sort=False):
+        judged = rows[rows["criterion"].isin(voting)]
+        passed = [row.criterion for row in judged.itertuples() if row.passed is True]
+        failed = [row.criterion for row in judged.itertuples() if row.passed is False]
+        if passed and failed:
+            b = next(judged.itertuples()).b
+            exact_fails = {
+                row.criterion
+                for row in verdict[(verdict["map"] == "decimation") & (verdict["b"] == b)].itertuples()
+                if row.passed is False
+            }
+            shared = [name for name in failed if name in exact_fails]
+            text += f" {_label(next(judged.itertuples()))} passes {', '.join(passed)} and fails {', '.join(failed)}" + (
+                f" (decimation, an exact RG map, fails {', '.join(shared)} too)." if shared else "."
+            )
+    complete_controls = [
+        _label(next(rows.itertuples()))
+        for _, rows in controls[controls["criterion"].isin(voting)].groupby(["model", "map", "weights"], sort=False)
+        if all(_counts_as_pass(row) for row in rows.itertuples())
+    ]
+    if complete_controls:
+        text += (
+            f" Controls that pass every calibrated criterion: {', '.join(complete_controls)}: what these criteria"
+            " measure is reached without Ising configurations in training."
+        )
     rsmi = verdict[(verdict["weights"] == "rsmi") & verdict["criterion"].isin(voting)]
     if len(rsmi):
         passed = [row.criterion for row in rsmi.itertuples() if row.passed is True]
-        failed = [row.criterion for row in rsmi.itertuples() if row.passed is not True]
-        text += f" The RSMI coarse-grainer, the learned positive control, passes {len(passed)} of {len(rsmi)}" + (
-            f" (fails {', '.join(failed)})." if failed else "."
+        failed = [row.criterion for row in rsmi.itertuples() if row.passed is False]
+        tautologies = [row.criterion for row in rsmi.itertuples() if row.passed is None and _by_construction(row)]
+        judged = len(passed) + len(failed)
+        text += f" The RSMI coarse-grainer, the learned positive control, passes {len(passed)} of {judged}" + (
+            f" (fails {', '.join(failed)})" if failed else ""
         )
+        text += f"; {', '.join(tautologies)} by construction." if tautologies else "."
     return text
 
 
@@ -806,7 +870,10 @@ def conclusion(verdict: pd.DataFrame) -> str:
         trained = rows[rows["weights"] == "trained"]
         passing = [_label(row) for row in trained.itertuples() if row.passed is True]
         failing = [_label(row) for row in trained.itertuples() if row.passed is False]
-        rsmi = [f"RSMI {_outcome_word(row.passed)}" for row in rows[rows["weights"] == "rsmi"].itertuples()]
+        rsmi = [
+            f"RSMI {'by construction' if _by_construction(row) else _outcome_word(row.passed)}"
+            for row in rows[rows["weights"] == "rsmi"].itertuples()
+        ]
         control_pass = [
             _label(row) for row in rows[rows["weights"].isin(CONTROL_WEIGHTS)].itertuples() if row.passed is True
         ]

@@ -181,10 +181,10 @@ if PLAN.rsmi_model:
 
     rule rg_learned_rsmi:
         input:
-            checkpoint=rsmi_checkpoints(),
+            checkpoint=rsmi_checkpoints()[0],
             dataset=dataset(NETWORK_L),
             split=dataset_split(NETWORK_L),
-            direct=dataset(NETWORK_L // RG["rsmi"]["block"]) if PLAN.rsmi_model else [],
+            direct=dataset(NETWORK_L // RG["rsmi"]["block"]),
         output:
             **{name: network_table("learned", name, NETWORK_L, PLAN.rsmi_model) for name in LEARNED_TABLES},
         log:
