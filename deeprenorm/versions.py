@@ -65,18 +65,18 @@ STAGE_VERSIONS = {
     "width_sweep_figure": 1,
     "rg_flow": 2,
     "rg_exponents": 2,
-    "rg_figures": 2,
+    "rg_figures": 3,
     "rg_learned": 3,
     "network_flow": 2,
     "rg_information": 2,
     "rg_verdict": 3,
     "rsmi": 1,
-    "rg_network_figures": 2,
+    "rg_network_figures": 3,
     "probes": 1,
     "dbn": 1,
-    "probe_figures": 2,
+    "probe_figures": 3,
     "controls": 1,
-    "report": 1,
+    "report": 2,
 }
 
 

@@ -324,9 +324,12 @@ def _verdict_table(summary: dict) -> list[str]:
             maps[key]["seeds"] = row["seeds"]
 
     def cell(row) -> str:
-        if row is None or row["value"] is None:
+        if row is None:
             return "·"
         outcome = {"true": "pass", "false": "FAIL"}.get(str(row["passed"]).lower(), "ref")
+        if row["value"] is None:
+            # a learned map whose measurement located nothing fails; otherwise not measurable
+            return "none located FAIL" if outcome == "FAIL" else "·"
         return f"{value_error(row['value'], row['error'])} {outcome}"
 
     table = [

@@ -12,7 +12,9 @@ inputs, outputs = snakemake.input, snakemake.output
 
 
 def collected(paths, name):
-    return pd.concat([read_table(path) for path in paths if path.endswith(f"/{name}.csv")], ignore_index=True)
+    # every model's learned tables repeat the exact maps measured beside it on the same split
+    tables = [read_table(path) for path in paths if path.endswith(f"/{name}.csv")]
+    return pd.concat(tables, ignore_index=True).drop_duplicates(ignore_index=True)
 
 
 learned = {name: collected(inputs.learned, name) for name in ("flow", "curves", "agreement")}
