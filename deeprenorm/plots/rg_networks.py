@@ -41,9 +41,10 @@ _VARIANT_STYLES = {"sign": "-", "continuous": "--"}
 
 def _map_label(row) -> str:
     model = row["model"] if isinstance(row["model"], str) and row["model"] else ""
+    buffer = f", buffer {int(row['buffer'])}" if "buffer" in row and int(row["buffer"]) != int(row["b"]) else ""
     if not model:
-        return f"{row['map']} b={int(row['b'])}"
-    return f"{model} {row['map']} ({row['weights']})"
+        return f"{row['map']} b={int(row['b'])}{buffer}"
+    return f"{model} {row['map']} ({row['weights']}){buffer}"
 
 
 def _information_panel(ax, information: pd.DataFrame) -> None:
@@ -64,19 +65,29 @@ def _information_panel(ax, information: pd.DataFrame) -> None:
                 xerr=row["bits_err"],
                 fmt=_TEMPERATURE_MARKERS[k % len(_TEMPERATURE_MARKERS)],
                 color=WEIGHTS_COLORS.get(row["weights"], "0.4"),
-                markersize=6,
+                markersize=5,
                 capsize=2,
             )
-    ax.set_yticks(range(len(labels)), labels)
+    ax.set_yticks(range(len(labels)), labels, fontsize=8)
     ax.invert_yaxis()
     ax.axvline(0.0, color="0.6", linewidth=0.8)
     ax.set_xlabel("lower bound on I(block variable : environment) (bits)")
-    ax.set_title("Information kept about the environment beyond a buffer (RSMI)")
+    ax.set_title(
+        "Information kept about the environment beyond a buffer (RSMI; one point per training seed)", fontsize=10
+    )
     handles = [
         ax.plot([], [], _TEMPERATURE_MARKERS[k % len(_TEMPERATURE_MARKERS)], color="0.3", linestyle="none")[0]
         for k in range(len(temperatures))
     ]
     ax.legend(handles, [f"T = {T:.3f} J/k_B" for T in temperatures], loc="lower right", fontsize=8)
+
+
+#: The exact maps of the agreement panel: colour, line style, label.
+_AGREEMENT_REFERENCES = {
+    "decimation": (WEIGHTS_COLORS["exact"], "-", "decimation (an exact RG map)"),
+    "majority_retied": ("#000000", ":", "majority rule, other tie draws (the ceiling)"),
+    "global_sign": ("#000000", "--", "every block = sign(m) (the global-sign baseline)"),
+}
 
 
 def _agreement_panel(ax, agreement: pd.DataFrame) -> None:
@@ -85,53 +96,41 @@ def _agreement_panel(ax, agreement: pd.DataFrame) -> None:
         return
     mark_critical_temperature(ax, label=f"Onsager T_c = {T_C:.4f}")
     ax.axhline(0.5, color="0.6", linewidth=0.8, linestyle=":")
-    labelled_controls = False
-    dense = [model for model in dict.fromkeys(agreement.loc[agreement["map"] == "reconstruction", "model"])]
-    shades = dict(zip(dense, np.linspace(0.35, 1.0, len(dense)))) if dense else {}
-    for (model, map_name, weights), rows in agreement.groupby(["model", "map", "weights"], sort=False):
+    labelled = set()
+    for (_model, map_name, weights), rows in agreement.groupby(["model", "map", "weights"], sort=False):
         if map_name == "code":
             continue
-        rows = rows.sort_values("temperature")
-        if weights == "untrained":
-            # the controls all sit at chance: one grey label for all of them
-            label = None if labelled_controls else "untrained controls (every model)"
-            labelled_controls = True
-            ax.plot(
-                rows["temperature"],
-                rows["agreement"],
-                color=WEIGHTS_COLORS["untrained"],
-                linewidth=0.8,
-                alpha=0.6,
-                label=label,
-            )
+        if weights == "exact":
+            color, style, label = _AGREEMENT_REFERENCES[map_name]
+            rows = rows.drop_duplicates("temperature").sort_values("temperature")
+            ax.plot(rows["temperature"], rows["agreement"], color=color, linestyle=style, linewidth=2.0, label=label)
             continue
-        if model == "decimation":
-            color, style, width, label = WEIGHTS_COLORS["exact"], "-", 2.2, "decimation (baseline)"
-        elif map_name == "reconstruction":
-            color, style, width, label = (0.84, 0.37, 0.0, shades[model]), "--", 1.1, f"{model}: blocked reconstruction"
-        else:
-            color, style, width, label = "#000000", "-", 1.8, f"{model}: sign of the code"
-        ax.errorbar(
-            rows["temperature"],
-            rows["agreement"],
-            yerr=rows["agreement_err"],
-            color=color,
-            linestyle=style,
-            linewidth=width,
-            label=label,
-            capsize=0,
-        )
+        # one line per training seed; one legend entry per kind of map and weights
+        kind = "conv code sign" if map_name == "code_sign" else "RSMI" if map_name == "rsmi" else "dense, blocked"
+        key = (kind, weights)
+        for _, seed_rows in rows.groupby("seed"):
+            seed_rows = seed_rows.sort_values("temperature")
+            ax.plot(
+                seed_rows["temperature"],
+                seed_rows["agreement"],
+                color=WEIGHTS_COLORS.get(weights, "0.4"),
+                linestyle="--" if map_name == "reconstruction" else "-",
+                linewidth=0.9 if weights == "untrained" else 1.4,
+                alpha=0.6 if weights == "untrained" else 0.9,
+                label=None if key in labelled else f"{kind}, {weights}",
+            )
+            labelled.add(key)
     ax.set_xlabel("temperature T (J/k_B)")
     ax.set_ylabel("fraction of block sites equal to the majority rule")
     ax.set_ylim(0.4, 1.02)
-    ax.set_title("Learned block spins against the majority rule (one global sign)")
+    ax.set_title("Learned block spins against the majority rule (one global sign per network)", fontsize=10)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
 
 
 def plot_information(information: pd.DataFrame, agreement: pd.DataFrame, path):
     """Information bounds (left) and per-site agreement with the majority rule (right)."""
     with use_style():
-        fig, axes = new_figure(1, 2, figsize=(17, 6.5))
+        fig, axes = new_figure(1, 2, figsize=(19, 8.5))
         _information_panel(axes[0, 0], information)
         _agreement_panel(axes[0, 1], agreement)
         fig.suptitle(
@@ -141,21 +140,36 @@ def plot_information(information: pd.DataFrame, agreement: pd.DataFrame, path):
         return save(fig, path)
 
 
+#: The columns of the network-flow figure: the ideal block-spin autoencoder (``exact``), then a
+#: network's weights and its controls.
+_FLOW_COLUMNS = ("exact", "trained", "untrained", "far-trained", "noise-trained", "sine-trained", "smooth-trained")
+
+
 def plot_network_flow(flow: pd.DataFrame, fixed_points: pd.DataFrame, path):
-    """T_1 against T_0 (exact-energy thermometer) per model (rows) and weights (columns), the
-    sign and the continuous flow, the diagonal, T_c and the fixed points."""
+    """T_1 against T_0 (exact-energy thermometer) per model (rows) and weights (columns: the
+    ideal block-spin autoencoder, trained, untrained and each control), the sign and the
+    continuous flow, the diagonal, T_c and the fixed points; a network's first training seed
+    (the one its controls share). A model without such weights leaves its panel out."""
     with use_style():
         if flow.empty:
             fig, axes = new_figure(1, 1, figsize=(6, 4))
             empty_panel(axes[0, 0], "no network flow in this study")
             return save(fig, path)
-        models = list(dict.fromkeys(flow["model"]))
-        weights = [name for name in ("trained", "untrained", "far") if name in set(flow["weights"])]
-        fig, axes = new_figure(len(models), len(weights), figsize=(4.3 * len(weights), 4.0 * len(models) + 0.8))
+        first_seed = flow.groupby(["model", "weights"])["seed"].transform("min")
+        flow = flow[flow["seed"] == first_seed]
+        fixed_points = fixed_points.merge(flow[["model", "weights", "seed"]].drop_duplicates())
+        exact = set(flow.loc[flow["weights"] == "exact", "model"])
+        # the ideal block-spin autoencoder first: the flow of exact RG the networks are read against
+        models = sorted(dict.fromkeys(flow["model"]), key=lambda model: model not in exact)
+        weights = [name for name in _FLOW_COLUMNS if name in set(flow["weights"])]
+        fig, axes = new_figure(len(models), len(weights), figsize=(3.3 * len(weights), 3.3 * len(models) + 0.9))
         limits = (0.0, 5.0)
         for i, model in enumerate(models):
             for j, name in enumerate(weights):
                 ax = axes[i, j]
+                if not ((flow["model"] == model) & (flow["weights"] == name)).any():
+                    ax.set_visible(False)
+                    continue
                 ax.plot(limits, limits, color="0.6", linestyle="--", linewidth=1.0, label="T₁ = T₀")
                 mark_critical_temperature(ax)
                 mark_critical_temperature(ax, orientation="horizontal")
@@ -202,14 +216,16 @@ def plot_network_flow(flow: pd.DataFrame, fixed_points: pd.DataFrame, path):
                 ax.set_xlim(*limits)
                 ax.set_ylim(*limits)
                 ax.set_aspect("equal", adjustable="box")
-                ax.set_title(f"{model}, {name} weights", fontsize=9)
-                ax.set_xlabel("T₀ of the input (J/k_B, exact-energy thermometer)")
-                ax.set_ylabel("T₁ after one encode → decode (J/k_B)")
-                if i == 0 and j == 0:
+                title = "ideal block-spin autoencoder" if name == "exact" else f"{model}, {name}"
+                ax.set_title(title, fontsize=9)
+                ax.set_xlabel("T₀ of the input (J/k_B)", fontsize=8)
+                ax.set_ylabel("T₁ after one step (J/k_B)", fontsize=8)
+                if i == 0:
                     ax.legend(fontsize=7, loc="upper left")
         fig.suptitle(
-            "Network flow: one encode → decode step, T read from the exact energy of the L × L torus (Kaufman)\n"
-            "filled circles: stable (attracting) fixed points; open: unstable (repelling, as T_c is for RG); T₁ = 0: a ground state; off-scale T₁ drawn at 5",
+            "Network flow: one encode → decode step, T read from the exact energy of the L × L torus (Kaufman);"
+            " the first training seed of each network\nfilled circles: stable (attracting) fixed points; open:"
+            " unstable (repelling, as T_c is for RG); T₁ = 0: a ground state; off-scale T₁ drawn at 5",
             fontsize=10,
         )
         return save(fig, path)
