@@ -13,8 +13,15 @@ import pytest
 from deeprenorm.ensemble import Ensemble
 from deeprenorm.exact import T_C
 from deeprenorm.ising import sample
-from deeprenorm.rg import fixed_point, magnetization, majority, phenomenological_renormalization, tie_breaking_rng
-from deeprenorm.rg.flow import CURVE_COLUMNS, OBSERVABLES, TABLE_COLUMNS
+from deeprenorm.rg import (
+    decimation,
+    fixed_point,
+    magnetization,
+    majority,
+    phenomenological_renormalization,
+    tie_breaking_rng,
+)
+from deeprenorm.rg.flow import CURVE_COLUMNS, OBSERVABLES, TABLE_COLUMNS, matching_mismatch
 
 N_SIGMA = 4.0
 
@@ -134,6 +141,29 @@ def test_matching_an_ensemble_with_itself_gives_the_identity(small_flow_data):
         assert len(table) >= 5, observable
         pulls = (table["T_prime"] - table["temperature"]) / table["T_prime_err"]
         assert np.all(np.abs(pulls) < N_SIGMA), f"{observable}: pulls {np.round(pulls.values, 2)}"
+
+
+def test_the_mismatch_of_two_observables_is_paired(small_flow_data):
+    """A flow against itself differs by exactly zero with zero error; the direct ensemble as its
+    own coarse ensemble (an Ising lattice at the T it is labelled with) matched on U_4 and on
+    <s s_nn> gives one T' within the paired error."""
+    temperatures, fine, direct = small_flow_data
+    reference = direct_ensemble(4, temperatures, direct)
+
+    def flow(values, observable, **kwargs):
+        return phenomenological_renormalization(
+            temperatures, values, reference, 2, observable=observable, grid_spacing=FAST_SPACING, **kwargs
+        )
+
+    binder = flow(direct["magnetization"], "binder")
+    assert matching_mismatch(binder, binder, T_C)[1:] == (0.0, 0.0)
+    T, difference, error = matching_mismatch(binder, flow(-direct["energy"] / 2, "nn"), T_C)
+    assert abs(T - T_C) < 0.05 and 0.0 < error and abs(difference) < N_SIGMA * error
+    # a flow of other samples (the blocked L = 8) is not paired with these
+    m = np.array([decimation(spins, 2) for spins in fine["spins"]]).astype(float).mean(axis=(-2, -1))
+    options = {"coarse_energy": fine["energy"]}
+    with pytest.raises(ValueError, match="paired"):
+        matching_mismatch(binder, flow(m, "binder", **options), T_C)
 
 
 def test_a_flow_without_fixed_point_gives_nan_and_warns(small_flow_data):

@@ -30,6 +30,15 @@ T = [2.0, T_C, 2.6]
 N_REPLICAS = 50
 
 
+def _nn_row(model, weights, seed, name, mismatch):
+    """The ``nn`` row of a map's flow, with T'_nn - T'_U4 at T_c."""
+    return _flow_rows(model, weights, seed, name, math.nan, math.nan) | {
+        "observable": "nn",
+        "mismatch_tc": mismatch,
+        "mismatch_tc_err": 0.004,
+    }
+
+
 def _flow_rows(model, weights, seed, name, T_star, nu, error=0.005):
     return {
         "model": model,
@@ -141,6 +150,11 @@ def make_inputs(*, untrained_y_h=2.1, block_spin_direction="colder everywhere", 
             *(_flow_rows(conv, "trained", seed, "code_sign", 2.27 + 0.002 * seed, 1.02) for seed in trained_seeds),
             *(_flow_rows(conv, "untrained", seed, "code_sign", 2.13, -0.8) for seed in trained_seeds),
             _flow_rows(conv, "sine-trained", 0, "code_sign", sine_T, 0.97),
+            _nn_row("", "exact", -1, "majority", 0.004),
+            _nn_row("", "exact", -1, "decimation", 0.09),
+            *(_nn_row(conv, "trained", seed, "code_sign", 0.05) for seed in trained_seeds),
+            *(_nn_row(conv, "untrained", seed, "code_sign", math.nan) for seed in trained_seeds),
+            _nn_row(conv, "sine-trained", 0, "code_sign", 0.002),
         ]
     )
     block_flow = pd.DataFrame(
@@ -264,6 +278,11 @@ def test_a_criterion_votes_only_when_the_majority_rule_passes_and_untrained_weig
     assert "block-spin autoencoder" in reason and "fails" in reason
     # agreement is descriptive and never votes, whatever its outcome
     assert votes["agreement"] == "false"
+    # one T' for U_4 and <s s_nn>: the majority rule (0.004) passes, decimation (0.09) and the
+    # trained code (0.05 > 1 % of T_c + 2 errors) fail, the untrained matched none
+    assert votes["short_range"] == "true"
+    assert cell(verdict, "short_range", map_name="decimation", weights="exact") == "false"
+    assert cell(verdict, "short_range") == "false" and cell(verdict, "short_range", weights="untrained") == "false"
     # untrained weights that pass y_h take its vote away
     verdict, calibration = verdict_table(make_inputs(untrained_y_h=1.876))
     assert dict(zip(calibration["criterion"], calibration["votes"]))["y_h"] == "false"
@@ -319,7 +338,9 @@ def test_every_control_goes_through_every_criterion_and_the_conclusion_says_whic
     exponents = inputs.exponents.copy()
     exponents.loc[(exponents["weights"] == "trained") & (exponents["exponent"] == "y_h"), "value"] = 1.876
     exponents.loc[(exponents["weights"] == "trained") & (exponents["exponent"] == "y_t"), "value"] = 1.0
-    inputs = VerdictInputs(**{**inputs.__dict__, "exponents": exponents})
+    flow = inputs.learned_flow.copy()
+    flow.loc[(flow["weights"] == "trained") & (flow["observable"] == "nn"), "mismatch_tc"] = 0.0
+    inputs = VerdictInputs(**{**inputs.__dict__, "exponents": exponents, "learned_flow": flow})
     verdict, _ = verdict_table(inputs)
     text = answer(verdict)
     assert "conv-b2-none code_sign, trained (3 seeds)" in text and "its controls pass" in text

@@ -57,6 +57,7 @@ __all__ = [
     "Flow",
     "fixed_point",
     "phenomenological_renormalization",
+    "matching_mismatch",
 ]
 
 #: Matching observable -> the per-sample value of the coarse configurations it is built from.
@@ -115,6 +116,9 @@ class Flow:
     note: str
     table: pd.DataFrame
     curve: pd.DataFrame
+    #: T'(T) of each jackknife replica, ``(n_blocks, len(table))``: for differences of two flows
+    #: of the same samples (:func:`matching_mismatch`), paired replica by replica
+    T_prime_replicas: np.ndarray | None = None
 
     def described(self) -> str:
         """The estimates with their errors, and the note, in one line for a log."""
@@ -486,4 +490,26 @@ def _flow(observable: str, b: int, L_direct: int, full: _Matching, replicas: lis
         note=note,
         table=table,
         curve=curve,
+        T_prime_replicas=np.array([replica.T_prime for replica in replicas], dtype=float),
     )
+
+
+def matching_mismatch(first: Flow, second: Flow, at: float) -> tuple[float, float, float]:
+    """``(T, T'_second(T) - T'_first(T), its error)`` at the row of the flows' common table
+    nearest the temperature ``at``: how far two observables of the same blocked samples disagree
+    about the one direct ensemble the blocked lattice should look like. For an RG map the
+    blocked lattice is an Ising lattice at one T', whatever is matched; a map that keeps the
+    magnetisation's distribution and not the short-distance correlations (decimation) is not.
+
+    The flows must come from the same coarse samples, with the same table grid and the same
+    jackknife blocks (:func:`phenomenological_renormalization` of one map with two observables):
+    the error is the jackknife error of the replica-by-replica differences, which cancels what
+    the two matchings share. NaN where either T' is not matched there (or in some replica).
+    ValueError for flows of different tables or jackknife blocks."""
+    T = first.table["temperature"].to_numpy(dtype=float)
+    if not np.array_equal(T, second.table["temperature"].to_numpy(dtype=float)) or first.n_blocks != second.n_blocks:
+        raise ValueError("the two flows are not of the same table and jackknife blocks: their difference is not paired")
+    row = int(np.argmin(np.abs(T - at)))
+    difference = float(second.table["T_prime"].iloc[row] - first.table["T_prime"].iloc[row])
+    replicas = second.T_prime_replicas[:, row] - first.T_prime_replicas[:, row]
+    return float(T[row]), difference, jackknife_error(replicas) if math.isfinite(difference) else math.nan

@@ -39,10 +39,11 @@ import torch
 
 from ..data import SpinReader, open_dataset
 from ..ensemble import Ensemble
+from ..exact import T_C
 from ..ml import TEST, Autoencoder, build_model
 from ..seeding import stream, temperature_key
 from .blocking import decimation, majority, tie_breaking_rng
-from .flow import OBSERVABLES, phenomenological_renormalization
+from .flow import OBSERVABLES, matching_mismatch, phenomenological_renormalization
 from .information import block_environment, information_bound
 from .mcrg import TABLE_COLUMNS as EXPONENT_TABLE_COLUMNS
 from .mcrg import mcrg_exponents, reversal_asymmetry
@@ -63,6 +64,7 @@ __all__ = [
     "AGREEMENT_COLUMNS",
     "learned_coarse_variables",
     "site_agreement",
+    "LEARNED_FLOW_COLUMNS",
     "learned_rg_study",
     "EXACT_REFERENCE_MAPS",
     "INFORMATION_COLUMNS",
@@ -251,6 +253,22 @@ def _uniform_fraction(blocks: np.ndarray) -> float:
     return float(np.mean(np.all(flat == flat[:, :1], axis=1))) if len(flat) else math.nan
 
 
+def _nearest_neighbour_correlation(blocks: np.ndarray) -> np.ndarray:
+    """<s s_nn> of each block configuration, ``(n_T, n, l, l)`` -> ``(n_T, n)``: the mean over
+    the 2 l^2 bonds of the periodic block lattice."""
+    spins = blocks.astype(np.float64)
+    return 0.5 * (
+        (spins * np.roll(spins, 1, axis=-1)).mean(axis=(-2, -1))
+        + (spins * np.roll(spins, 1, axis=-2)).mean(axis=(-2, -1))
+    )
+
+
+#: Columns of the learned flow table: :data:`.study.FLOW_COLUMNS` with the model, its weights and
+#: training seed; on a map's ``nn`` row, ``mismatch_tc``: T'_nn - T'_U4 at the table's
+#: temperature nearest T_c, with its paired jackknife error (:func:`.flow.matching_mismatch`).
+LEARNED_FLOW_COLUMNS = ["model", "weights", "seed", *FLOW_COLUMNS, "mismatch_tc", "mismatch_tc_err"]
+
+
 def learned_rg_study(
     networks: dict[tuple[str, int], Autoencoder],
     dataset: str,
@@ -272,14 +290,15 @@ def learned_rg_study(
     the L x L dataset they were trained on, ``labels`` its split; ``direct_dataset``: the L/b
     dataset, on the same temperature grid or a part of it; ``seed``: the study's root seed (the
     majority rule's tie breaks, :func:`.blocking.tie_breaking_rng`). ``observables`` and
-    ``window`` as in :func:`.study.rg_study` (``code`` is matched by ``binder`` only).
+    ``window`` as in :func:`.study.rg_study` (``code`` is matched by ``binder`` only); every
+    map of +-1 block spins is matched on its nearest-neighbour correlation too (``nn``), and that
+    row carries the paired mismatch of the two T' at T_c (:data:`LEARNED_FLOW_COLUMNS`).
 
     The majority rule and decimation go through the same flow on the same test samples with the
     same jackknife blocks (``weights = "exact"``, ``seed = -1``), so that a learned map and the
     exact ones are measured alike.
 
-    Returns ``{"flow"}`` (:data:`.study.FLOW_COLUMNS` plus ``model``, ``weights`` and ``seed``;
-    ``map`` is a name of :data:`LEARNED_MAPS`, or ``majority`` / ``decimation``), ``{"curves"}``
+    Returns ``{"flow"}`` (:data:`LEARNED_FLOW_COLUMNS`; ``map`` is a name of :data:`LEARNED_MAPS`, or ``majority`` / ``decimation``), ``{"curves"}``
     (:data:`.study.FLOW_CURVE_COLUMNS` plus ``model``, ``weights``, ``seed``) and
     ``{"agreement"}`` (:data:`AGREEMENT_COLUMNS`; the maps of :data:`EXACT_REFERENCE_MAPS` with
     ``weights = "exact"``).
@@ -323,10 +342,13 @@ def learned_rg_study(
             agreement += rows
         per_temperature = np.stack(per_temperature)
         m = per_temperature.reshape(per_temperature.shape[:2] + (-1,)).mean(axis=2, dtype=np.float64)
-        for observable in ("binder",) if name == "code" else observables:
+        # a map of +-1 block spins is also matched on their nearest-neighbour correlation
+        matched = ("binder",) if name == "code" else (*observables, "nn")
+        flows_of = {}
+        for observable in matched:
             flow = phenomenological_renormalization(
                 grid,
-                sign * m,
+                _nearest_neighbour_correlation(per_temperature) if observable == "nn" else sign * m,
                 direct,
                 b,
                 coarse_energy=energy,
@@ -346,10 +368,15 @@ def learned_rg_study(
                 observable,
                 flow.described(),
             )
-            flows.append(flow_row(L, b, name, observable, window, flow) | labels)
+            flows_of[observable] = flow
+            mismatch = {}
+            if observable == "nn" and "binder" in flows_of:
+                _, difference, error = matching_mismatch(flows_of["binder"], flow, T_C)
+                mismatch = {"mismatch_tc": difference, "mismatch_tc_err": error}
+            flows.append(flow_row(L, b, name, observable, window, flow) | labels | mismatch)
             curves.append(flow.table.assign(L=L, L_coarse=L_direct, b=b, map=name, observable=observable, **labels))
     return {
-        "flow": pd.DataFrame(flows, columns=["model", "weights", "seed", *FLOW_COLUMNS]),
+        "flow": pd.DataFrame(flows, columns=LEARNED_FLOW_COLUMNS),
         "curves": pd.concat(curves, ignore_index=True)[["model", "weights", "seed", *FLOW_CURVE_COLUMNS]],
         "agreement": pd.DataFrame(agreement, columns=AGREEMENT_COLUMNS),
     }

@@ -18,6 +18,10 @@ own standard errors):
   ensemble (:mod:`.flow`); every map at b = 2 on the same test configurations. These test
   little beyond the input's magnetisation (any map that keeps the distribution of m passes),
   which the controls show;
+* ``short_range`` -- the same blocked samples matched on their nearest-neighbour correlation
+  too: T'_nn - T'_U4 at T_c with its paired jackknife error (:func:`.flow.matching_mismatch`).
+  The blocked lattice of an RG map looks like one Ising lattice, at one T', at short and long
+  distances alike;
 * ``information`` -- the information the block variable keeps about its environment beyond a
   buffer (RSMI, :mod:`.information`) minus decimation's, paired (the same split and bootstrap
   draws), at equal support (a map that reads beyond its block is compared at a buffer widened by
@@ -118,6 +122,10 @@ CRITERIA = {
         f"|T* - T_c| <= {100 * T_STAR_TOLERANCE:g} % of T_c + {SIGMAS:g} sigma",
     ),
     "nu": Criterion("nu from the slope of the flow at T*", f"|nu - 1| <= {NU_TOLERANCE:g} + {SIGMAS:g} sigma"),
+    "short_range": Criterion(
+        "T'_nn - T'_U4 at T_c: the blocked lattice's nearest-neighbour correlation and U_4 matched by one T' (paired)",
+        f"|T'_nn - T'_U4| <= {100 * T_STAR_TOLERANCE:g} % of T_c + {SIGMAS:g} sigma",
+    ),
     "information": Criterion(
         "information kept about the environment at T_c minus decimation's, paired, equal support (bits)",
         f">= -{SIGMAS:g} sigma (paired)",
@@ -254,6 +262,7 @@ _TOLERANCES = {
     "y_t": (Y_T_EXACT, Y_T_TOLERANCE * Y_T_EXACT),
     "fixed_point": (T_C, T_STAR_TOLERANCE * T_C),
     "nu": (NU, NU_TOLERANCE),
+    "short_range": (0.0, T_STAR_TOLERANCE * T_C),
 }
 #: The largest error of an information difference that can pass (bits): a tenth of a bit, the
 #: majority rule's margin over decimation at T_c.
@@ -307,7 +316,9 @@ def _learned_maps(inputs: VerdictInputs) -> list[MapKey]:
 
 def _exact_maps(inputs: VerdictInputs) -> list[MapKey]:
     block = inputs.block_flow[inputs.block_flow["L"] == inputs.L]
-    keys = [MapKey(name, "", "exact", int(b)) for (name, b), _ in block.groupby(["map", "b"], sort=False)]
+    learned = inputs.learned_flow[inputs.learned_flow["weights"] == "exact"]
+    pairs = [*zip(learned["map"], learned["b"]), *zip(block["map"], block["b"])]
+    keys = [MapKey(name, "", "exact", int(b)) for name, b in dict.fromkeys((name, int(b)) for name, b in pairs)]
     directions = inputs.directions[inputs.directions["weights"] == "exact"]
     keys += [MapKey("block-spin autoencoder", model, "exact", 2) for model in directions["model"].unique()]
     if (inputs.agreement["map"] == "global_sign").any():
@@ -366,6 +377,35 @@ def _flow_value(inputs: VerdictInputs, key: MapKey, column: str) -> Value:
     if chosen.empty:
         return Value(note="no flow of this map")
     return combine_seeds(chosen[column], chosen[f"{column}_err"], chosen["seed"])
+
+
+def _mismatch_value(inputs: VerdictInputs, key: MapKey) -> Value:
+    """T'_nn - T'_U4 at T_c of the map's flow (the learned stage's ``nn`` row), with its paired
+    error, combined over seeds."""
+    flow = inputs.learned_flow
+    if "mismatch_tc" not in flow:
+        return Value(note="not measured")
+    chosen = flow[
+        (flow["map"] == key.map)
+        & (flow["weights"] == key.weights)
+        & (flow["b"] == key.b)
+        & (flow["observable"] == "nn")
+        & ((flow["model"] == key.model) if key.weights != "exact" else True)
+    ]
+    if key.weights == "exact":
+        chosen = chosen.drop_duplicates("map")
+    if chosen.empty:
+        return Value(note="not measured at this b (the short-distance matching runs beside the networks, at b = 2)")
+    if key.weights == "exact":
+        row = chosen.iloc[0]
+        located = math.isfinite(float(row["mismatch_tc"]))
+        return Value(
+            float(row["mismatch_tc"]),
+            float(row["mismatch_tc_err"]),
+            note="the test split, as the networks" if located else "no T' matches the nearest-neighbour correlation",
+            located=located,
+        )
+    return combine_seeds(chosen["mismatch_tc"], chosen["mismatch_tc_err"], chosen["seed"])
 
 
 def _mcrg_level(exponents: pd.DataFrame) -> int | None:
@@ -573,6 +613,10 @@ def verdict_table(inputs: VerdictInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
             elif criterion in ("fixed_point", "nu"):
                 value = _flow_value(inputs, key, "T_star" if criterion == "fixed_point" else "nu")
                 reference = f"T_c = {T_C:.6f}" if criterion == "fixed_point" else "nu = 1"
+                passed, why = _judge(criterion, value, learned)
+            elif criterion == "short_range":
+                value = _mismatch_value(inputs, key)
+                reference = "0: one T' for both observables"
                 passed, why = _judge(criterion, value, learned)
             elif criterion == "information":
                 if key.map == "decimation":
