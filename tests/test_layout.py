@@ -18,7 +18,6 @@ EXCEPTIONS = {
     "latent.study": "assembles the tables of latent.codes, phase, critical and seeds; test_workflow.py runs it",
     "plots.performance": _DRAWN_BY_THE_WORKFLOW,
     "plots.probes": _DRAWN_BY_THE_WORKFLOW,
-    "plots.rg_networks": _DRAWN_BY_THE_WORKFLOW,
     "plots.training": _DRAWN_BY_THE_WORKFLOW,
 }
 

@@ -249,6 +249,7 @@ _CRITERION_AXES = {
     "y_t": ("y_t (MCRG)", Y_T_EXACT, Y_T_TOLERANCE * Y_T_EXACT, (0.7, 1.4)),
     "fixed_point": ("fixed point T* (J/k_B)", T_C, T_STAR_TOLERANCE * T_C, None),
     "nu": ("ν from the slope at T*", 1.0, NU_TOLERANCE, None),
+    "short_range": ("T′ from ⟨s s_nn⟩ − T′ from U₄ at T_c (J/k_B, paired)", 0.0, T_STAR_TOLERANCE * T_C, None),
     "information": ("I(map) − I(decimation) at T_c (bits, paired)", 0.0, None, None),
     "locality": ("receptive field in one b × b window (median fraction)", None, None, (0.0, 1.05)),
     "flow_direction": ("network flow: fraction carried away from T_c", None, None, (0.0, 1.0)),

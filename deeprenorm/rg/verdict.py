@@ -269,13 +269,14 @@ _TOLERANCES = {
 INFORMATION_RESOLUTION = 0.05
 
 
-def _judge(criterion: str, value: Value, learned: bool) -> tuple[bool | None, str]:
+def _judge(criterion: str, value: Value) -> tuple[bool | None, str]:
     """Whether ``value`` passes ``criterion``, and why not where that is not in the numbers: None
-    where nothing is measured for an exact map; a learned map that located nothing fails; a
-    value whose error exceeds the tolerance is not resolved and fails."""
+    where nothing is measured; a map whose measurement located nothing fails; a value whose
+    error exceeds the tolerance is not resolved and fails."""
     v, error = value.value, value.error
     if not _finite(v):
-        return (False, "") if learned and not value.located else (None, "")
+        # a map whose measurement located nothing fails; an exact map that has none is empty
+        return (False, "") if not value.located else (None, "")
     error = error if _finite(error) else 0.0
     if criterion in _TOLERANCES:
         exact, tolerance = _TOLERANCES[criterion]
@@ -599,7 +600,6 @@ def verdict_table(inputs: VerdictInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The verdict (:data:`VERDICT_COLUMNS`) and its calibration (:data:`CALIBRATION_COLUMNS`)."""
     rows = []
     for key in _exact_maps(inputs) + _learned_maps(inputs):
-        learned = key.weights != "exact"
         for criterion, definition in CRITERIA.items():
             reference, passed, why = "", None, ""
             if key.map == "global_sign" and criterion != "agreement":
@@ -609,25 +609,25 @@ def verdict_table(inputs: VerdictInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
             if criterion in ("y_h", "y_t"):
                 value = _exponent_value(inputs, key, criterion)
                 reference = "15/8" if criterion == "y_h" else "1"
-                passed, why = _judge(criterion, value, learned)
+                passed, why = _judge(criterion, value)
             elif criterion in ("fixed_point", "nu"):
                 value = _flow_value(inputs, key, "T_star" if criterion == "fixed_point" else "nu")
                 reference = f"T_c = {T_C:.6f}" if criterion == "fixed_point" else "nu = 1"
-                passed, why = _judge(criterion, value, learned)
+                passed, why = _judge(criterion, value)
             elif criterion == "short_range":
                 value = _mismatch_value(inputs, key)
                 reference = "0: one T' for both observables"
-                passed, why = _judge(criterion, value, learned)
+                passed, why = _judge(criterion, value)
             elif criterion == "information":
                 if key.map == "decimation":
                     value = Value(0.0, 0.0, note="the reference itself")
                 else:
                     value, reference = _information_value(inputs, key)
-                    passed, why = _judge(criterion, value, learned)
+                    passed, why = _judge(criterion, value)
             elif criterion == "locality":
                 value = _locality_value(inputs, key)
                 by_construction = value.note.startswith("1 by construction")
-                passed, why = (None, "") if by_construction else _judge(criterion, value, learned)
+                passed, why = (None, "") if by_construction else _judge(criterion, value)
                 reference = "the block itself: 1" if not by_construction else ""
             elif criterion == "flow_direction":
                 value, passed, reference = _direction_value(inputs, key)
