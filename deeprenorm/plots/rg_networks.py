@@ -260,11 +260,15 @@ _CRITERION_AXES = {
 def _draw_criterion(ax, rows: pd.DataFrame, position: dict, bounds) -> None:
     for row in rows.itertuples():
         value = float(row.value)
-        if not math.isfinite(value):
-            continue
         y = position[(row.map, row.model, row.weights, row.b)]
         color = WEIGHTS_COLORS.get(row.weights, "0.4")
         passed = str(row.passed).lower()
+        if not math.isfinite(value):
+            if passed == "false":  # measured, and nothing located: a failure with no number
+                ax.annotate(
+                    "✕ none", (0.02, y), xycoords=("axes fraction", "data"), va="center", fontsize=6, color=color
+                )
+            continue
         error = float(row.error) if math.isfinite(float(row.error)) else None
         marker = {"true": "o", "false": "X"}.get(passed, "o")
         if bounds is not None and not bounds[0] <= value <= bounds[1]:
@@ -322,7 +326,8 @@ def plot_verdict(verdict: pd.DataFrame, path):
         axes[0, 0].set_yticks(range(len(keys)), labels, fontsize=8)
         axes[0, 0].set_ylim(len(keys) - 0.5, -0.5)
         fig.suptitle(
-            "RG verdict: every map through every criterion (● pass, ✕ fail, ○ reference or not judged, ▸ off the axis;"
+            "RG verdict: every map through every criterion (● pass, ✕ fail, ✕ none: nothing located, ○ reference or not"
+            " judged, ▸ off the axis;"
             " green band: the tolerance)\nblue: exact maps, orange: trained, grey: untrained, pink: far from T_c,"
             " green / light blue / amber: trained on noise / sine waves / smooth fields, black: RSMI",
             fontsize=10,
