@@ -257,3 +257,22 @@ def test_a_paired_difference_of_identical_maps_is_exactly_zero_and_of_correlated
         paired_difference(first, information_bound(noisy, environment, groups, seed=5, n_bootstrap=50))
     with pytest.raises(ValueError, match="replicas"):
         paired_difference(first, InformationBound(0.4, 0.02, 1.0, 0.6, 10, 10))
+
+
+def test_the_bound_conditioned_on_the_global_sign(pairs):
+    """A block variable that is the configuration's global sign tells the environment nothing
+    beyond that sign: conditioned on it, its bound is zero within the probe's noise, while
+    unconditioned it is large (the environment knows the sign). A variable the environment
+    determines (a copy of one of its sites) keeps its information when the sign is given."""
+    h, environment, groups, h_copy = pairs
+    sign_of_configuration = np.where(environment.reshape(200, -1, environment.shape[1]).sum(axis=(1, 2)) >= 0, 1, -1)
+    global_sign = np.repeat(sign_of_configuration, groups.size // 200).astype(np.int8)
+    # random spins have a weak global sign: make the environment carry it, as near T_c
+    biased = np.where(np.random.default_rng(3).random(environment.shape) < 0.3, global_sign[:, None], environment)
+    plain = information_bound(global_sign, biased, groups, seed=1)
+    given = information_bound(global_sign, biased, groups, seed=1, condition=global_sign)
+    assert plain.bits > 0.5 and abs(given.bits) < 0.01
+    copied = information_bound(h_copy, environment, groups, seed=1, condition=global_sign)
+    assert copied.bits > 0.9 and len(copied.replicas) == 200 and copied.bits_err > 0
+    with pytest.raises(ValueError, match="one value per configuration"):
+        information_bound(h, environment, groups, seed=1, condition=h)

@@ -223,6 +223,7 @@ def information_bound(
     train_fraction: float = 0.5,
     n_bootstrap: int = 200,
     l2: float = 1e-3,
+    condition=None,
 ) -> InformationBound:
     """Barber-Agakov lower bound on I(H : E) in bits, with a logistic probe fitted on held-out data.
 
@@ -246,6 +247,13 @@ def information_bound(
     l2
         L2 penalty (> 0) on the probe's weights and bias, per pair: the objective is the mean
         of ``-ln q(h | e)`` plus ``l2 |w|^2 / 2``.
+    condition
+        None, or a +-1 label per pair that is one value per configuration (e.g. the sign of its
+        magnetisation): then the bound is on the conditional information I(H : E | C) =
+        H(H | C) - H(H | E, C), with H(H | C) the entropy of h within each value of c weighted
+        by its share of the pairs, and a probe that also reads c. On a critical lattice of a few
+        dozen sites the block spin and its environment share the sign of m; conditioned on it,
+        what is left is what the environment knows about the block beyond the global sign.
 
     Returns
     -------
@@ -274,17 +282,28 @@ def information_bound(
         return InformationBound(0.0, 0.0, 0.0, 0.0, n_train, n_eval, (0.0,) * n_bootstrap)
 
     signs = h.astype(np.float64)
-    features = np.hstack([np.ones((h.size, 1)), environment])
+    columns = [np.ones((h.size, 1)), environment]
+    if condition is not None:
+        condition = _checked_condition(condition, group_of_pair, h.size)
+        columns.insert(1, condition[:, None].astype(np.float64))
+    features = np.hstack(columns)
     weights = _fit_probe(features[train], signs[train], float(l2))
 
     evaluate = ~train
     per_group = _evaluation_totals(
         h[evaluate], features[evaluate], signs[evaluate], weights, group_of_pair[evaluate], n_eval
     )
-    bits, entropy, cross_entropy = _bound_from_totals(per_group.sum(axis=0))
     draws = np.random.default_rng(bootstrap_sequence).integers(0, n_eval, size=(n_bootstrap, n_eval))
     multiplicity = np.stack([np.bincount(row, minlength=n_eval) for row in draws])
-    replicas = _bound_from_totals(multiplicity @ per_group)[0]
+    if condition is None:
+        bits, entropy, cross_entropy = _bound_from_totals(per_group.sum(axis=0))
+        replicas = _bound_from_totals(multiplicity @ per_group)[0]
+    else:
+        # the condition of each evaluation configuration, in the order of per_group's rows
+        eval_condition = np.zeros(n_eval)
+        eval_condition[np.unique(group_of_pair[evaluate], return_inverse=True)[1]] = condition[evaluate]
+        bits, entropy, cross_entropy = _conditional_bound(per_group, eval_condition, np.ones(n_eval))
+        replicas = np.array([_conditional_bound(per_group, eval_condition, row)[0] for row in multiplicity])
     return InformationBound(
         bits=float(bits),
         bits_err=float(np.std(replicas, ddof=1)),
@@ -311,6 +330,30 @@ def paired_difference(first: InformationBound, second: InformationBound) -> tupl
         raise ValueError("the two bounds were not computed on the same split and bootstrap draws")
     difference = np.asarray(first.replicas) - np.asarray(second.replicas)
     return float(first.bits - second.bits), float(np.std(difference, ddof=1))
+
+
+def _conditional_bound(per_group: np.ndarray, condition: np.ndarray, multiplicity: np.ndarray):
+    """``(H(H | C) - CE, H(H | C), CE)`` in bits from the totals of :func:`_evaluation_totals`,
+    each configuration counted ``multiplicity`` times, grouped by its ``condition``."""
+    totals = multiplicity @ per_group
+    entropy = 0.0
+    for value in (-1.0, 1.0):
+        part = (multiplicity * (condition == value)) @ per_group
+        if part[0] > 0:
+            entropy += part[0] / totals[0] * float(_binary_entropy_bits(part[1] / part[0]))
+    cross_entropy = totals[2] / totals[0]
+    return entropy - cross_entropy, entropy, cross_entropy
+
+
+def _checked_condition(condition, group_of_pair: np.ndarray, n_pairs: int) -> np.ndarray:
+    condition = np.asarray(condition)
+    if condition.shape != (n_pairs,) or not np.all((condition == 1) | (condition == -1)):
+        raise ValueError(f"condition must be +-1 of shape ({n_pairs},)")
+    first = np.zeros(group_of_pair.max() + 1)
+    first[group_of_pair] = condition
+    if np.any(first[group_of_pair] != condition):
+        raise ValueError("condition must take one value per configuration (group)")
+    return condition
 
 
 def _checked_arguments(h, environment, groups, train_fraction, n_bootstrap, l2):

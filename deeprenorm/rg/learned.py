@@ -383,7 +383,9 @@ def learned_rg_study(
 
 
 #: Columns of the information table (:func:`information_study`); ``bits``: the lower bound on
-#: I(block variable : environment) in bits, ``entropy_bits``: H of the block variable;
+#: I(block variable : environment) in bits, ``bits_given_sign``: the bound on the information
+#: conditioned on the sign of the configuration's magnetisation (what the environment knows
+#: beyond the global sign), ``entropy_bits``: H of the block variable;
 #: ``buffer``: the environment starts beyond this many sites from the block; ``seed``: the
 #: network's training seed (-1 for an exact map).
 INFORMATION_COLUMNS = [
@@ -397,6 +399,8 @@ INFORMATION_COLUMNS = [
     "temperature",
     "bits",
     "bits_err",
+    "bits_given_sign",
+    "bits_given_sign_err",
     "entropy_bits",
     "cross_entropy_bits",
     "n_train",
@@ -472,6 +476,7 @@ def information_study(
         for t in chosen:
             temperature = float(grid[t])
             spins = reader.read(t)[test[t]]
+            global_sign = np.where(spins.reshape(len(spins), -1).sum(axis=1, dtype=np.int64) >= 0, 1, -1)
             variables = {}
             for b in block_factors:
                 variables[b] = [
@@ -500,13 +505,12 @@ def information_study(
                         if weights != "exact" and buffer != b + margin:
                             continue
                         h, environment, groups = block_environment(spins, blocks, b, buffer=buffer, shell=shell)
-                        bound = information_bound(
-                            h,
-                            environment,
-                            groups,
-                            n_bootstrap=n_bootstrap,
-                            seed=stream(seed, "information", L, b, temperature_key(temperature)),
-                        )
+                        options = {
+                            "n_bootstrap": n_bootstrap,
+                            "seed": stream(seed, "information", L, b, temperature_key(temperature)),
+                        }
+                        bound = information_bound(h, environment, groups, **options)
+                        given = information_bound(h, environment, groups, condition=global_sign[groups], **options)
                         labels = {
                             "L": L,
                             "b": b,
@@ -529,6 +533,8 @@ def information_study(
                             | {
                                 "bits": bound.bits,
                                 "bits_err": bound.bits_err,
+                                "bits_given_sign": given.bits,
+                                "bits_given_sign_err": given.bits_err,
                                 "entropy_bits": bound.entropy_bits,
                                 "cross_entropy_bits": bound.cross_entropy_bits,
                                 "n_train": bound.n_train,

@@ -476,6 +476,12 @@ def _information_value(inputs: VerdictInputs, key: MapKey) -> tuple[Value, str]:
         f"I(map) = {np.mean(bits):.3f} bits, I(decimation) = {decimation['bits']:.3f}({_digits(decimation['bits_err'])}) "
         f"bits at buffer {min(buffers)}, T = {decimation['temperature']:.4f}"
     )
+    if "bits_given_sign" in mine:
+        # beside it, what the environment knows beyond the global sign (not judged)
+        reference += (
+            f"; given sign(m): I(map) = {mine['bits_given_sign'].mean():.3f}, "
+            f"I(decimation) = {decimation['bits_given_sign']:.3f} bits"
+        )
     return value._replace(
         note="; ".join(filter(None, [value.note, "paired: same split and bootstrap draws"]))
     ), reference
