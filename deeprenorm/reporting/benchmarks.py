@@ -51,6 +51,7 @@ STAGES = {
         "rg_figures",
         "rg_learned",
         "train_far",
+        "train_rsmi",
         "network_flow",
         "rg_information",
         "rg_verdict",
