@@ -331,7 +331,7 @@ def test_every_control_goes_through_every_criterion_and_the_conclusion_says_whic
     text = conclusion(verdict)
     # the trained conv fails y_h (1.935, as decimation); the sine-trained control passes T* and nu
     assert "No trained network passes every calibrated criterion" in answer(verdict)
-    assert "fixed_point" in text and "controls passing too: conv-b2-none code_sign, sine-trained" in text
+    assert "fixed_point" in text and "controls passing too: conv-b2-none code_sign (sine-trained)" in text
     assert "flow_direction does not vote (the block-spin autoencoder fails it)" in text
     # with trained maps that pass everything, the answer names them and the controls that share it
     inputs = make_inputs()
@@ -343,7 +343,7 @@ def test_every_control_goes_through_every_criterion_and_the_conclusion_says_whic
     inputs = VerdictInputs(**{**inputs.__dict__, "exponents": exponents, "learned_flow": flow})
     verdict, _ = verdict_table(inputs)
     text = answer(verdict)
-    assert "conv-b2-none code_sign, trained (3 seeds)" in text and "its controls pass" in text
+    assert "conv-b2-none code_sign (trained, 3 seeds)" in text and "its controls pass" in text
 
 
 def test_a_map_that_locates_no_fixed_point_fails():

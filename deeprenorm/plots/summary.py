@@ -168,6 +168,12 @@ def _flow_panel(
         & (learned_curves["map"] == "code_sign")
         & (learned_curves["observable"] == "binder")
     ]
+    seed_note = ""
+    if "seed" in learned and len(learned):
+        # one network of each weights, the first training seed (the tables hold every seed's)
+        first = int(learned["seed"].min())
+        learned, learned_flow = learned[learned["seed"] == first], learned_flow[learned_flow["seed"] == first]
+        seed_note = f" (seed {first})"
     for rows, label, color, fixed in (
         (
             majority,
@@ -183,7 +189,7 @@ def _flow_panel(
         *(
             (
                 learned[learned["weights"] == weights],
-                f"{model} code sign, {weights}",
+                f"{model} code sign, {weights}{seed_note}",
                 WEIGHTS_COLORS[weights],
                 learned_flow[
                     (learned_flow["model"] == model)

@@ -11,8 +11,9 @@ page of the Snakemake report, generated from the tables so that no number is typ
 * ``dynamic_exponents`` -- z of every algorithm (``dynamic_exponents.csv``);
 * ``width_sweep`` -- the latent-width table beside Broomberg & Rabinovich's rows
   (``latent_width_sweep.csv``);
-* ``verdict`` -- every row of ``rg_verdict.csv`` and the conclusion in words
-  (:func:`deeprenorm.rg.verdict.conclusion`); ``calibration`` -- every row of
+* ``verdict`` -- every row of ``rg_verdict.csv``, and in words the ``answer`` and one sentence
+  per criterion (``criteria``), both together the ``conclusion``
+  (:mod:`deeprenorm.rg.verdict`); ``calibration`` -- every row of
   ``rg_verdict_calibration.csv``, whether each criterion votes and why;
 * ``locality`` -- the median window fraction and spread of every receptive field
   (``locality.csv``);
@@ -196,7 +197,7 @@ def summarise(
     :func:`.benchmarks.stage_totals`; ``config``: the validated config; ``headline_model``: the
     model whose T_c the one-line answer quotes; ``locality``: ``locality.csv``, or None.
     """
-    from ..rg.verdict import conclusion
+    from ..rg.verdict import answer, conclusion, criterion_sentences
 
     summary = {
         "question": "Does a deep autoencoder trained on equilibrium 2D Ising configurations learn block-spin renormalisation?",
@@ -210,6 +211,8 @@ def summarise(
         if section in tables:
             summary[section] = {"table": table_paths[section], "rows": _rows(tables[section], columns)}
     if "verdict" in tables:
+        summary["answer"] = answer(tables["verdict"])
+        summary["criteria"] = criterion_sentences(tables["verdict"])
         summary["conclusion"] = conclusion(tables["verdict"])
     if locality is not None:
         summary["locality"] = {
@@ -369,7 +372,10 @@ def _outcome(passed) -> str:
 #: The sections of :func:`summary_markdown`, in order: name -> (heading, writer(summary) -> lines,
 #: or None where the summary lacks what the section needs).
 MARKDOWN_SECTIONS = {
-    "answer": ("Answer", lambda s: [s["conclusion"]] if "conclusion" in s else None),
+    "answer": (
+        "Answer",
+        lambda s: [s["answer"], "", *(f"* {sentence}" for sentence in s["criteria"])] if "answer" in s else None,
+    ),
     "key_numbers": (
         "Key numbers",
         lambda s: (
@@ -520,9 +526,10 @@ def report_description(summary: dict, method_text: str) -> str:
     from ``summary``.  Jinja braces are left out of the generated part, which Snakemake renders
     as a template."""
     lines = [method_text.rstrip(), "", "Answer", "------", ""]
-    if "conclusion" in summary:
+    if "answer" in summary:
         # braces would be template syntax, |...| a reStructuredText substitution
-        lines += [summary["conclusion"].replace("{", "(").replace("}", ")").replace("|", "\\|"), ""]
+        for text in (summary["answer"], *summary["criteria"]):
+            lines += [text.replace("{", "(").replace("}", ")").replace("|", "\\|"), ""]
     for what, value in key_numbers(summary).items():
         lines.append(f"* {what}: {value}")
     lines += [

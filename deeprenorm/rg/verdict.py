@@ -76,6 +76,7 @@ __all__ = [
     "verdict_table",
     "calibration_table",
     "answer",
+    "criterion_sentences",
     "conclusion",
 ]
 
@@ -808,8 +809,9 @@ def _label(row) -> str:
     count = len(seeds.split(",")) if seeds else 0
     if row.weights == "exact":
         return f"{row.map} (b = {row.b})"
-    name = f"{row.model} {row.map}" if row.map not in ("rsmi",) else f"RSMI coarse-grainer (b = {row.b})"
-    return f"{name}, {row.weights}" + (f" ({count} seeds)" if count > 1 else "")
+    if row.map == "rsmi":
+        return f"the RSMI coarse-grainer (b = {row.b})"
+    return f"{row.model} {row.map} ({row.weights}" + (f", {count} seeds)" if count > 1 else ")")
 
 
 def _passed(value) -> bool | None:
@@ -908,10 +910,10 @@ def answer(verdict: pd.DataFrame) -> str:
     return text
 
 
-def conclusion(verdict: pd.DataFrame) -> str:
-    """The verdict in words, generated from the table: the :func:`answer`, then per voting
-    criterion the exact maps' outcomes, which trained maps pass and fail, and which controls pass
-    too, then the criteria that do not vote and why."""
+def criterion_sentences(verdict: pd.DataFrame) -> list[str]:
+    """One sentence per criterion, generated from the table: for a voting one, the exact maps'
+    outcomes, which trained maps pass and fail, the RSMI coarse-grainer's, and which controls
+    pass too; for one that does not vote, why."""
     verdict = _normalised(verdict)
     voting = _voting(verdict)
     sentences = []
@@ -945,7 +947,12 @@ def conclusion(verdict: pd.DataFrame) -> str:
         for name in CRITERIA
         if name not in voting and (verdict["criterion"] == name).any()
     ]
-    return " ".join([answer(verdict), *sentences, *silent])
+    return [*sentences, *silent]
+
+
+def conclusion(verdict: pd.DataFrame) -> str:
+    """The verdict in words: the :func:`answer`, then :func:`criterion_sentences`."""
+    return " ".join([answer(verdict), *criterion_sentences(verdict)])
 
 
 def _why_silent(verdict: pd.DataFrame, name: str) -> str:
