@@ -20,6 +20,8 @@ from deeprenorm.ml import (
     fit,
     initial_weights,
     load_checkpoint,
+    measured_networks,
+    save_checkpoint,
     train_autoencoder,
     untrained_control,
 )
@@ -100,6 +102,33 @@ def test_initial_weights_are_where_training_starts(ml_reader, ml_labels):
     assert control is not start and control.spec == start.spec and control.L == start.L
     for key, value in control.state_dict().items():
         assert torch.equal(value, start.state_dict()[key])
+
+
+def test_measured_networks_hold_each_seed_beside_its_initial_weights_and_the_controls(tmp_path):
+    paths = {}
+    for name, seed in (("seed0", 0), ("seed1", 1), ("noise", 0)):
+        network = initial_weights(build_model(ALEXANDROU, ML_L), ML_SEED + 10 + seed, 0)
+        paths[name] = tmp_path / f"{name}.pt"
+        save_checkpoint(
+            paths[name], network, {"model_name": "m", "dataset_sha256": "noise" if name == "noise" else "ising"}
+        )
+    networks = measured_networks(
+        [paths["seed0"], paths["seed1"]],
+        [0, 1],
+        [paths["noise"]],
+        ["noise-trained"],
+        0,
+        ML_SEED,
+        {"model_name": "m", "dataset_sha256": "ising"},
+    )
+    assert list(networks) == [("trained", 0), ("untrained", 0), ("trained", 1), ("untrained", 1), ("noise-trained", 0)]
+    # each seed's control starts where that seed's training started; the control data's
+    # network is checked for its architecture only (it was trained on another dataset)
+    expected = untrained_control(networks[("trained", 1)], ML_SEED, 1).state_dict()
+    for key, value in networks[("untrained", 1)].state_dict().items():
+        assert torch.equal(value, expected[key])
+    with pytest.raises(ValueError, match="one checkpoint per training seed"):
+        measured_networks([paths["seed0"]], [0, 1], [], [], 0, ML_SEED, {})
 
 
 def test_training_on_some_temperatures_reads_only_those(ml_reader, ml_labels, monkeypatch):

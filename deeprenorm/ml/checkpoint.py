@@ -24,7 +24,7 @@ import torch
 from ..io import SchemaError, atomic_path
 from .models import Autoencoder, model_from_architecture
 
-__all__ = ["CheckpointError", "plain_value", "save_checkpoint", "load_checkpoint"]
+__all__ = ["CheckpointError", "plain_value", "read_checkpoint", "save_checkpoint", "load_checkpoint"]
 
 _KEYS = ("state_dict", "architecture", "metadata")
 
@@ -58,9 +58,10 @@ def plain_value(value, where: str):
     raise ValueError(f"{where} is a {type(value).__name__}; a checkpoint holds only tensors and plain Python values")
 
 
-def save_checkpoint(path: str | os.PathLike, model: Autoencoder, metadata: dict) -> None:
-    """Save ``model``'s weights, architecture and ``metadata`` (a dict of plain values, e.g.
-    hashes, settings, losses) to ``path`` atomically. Tensors are stored on the CPU."""
+def save_checkpoint(path: str | os.PathLike, model: torch.nn.Module, metadata: dict) -> None:
+    """Save ``model``'s weights, architecture (its ``architecture`` property: an autoencoder's,
+    or :class:`deeprenorm.rg.rsmi.RSMICoarseGrainer`'s) and ``metadata`` (a dict of plain
+    values, e.g. hashes, settings, losses) to ``path`` atomically. Tensors are stored on the CPU."""
     if not isinstance(metadata, dict):
         raise ValueError(f"metadata must be a dict, got {type(metadata).__name__}")
     checkpoint = {
@@ -81,6 +82,26 @@ def _training_facts(metadata: dict) -> dict:
     return facts | ({"system": metadata["system"]} if "system" in metadata else {})
 
 
+def read_checkpoint(path: Path, what: str, remedy: str) -> dict:
+    """The dict ``{"state_dict", "architecture", "metadata"}`` of a checkpoint file, read with
+    ``torch.load(weights_only=True)`` onto the CPU; :class:`CheckpointError` naming ``path``
+    (with ``what`` was expected and the ``remedy``) where it is missing, unreadable (truncated,
+    corrupt) or not such a dict."""
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such checkpoint")
+    try:
+        checkpoint = torch.load(path, weights_only=True, map_location="cpu")
+    except Exception as error:  # truncated zip, garbage bytes, a pickle of forbidden objects
+        raise CheckpointError(f"{path}: not a readable checkpoint (truncated or corrupt?): {error}{remedy}") from error
+    if (
+        not isinstance(checkpoint, dict)
+        or set(checkpoint) != set(_KEYS)
+        or not all(isinstance(checkpoint[key], dict) for key in _KEYS)
+    ):
+        raise CheckpointError(f"{path}: not a {what} (expected a dict of {', '.join(_KEYS)}){remedy}")
+    return checkpoint
+
+
 def load_checkpoint(path: str | os.PathLike, expected: dict | None = None) -> tuple[Autoencoder, dict]:
     """The model (CPU, eval mode) and metadata saved at ``path``; the model's spec is rebuilt
     from the recorded architecture and the training facts of the metadata.
@@ -91,22 +112,7 @@ def load_checkpoint(path: str | os.PathLike, expected: dict | None = None) -> tu
     that is missing, truncated, not a checkpoint, or whose weights do not fit its architecture.
     """
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{path}: no such checkpoint")
-    try:
-        checkpoint = torch.load(path, weights_only=True, map_location="cpu")
-    except Exception as error:  # truncated zip, garbage bytes, a pickle of forbidden objects
-        raise CheckpointError(
-            f"{path}: not a readable checkpoint (truncated or corrupt?): {error}{_retrain(path)}"
-        ) from error
-    if (
-        not isinstance(checkpoint, dict)
-        or set(checkpoint) != set(_KEYS)
-        or not all(isinstance(checkpoint[key], dict) for key in _KEYS)
-    ):
-        raise CheckpointError(
-            f"{path}: not a deeprenorm checkpoint (expected a dict of {', '.join(_KEYS)}){_retrain(path)}"
-        )
+    checkpoint = read_checkpoint(path, "deeprenorm checkpoint", _retrain(path))
     architecture, metadata = checkpoint["architecture"], checkpoint["metadata"]
     for key, wanted in (expected or {}).items():
         if key in architecture:

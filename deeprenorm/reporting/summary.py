@@ -41,6 +41,7 @@ import yaml
 
 from ..exact import T_C
 from ..io import json_ready
+from ..rg.verdict import CALIBRATION_COLUMNS, VERDICT_COLUMNS, answer, conclusion, criterion_sentences
 from ..stats import format_value_error as value_error
 
 __all__ = [
@@ -102,39 +103,8 @@ SECTIONS = {
             "r_chi",
         ],
     ),
-    "verdict": (
-        "rg_verdict.csv",
-        [
-            "map",
-            "model",
-            "weights",
-            "b",
-            "criterion",
-            "value",
-            "error",
-            "reference",
-            "threshold",
-            "passed",
-            "votes",
-            "seeds",
-            "note",
-        ],
-    ),
-    "calibration": (
-        "rg_verdict_calibration.csv",
-        [
-            "criterion",
-            "threshold",
-            "positive_control",
-            "positive_passed",
-            "negative_controls",
-            "negatives_failed",
-            "negatives",
-            "votes",
-            "reason",
-            "other_exact_maps",
-        ],
-    ),
+    "verdict": ("rg_verdict.csv", VERDICT_COLUMNS),
+    "calibration": ("rg_verdict_calibration.csv", CALIBRATION_COLUMNS),
 }
 
 _PACKAGES = ("deeprenorm", "numpy", "numba", "torch", "scipy", "pandas", "xarray", "netCDF4", "matplotlib", "snakemake")
@@ -197,7 +167,6 @@ def summarise(
     :func:`.benchmarks.stage_totals`; ``config``: the validated config; ``headline_model``: the
     model whose T_c the one-line answer quotes; ``locality``: ``locality.csv``, or None.
     """
-    from ..rg.verdict import answer, conclusion, criterion_sentences
 
     summary = {
         "question": "Does a deep autoencoder trained on equilibrium 2D Ising configurations learn block-spin renormalisation?",

@@ -23,10 +23,10 @@ import numpy as np
 from ..arguments import check_integer
 from ..seeding import stream, temperature_key
 
-__all__ = ["MAPS", "majority", "decimation", "iterate", "tie_breaking_rng"]
+__all__ = ["MAPS", "checked_configurations", "majority", "decimation", "iterate", "tie_breaking_rng"]
 
 
-def _check_configurations(spins, b: int) -> np.ndarray:
+def checked_configurations(spins, b: int) -> np.ndarray:
     """``spins`` as an int8 array ``(..., L, L)`` of +-1 with L divisible by ``b``."""
     spins = np.asarray(spins)
     if spins.dtype != np.int8:
@@ -66,7 +66,7 @@ def majority(spins, b: int, rng: np.random.Generator | None = None) -> np.ndarra
     b = check_integer("b", b, 2)
     if b % 2 == 0 and rng is None:
         raise ValueError(f"majority with even b = {b} breaks ties at random: pass rng (a numpy Generator)")
-    sums = _block_sums(_check_configurations(spins, b), b)
+    sums = _block_sums(checked_configurations(spins, b), b)
     blocked = np.sign(sums).astype(np.int8)
     ties = blocked == 0
     if np.any(ties):
@@ -83,7 +83,7 @@ def decimation(spins, b: int) -> np.ndarray:
     A baseline for the majority rule.  Returns a new int8 array ``(..., L/b, L/b)``.
     """
     b = check_integer("b", b, 2)
-    return np.ascontiguousarray(_check_configurations(spins, b)[..., ::b, ::b])
+    return np.ascontiguousarray(checked_configurations(spins, b)[..., ::b, ::b])
 
 
 #: Name -> block-spin map, for configuration files and workflow rules.

@@ -79,10 +79,10 @@ import torch
 import torch.nn.functional as F
 
 from ..arguments import check_integer, check_real
-from ..io import atomic_path
-from ..ml.checkpoint import CheckpointError, plain_value
+from ..ml.checkpoint import CheckpointError, read_checkpoint, save_checkpoint
 from ..ml.train import TrainingError, deterministic_algorithms
 from ..seeding import child, seed_sequence
+from .blocking import checked_configurations
 from .information import block_environment
 
 __all__ = [
@@ -282,15 +282,9 @@ def train_rsmi(
 
 
 def _checked_spins(spins, b: int) -> np.ndarray:
-    spins = np.asarray(spins)
-    if spins.dtype != np.int8:
-        raise ValueError(f"spins must be int8 configurations of +-1, got dtype {spins.dtype}")
-    if spins.ndim != 3 or spins.shape[1] != spins.shape[2]:
+    spins = checked_configurations(spins, b)
+    if spins.ndim != 3:
         raise ValueError(f"spins must have shape (n, L, L), got {spins.shape}")
-    if not np.all(np.abs(spins) == 1):
-        raise ValueError("spins must be +-1 (found other values)")
-    if spins.shape[-1] % b:
-        raise ValueError(f"the lattice size L = {spins.shape[-1]} is not divisible by the block size b = {b}")
     return spins
 
 
@@ -323,15 +317,7 @@ def rsmi_step(model: RSMICoarseGrainer):
 def save_rsmi(path: str | os.PathLike, model: RSMICoarseGrainer, metadata: dict) -> None:
     """Save ``model``'s weights, architecture and ``metadata`` (a dict of plain values: the
     training settings, seed, ``dataset_sha256``, ...) to ``path`` atomically."""
-    if not isinstance(metadata, dict):
-        raise ValueError(f"metadata must be a dict, got {type(metadata).__name__}")
-    checkpoint = {
-        "state_dict": {key: value.detach().cpu().clone() for key, value in model.state_dict().items()},
-        "architecture": plain_value(model.architecture, "architecture"),
-        "metadata": plain_value(metadata, "metadata"),
-    }
-    with atomic_path(path) as temporary:
-        torch.save(checkpoint, temporary)
+    save_checkpoint(path, model, metadata)
 
 
 def _retrain(path) -> str:
@@ -345,23 +331,11 @@ def load_rsmi(path: str | os.PathLike) -> tuple[RSMICoarseGrainer, dict]:
     autoencoder's, say) or whose weights do not fit its architecture raises
     :class:`deeprenorm.ml.checkpoint.CheckpointError`, a ``ValueError``, naming ``path``."""
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{path}: no such RSMI checkpoint")
-    try:
-        checkpoint = torch.load(path, weights_only=True, map_location="cpu")
-    except Exception as error:  # truncated zip, garbage bytes, a pickle of forbidden objects
+    checkpoint = read_checkpoint(path, "RSMI coarse-grainer checkpoint", _retrain(path))
+    if checkpoint["architecture"].get("kind") != KIND:
         raise CheckpointError(
-            f"{path}: not a readable checkpoint (truncated or corrupt?): {error}{_retrain(path)}"
-        ) from error
-    if (
-        not isinstance(checkpoint, dict)
-        or set(checkpoint) != set(_KEYS)
-        or not all(isinstance(checkpoint[key], dict) for key in _KEYS)
-        or checkpoint["architecture"].get("kind") != KIND
-    ):
-        raise CheckpointError(
-            f"{path}: not an RSMI coarse-grainer checkpoint (expected a dict of {', '.join(_KEYS)} "
-            f"with architecture kind {KIND!r}){_retrain(path)}"
+            f"{path}: not an RSMI coarse-grainer checkpoint (architecture kind "
+            f"{checkpoint['architecture'].get('kind')!r}, expected {KIND!r}){_retrain(path)}"
         )
     architecture = checkpoint["architecture"]
     try:
