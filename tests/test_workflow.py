@@ -463,7 +463,9 @@ def test_summary_numbers_are_the_numbers_of_their_tables(finished_run):
         dataset["samples_per_temperature"] == 40 and dataset["temperatures"] == 3 for dataset in summary["datasets"]
     )
     markdown = (workdir / "results/summary.md").read_text()
-    assert summary["conclusion"] in markdown and summary["config_sha256"] in markdown
+    assert summary["answer"] in markdown and all(f"* {sentence}" in markdown for sentence in summary["criteria"])
+    assert summary["conclusion"] == " ".join([summary["answer"], *summary["criteria"]])
+    assert summary["config_sha256"] in markdown
 
 
 def test_every_benchmarked_job_is_in_the_performance_table(finished_run):
