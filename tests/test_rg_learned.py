@@ -185,9 +185,12 @@ def test_support_margin_of_a_block_map_and_of_a_conv_code():
 def test_information_study_widens_the_buffer_of_a_map_that_reads_beyond_its_block(study):
     paths, labels, _ = study
     conv = build_model(ModelSpec("conv", block=2), 12)
-    table, _ = information_study(
-        paths[12], labels, {("conv-b2-none", "untrained", 0): conv}, [2], [T_C], 4, shell=1, n_bootstrap=20
+    table, replicas = information_study(
+        paths[12], labels, {("conv-b2-none", "untrained", 0): conv}, [2], [T_C], 4, shell=1, n_bootstrap=20, n_splits=2
     )
+    # the other split of the probe's data: one bound per map, shared by all
+    other_split = replicas[replicas["split"] == 1]
+    assert len(other_split) == len(table) and (other_split["replica"] == -1).all()
     # the code at buffer 3 (= b + its margin), the exact maps at 2 and at 3 to compare with
     assert set(zip(table["map"], table["buffer"])) == {
         ("majority", 2),

@@ -324,6 +324,22 @@ def test_information_differences_are_paired():
     assert cell(verdict, "information", weights="untrained") == "false"
 
 
+def test_the_spread_over_the_probe_splits_joins_the_error_of_an_information_difference():
+    inputs = make_inputs()
+    replicas = inputs.information_replicas.assign(split=0)
+    # one other split, where the trained code's difference to decimation is 0.06 bits, not 0.03
+    others = inputs.information[["L", "b", "buffer", "map", "model", "weights", "seed", "temperature", "bits"]].copy()
+    others["bits"] += np.where(others["weights"] == "trained", 0.03, 0.0)
+    replicas = pd.concat([replicas, others.assign(split=1, replica=-1)], ignore_index=True)
+    verdict, _ = verdict_table(VerdictInputs(**{**inputs.__dict__, "information_replicas": replicas}))
+    bootstrap_only, _ = verdict_table(inputs)
+    assert cell(verdict, "information", column="value") == pytest.approx(0.03)
+    error, paired = cell(verdict, "information", column="error"), cell(bootstrap_only, "information", column="error")
+    spread = np.std([0.03, 0.06], ddof=1)
+    assert error == pytest.approx(math.hypot(paired, spread), rel=1e-6)
+    assert "split spread" in cell(verdict, "information", column="note")
+
+
 def test_every_control_goes_through_every_criterion_and_the_conclusion_says_which_pass():
     verdict, _ = verdict_table(make_inputs())
     sine = verdict[verdict["weights"] == "sine-trained"]

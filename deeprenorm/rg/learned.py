@@ -410,8 +410,22 @@ INFORMATION_COLUMNS = [
 #: ``rank`` (1: the most bits at that temperature and buffer) follows these columns in the table.
 
 #: Columns of the bootstrap replicas of the information table: every map at one (L, b, buffer,
-#: temperature) shares the split and the draws, so that differences are paired.
-INFORMATION_REPLICA_COLUMNS = ["L", "b", "buffer", "map", "model", "weights", "seed", "temperature", "replica", "bits"]
+#: temperature) shares the split and the draws, so that differences are paired. ``split`` 0 holds
+#: the bootstrap replicas of the table's split (``replica`` 0, 1, ...); ``split`` k >= 1 the bound
+#: of the k-th other split of the probe's data (``replica`` -1), shared by every map too.
+INFORMATION_REPLICA_COLUMNS = [
+    "L",
+    "b",
+    "buffer",
+    "map",
+    "model",
+    "weights",
+    "seed",
+    "temperature",
+    "split",
+    "replica",
+    "bits",
+]
 
 
 @torch.no_grad()
@@ -445,6 +459,7 @@ def information_study(
     *,
     shell: int = 2,
     n_bootstrap: int = 200,
+    n_splits: int = 1,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The information bound (:func:`.information.information_bound`) of every map that gives
     one variable per block, on the test split of ``dataset`` at the simulated temperatures
@@ -459,8 +474,10 @@ def information_study(
     exact maps are measured at that buffer too: maps are compared at equal support. An (L, b,
     buffer) whose window b + 2 (buffer + shell) exceeds L is skipped with a log line.
 
-    Every map at one (b, buffer, temperature) shares the probe's split and bootstrap draws.
-    Returns the table (:data:`INFORMATION_COLUMNS` and ``rank``) and the bootstrap replicas
+    Every map at one (b, buffer, temperature) shares the probe's split and bootstrap draws; and
+    ``n_splits - 1`` other splits of the probe's data (streams ``seed, "information", L, b, T,
+    k``), which show how much the bound moves with the split. Returns the table
+    (:data:`INFORMATION_COLUMNS` and ``rank``) and the bootstrap replicas and other splits
     (:data:`INFORMATION_REPLICA_COLUMNS`), so that differences can be paired."""
     test = _test_samples(np.asarray(labels))
     margins = {key: support_margin(network, _block_of(network)) for key, network in networks.items()}
@@ -543,8 +560,22 @@ def information_study(
                             }
                         )
                         replicas.append(
-                            pd.DataFrame(labels | {"replica": np.arange(len(bound.replicas)), "bits": bound.replicas})
+                            pd.DataFrame(
+                                labels | {"split": 0, "replica": np.arange(len(bound.replicas)), "bits": bound.replicas}
+                            )
                         )
+                        for split in range(1, n_splits):
+                            # another split of the probe's data: its bound only (no bootstrap needed)
+                            other = information_bound(
+                                h,
+                                environment,
+                                groups,
+                                n_bootstrap=2,
+                                seed=stream(seed, "information", L, b, temperature_key(temperature), split),
+                            )
+                            replicas.append(
+                                pd.DataFrame([labels | {"split": split, "replica": -1, "bits": other.bits}])
+                            )
     table = pd.DataFrame(rows, columns=INFORMATION_COLUMNS)
     # the ranking of the maps: 1 keeps the most information, per temperature and buffer
     table["rank"] = (

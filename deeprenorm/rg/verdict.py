@@ -458,14 +458,16 @@ def _information_value(inputs: VerdictInputs, key: MapKey) -> tuple[Value, str]:
     if mine.empty:
         return Value(note="no information bound of this map (measured for maps with one +-1 variable per block)"), ""
     replicas = inputs.information_replicas.fillna({"model": ""})
-    differences, errors, seeds, buffers, bits = [], [], [], set(), []
+    differences, errors, seeds, buffers, bits, spreads = [], [], [], set(), [], []
     for row in mine.itertuples():
         reference = table[(table["map"] == "decimation") & (table["b"] == key.b) & (table["buffer"] == row.buffer)]
         if reference.empty:
             return Value(note=f"no decimation bound at buffer {row.buffer}"), ""
-        difference, error = _paired(replicas, row, reference.iloc[0])
+        difference, error, spread = _paired(replicas, row, reference.iloc[0])
         differences.append(difference)
-        errors.append(error)
+        # the split of the probe's data moves the difference too: its spread joins the error
+        errors.append(math.hypot(error, spread) if _finite(spread) else error)
+        spreads.append(spread)
         seeds.append(row.seed)
         buffers.add(int(row.buffer))
         bits.append(row.bits)
@@ -483,14 +485,19 @@ def _information_value(inputs: VerdictInputs, key: MapKey) -> tuple[Value, str]:
             f"; given sign(m): I(map) = {mine['bits_given_sign'].mean():.3f}, "
             f"I(decimation) = {decimation['bits_given_sign']:.3f} bits"
         )
+    split_note = f"split spread {np.nanmean(spreads):.2g} (in the error)" if np.isfinite(spreads).any() else "one split"
     return value._replace(
-        note="; ".join(filter(None, [value.note, "paired: same split and bootstrap draws"]))
+        note="; ".join(filter(None, [value.note, "paired: same split and bootstrap draws", split_note]))
     ), reference
 
 
-def _paired(replicas: pd.DataFrame, row, reference: pd.Series) -> tuple[float, float]:
-    def draws(map_name, model, weights, seed):
-        chosen = replicas[
+def _paired(replicas: pd.DataFrame, row, reference: pd.Series) -> tuple[float, float, float]:
+    """The map's bound minus the reference's at the row's (b, buffer, temperature): the
+    difference, its error from the shared bootstrap draws, and the spread of the difference
+    over the other splits of the probe's data (NaN with one split)."""
+
+    def rows_of(map_name, model, weights, seed):
+        return replicas[
             (replicas["map"] == map_name)
             & (replicas["model"] == model)
             & (replicas["weights"] == weights)
@@ -499,14 +506,22 @@ def _paired(replicas: pd.DataFrame, row, reference: pd.Series) -> tuple[float, f
             & (replicas["buffer"] == row.buffer)
             & (replicas["temperature"] == row.temperature)
         ]
-        return chosen.sort_values("replica")["bits"].to_numpy(dtype=float)
 
-    mine = draws(row.map, row.model, row.weights, row.seed)
-    theirs = draws("decimation", "", "exact", -1)
+    mine = rows_of(row.map, row.model, row.weights, row.seed)
+    theirs = rows_of("decimation", "", "exact", -1)
+    split = mine["split"] if "split" in mine else pd.Series(0, index=mine.index)
+    their_split = theirs["split"] if "split" in theirs else pd.Series(0, index=theirs.index)
     difference = float(row.bits - reference["bits"])
-    if len(mine) < 2 or len(mine) != len(theirs):
-        return difference, math.nan
-    return difference, float(np.std(mine - theirs, ddof=1))
+    draws = mine[split == 0].sort_values("replica")["bits"].to_numpy(dtype=float)
+    their_draws = theirs[their_split == 0].sort_values("replica")["bits"].to_numpy(dtype=float)
+    error = (
+        float(np.std(draws - their_draws, ddof=1)) if len(draws) >= 2 and len(draws) == len(their_draws) else math.nan
+    )
+    others = mine[split > 0].set_index(split[split > 0])["bits"]
+    their_others = theirs[their_split > 0].set_index(their_split[their_split > 0])["bits"]
+    per_split = [difference, *(others - their_others.reindex(others.index)).to_numpy(dtype=float)]
+    spread = float(np.std(per_split, ddof=1)) if len(per_split) > 1 else math.nan
+    return difference, error, spread
 
 
 def _digits(error: float) -> str:

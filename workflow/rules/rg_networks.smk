@@ -259,6 +259,7 @@ rule rg_information:
         temperatures=RG["information"]["temperatures"],
         shell=RG["information"]["shell"],
         n_bootstrap=RG["information"]["n_bootstrap"],
+        n_splits=RG["information"]["n_splits"],
         seed=config["seed"],
         stage_versions=stage_versions("rg_information"),
     message:

@@ -33,6 +33,7 @@ table, replicas = information_study(
     params.seed,
     shell=params.shell,
     n_bootstrap=params.n_bootstrap,
+    n_splits=params.n_splits,
 )
 write_table(table, snakemake.output[0])
 write_table(replicas, snakemake.output.replicas)
