@@ -37,7 +37,11 @@ __all__ = [
     "temperature_grid",
     "temperature_label",
     "TEMPERATURE_DECIMALS",
+    "SCHEMA_PATH",
 ]
+
+#: The JSON Schema of the study config, the one the workflow validates against.
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
 
 # Temperatures live in file names with this many decimals; the one place that fixes the format.
 TEMPERATURE_DECIMALS = 4
@@ -377,12 +381,11 @@ def main(argv: list[str] | None = None) -> int:
     if not argv:
         print("usage: python -m deeprenorm.config FILE [FILE...]  (later files override earlier ones)", file=sys.stderr)
         return 2
-    schema = Path(__file__).resolve().parents[1] / "workflow/schemas/config.schema.yaml"
     merged: dict = {}
     try:
         for path in argv:
             _deep_update(merged, load_config_file(path))
-        config = validate_config(merged, schema)
+        config = validate_config(merged, SCHEMA_PATH)
     except ConfigError as error:
         print(f"deeprenorm: {error}", file=sys.stderr)
         return 1
