@@ -24,6 +24,7 @@ from __future__ import annotations
 import copy
 import math
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,7 @@ __all__ = [
     "temperature_label",
     "TEMPERATURE_DECIMALS",
     "SCHEMA_PATH",
+    "command_line_values",
 ]
 
 #: The JSON Schema of the study config, the one the workflow validates against.
@@ -353,6 +355,26 @@ def _autoencoder_problems(autoencoder: dict, lattice_sizes: list[int]) -> list[s
             f"{training['learning_rate']} (allowed: 0 <= min_learning_rate <= learning_rate)"
         )
     return problems
+
+
+def command_line_values(values):
+    """``--config`` values as a config file would give them. Snakemake reads a list or mapping
+    given on its command line (``lattice_sizes=[16,32]``, ``rg={mcrg: {levels: 2}}``) with
+    YAML's BaseLoader, which keeps every scalar inside as text; here each such text is read as
+    YAML reads it in a file (``16`` an integer, ``0.5`` a number, ``null`` none, ``conv`` text),
+    so that an override means what the same value in ``config.yaml`` means."""
+    if isinstance(values, Mapping):
+        return {key: command_line_values(value) for key, value in values.items()}
+    if isinstance(values, list | tuple):
+        return [command_line_values(value) for value in values]
+    if isinstance(values, str):
+        try:
+            parsed = yaml.safe_load(values)
+        except yaml.YAMLError:
+            return values
+        # a text that YAML reads as a list or mapping stays the text it was given as
+        return parsed if not isinstance(parsed, dict | list) else values
+    return values
 
 
 def temperature_grid(spec) -> list[float]:

@@ -8,6 +8,7 @@ import yaml
 
 from deeprenorm.config import (
     ConfigError,
+    command_line_values,
     load_config_file,
     load_schema,
     main,
@@ -238,3 +239,21 @@ def test_command_line_checker(tmp_path, capsys):
     (tmp_path / "d.yaml").write_text("samples_per_temperature: 1e3\n")  # YAML 1.1: a string
     assert main([str(tmp_path / "d.yaml")]) == 1
     assert "YAML reads 1e3 as text, not a number: write 1000" in capsys.readouterr().err
+
+
+def test_command_line_values_are_read_as_a_config_file_reads_them():
+    # Snakemake's --config keeps the scalars inside a list or mapping as text (YAML BaseLoader)
+    given = {
+        "lattice_sizes": ["16", "32"],
+        "rg": {"mcrg": {"levels": "1", "samples": "1e3"}, "window": "null", "maps": ["majority"]},
+        "algorithm": "wolff",
+        "seed": 7,
+        "note": "[not, a, list]",
+    }
+    assert command_line_values(given) == {
+        "lattice_sizes": [16, 32],
+        "rg": {"mcrg": {"levels": 1, "samples": "1e3"}, "window": None, "maps": ["majority"]},
+        "algorithm": "wolff",
+        "seed": 7,
+        "note": "[not, a, list]",
+    }

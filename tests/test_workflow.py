@@ -380,6 +380,26 @@ def test_the_verdict_table_contract_on_the_tiny_study(finished_run):
     assert (verdict.loc[value.notna() & error.isna(), "note"] != "").all()
 
 
+def test_lists_and_nested_keys_override_through_the_command_line(tmp_path):
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(TINY))
+    command = snakemake_command(
+        tmp_path,
+        "--dry-run",
+        "--config",
+        "lattice_sizes=[4,8]",
+        'rg={"mcrg": {"levels": 1}}',
+        "samples_per_temperature=30",
+    )
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "mcrg_ensemble" in job_counts(result.stdout + result.stderr)
+    # a wrong value in a list is named as in a config file, with its allowed range
+    command = snakemake_command(tmp_path, "--dry-run", "--config", "lattice_sizes=[5,8]")
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert result.returncode != 0
+    assert "lattice_sizes[0]: 5 is not a multiple of 2" in result.stderr and "reads 5 as text" not in result.stderr
+
+
 def test_block_lattices_outside_lattice_sizes_are_simulated_for_the_rg_flow_only(tmp_path):
     result = snakemake(tmp_path, "--dry-run", config=dict(TINY, lattice_sizes=[8]))
     assert result.returncode == 0, result.stderr[-3000:]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from snakemake.utils import update_config
 
-from deeprenorm.config import ConfigError, load_config_file, temperature_label, validate_config
+from deeprenorm.config import ConfigError, command_line_values, load_config_file, temperature_label, validate_config
 from deeprenorm.plan import DENSE_BLOCK_FACTOR, PROBE_BLOCK_FACTOR, StudyPlan, check_study_fits
 from deeprenorm.versions import stage_versions
 
@@ -122,6 +122,8 @@ def _load_study_config():
     for path in workflow.config_settings.configfiles:
         load_config_file(path)
     update_config(study, dict(config))
+    # --config lists and mappings arrive with their scalars as text: read them as the file would
+    update_config(study, command_line_values(dict(workflow.config_settings.config)))
     return validate_config(study, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
 
 
