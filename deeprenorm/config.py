@@ -400,8 +400,12 @@ def temperature_label(temperature: float) -> str:
 def main(argv: list[str] | None = None) -> int:
     """``python -m deeprenorm.config FILE...``: validate config files as the workflow would."""
     argv = sys.argv[1:] if argv is None else argv
+    usage = "usage: python -m deeprenorm.config FILE [FILE...]  (later files override earlier ones)"
+    if argv and argv[0] in ("-h", "--help"):
+        print(f"{usage}\n\nValidate study config files as the workflow does and print the merged config.")
+        return 0
     if not argv:
-        print("usage: python -m deeprenorm.config FILE [FILE...]  (later files override earlier ones)", file=sys.stderr)
+        print(usage, file=sys.stderr)
         return 2
     merged: dict = {}
     try:

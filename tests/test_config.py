@@ -239,6 +239,7 @@ def test_command_line_checker(tmp_path, capsys):
     (tmp_path / "d.yaml").write_text("samples_per_temperature: 1e3\n")  # YAML 1.1: a string
     assert main([str(tmp_path / "d.yaml")]) == 1
     assert "YAML reads 1e3 as text, not a number: write 1000" in capsys.readouterr().err
+    assert main(["--help"]) == 0 and capsys.readouterr().out.startswith("usage: python -m deeprenorm.config")
 
 
 def test_command_line_values_are_read_as_a_config_file_reads_them():
