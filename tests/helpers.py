@@ -272,3 +272,13 @@ def model_of(kind, latent, block, dropout=0.0, length=ML_L):
     return build_model(
         ModelSpec(kind, latent, block, regularisation="dropout" if dropout else "none", dropout=dropout), length
     )
+
+
+#: The smallest valid study config, for the tests of the config and of the plan.
+GOOD_CONFIG = {
+    "seed": 1,
+    "lattice_sizes": [16, 24],
+    "temperatures": [2.0, 2.5],
+    "samples_per_temperature": 20,
+    "algorithm": "auto",
+}

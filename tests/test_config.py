@@ -5,8 +5,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import GOOD_CONFIG
 
 from deeprenorm.config import (
+    SCHEMA_PATH,
     ConfigError,
     command_line_values,
     load_config_file,
@@ -18,14 +20,8 @@ from deeprenorm.config import (
 )
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-SCHEMA = load_schema(REPOSITORY / "workflow/schemas/config.schema.yaml")
-GOOD = {
-    "seed": 1,
-    "lattice_sizes": [16, 24],
-    "temperatures": [2.0, 2.5],
-    "samples_per_temperature": 20,
-    "algorithm": "auto",
-}
+SCHEMA = load_schema(SCHEMA_PATH)
+GOOD = GOOD_CONFIG
 
 
 @pytest.mark.parametrize("path", ["config.yaml", "config/paper.yaml"])

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import GOOD_CONFIG
 
-from deeprenorm.config import ConfigError, load_schema, validate_config
+from deeprenorm.config import SCHEMA_PATH, ConfigError, load_schema, validate_config
 from deeprenorm.exact import T_C
 from deeprenorm.ml.spec import ModelSpec
 from deeprenorm.plan import (
@@ -22,14 +23,8 @@ from deeprenorm.plan import (
 )
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-SCHEMA = load_schema(REPOSITORY / "workflow/schemas/config.schema.yaml")
-GOOD = {
-    "seed": 1,
-    "lattice_sizes": [16, 24],
-    "temperatures": [2.0, 2.5],
-    "samples_per_temperature": 20,
-    "algorithm": "auto",
-}
+SCHEMA = load_schema(SCHEMA_PATH)
+GOOD = GOOD_CONFIG
 AFM_SKIPPED = "an antiferromagnet: the block-spin maps are those of the ferromagnet"
 
 

@@ -382,6 +382,9 @@ def learned_rg_study(
     }
 
 
+# What identifies one bound: the map, its weights and seed, at (L, b, buffer, temperature).
+_INFORMATION_KEYS = ["L", "b", "buffer", "map", "model", "weights", "seed", "temperature"]
+
 #: Columns of the information table (:func:`information_study`); ``bits``: the lower bound on
 #: I(block variable : environment) in bits, ``bits_given_sign``: the bound on the information
 #: conditioned on the sign of the configuration's magnetisation (what the environment knows
@@ -389,14 +392,7 @@ def learned_rg_study(
 #: ``buffer``: the environment starts beyond this many sites from the block; ``seed``: the
 #: network's training seed (-1 for an exact map).
 INFORMATION_COLUMNS = [
-    "L",
-    "b",
-    "buffer",
-    "map",
-    "model",
-    "weights",
-    "seed",
-    "temperature",
+    *_INFORMATION_KEYS,
     "bits",
     "bits_err",
     "bits_given_sign",
@@ -413,19 +409,7 @@ INFORMATION_COLUMNS = [
 #: temperature) shares the split and the draws, so that differences are paired. ``split`` 0 holds
 #: the bootstrap replicas of the table's split (``replica`` 0, 1, ...); ``split`` k >= 1 the bound
 #: of the k-th other split of the probe's data (``replica`` -1), shared by every map too.
-INFORMATION_REPLICA_COLUMNS = [
-    "L",
-    "b",
-    "buffer",
-    "map",
-    "model",
-    "weights",
-    "seed",
-    "temperature",
-    "split",
-    "replica",
-    "bits",
-]
+INFORMATION_REPLICA_COLUMNS = [*_INFORMATION_KEYS, "split", "replica", "bits"]
 
 
 @torch.no_grad()
