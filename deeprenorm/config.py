@@ -261,12 +261,10 @@ def validate_config(config: dict, schema: dict | str | Path) -> dict:
             problems.append(f"{key}: {window} is not [low, high] with low < high (allowed: low < high)")
     problems += _rg_window_problems(config["rg"]["window"], temperature_grid(temperatures))
     dbn = config["probes"]["dbn"]
-    if dbn["lattice_size"] is not None and (
-        dbn["lattice_size"] not in config["lattice_sizes"] or dbn["lattice_size"] % 2 ** dbn["layers"]
-    ):
+    if dbn["lattice_size"] % 2 ** dbn["layers"]:
         problems.append(
-            f"probes.dbn.lattice_size: {dbn['lattice_size']} (allowed: one of lattice_sizes {config['lattice_sizes']} "
-            f"divisible by 2^layers = {2 ** dbn['layers']}, each layer 4 times narrower)"
+            f"probes.dbn.lattice_size: {dbn['lattice_size']} is not divisible by 2^layers = {2 ** dbn['layers']} "
+            "(allowed: an L divisible by 2^layers, each layer 4 times narrower)"
         )
     network_size = config["rg"]["networks"]["lattice_size"]
     if network_size is not None and network_size not in config["lattice_sizes"]:

@@ -45,6 +45,7 @@ __all__ = [
     "Located",
     "reweighted_curves",
     "jackknifed_peak",
+    "paired_jackknife_difference",
     "jackknifed_crossing",
     "derived_window",
     "temperature_grid_between",
@@ -171,7 +172,9 @@ class Located:
     ``reason`` is None when located; otherwise it says why, worded to follow "<estimate> not
     located" (e.g. ``": 5 of 20 jackknife replicas found none"``), and ``value`` is NaN.
     ``height`` (peaks only) is the curve's value there; ``n_roots`` (crossings only) the number
-    of zeros of the difference on all samples.
+    of zeros of the difference on all samples.  ``replicas`` (peaks only): the position on each
+    jackknife replica, so that a difference of two estimates from the same blocks is jackknifed
+    paired (:func:`paired_jackknife_difference`).
     """
 
     value: float = math.nan
@@ -181,6 +184,7 @@ class Located:
     n_replicas: int = 0
     n_roots: int = 0
     reason: str | None = None
+    replicas: tuple[float, ...] = ()
 
     @property
     def located(self) -> bool:
@@ -220,7 +224,18 @@ def jackknifed_peak(curves: JackknifedCurves, name: str, *, where: str, half_wid
         height=float(height),
         height_err=jackknife_error(replica_peaks[:, 1]),
         n_replicas=curves.n_blocks,
+        replicas=tuple(float(p) for p in replica_peaks[:, 0]),
     )
+
+
+def paired_jackknife_difference(first: Located, second: Located) -> tuple[float, float]:
+    """``first - second`` and its jackknife error, replica by replica: both located on the same
+    jackknife blocks of the same samples (e.g. the chi_z and the chi' peak of one size), so their
+    common noise cancels in the difference instead of adding.  NaN where either is not located."""
+    if not (first.located and second.located) or len(first.replicas) != len(second.replicas):
+        return math.nan, math.nan
+    difference = np.asarray(first.replicas) - np.asarray(second.replicas)
+    return first.value - second.value, jackknife_error(difference)
 
 
 def jackknifed_crossing(

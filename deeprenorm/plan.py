@@ -32,12 +32,12 @@ from .rg.window import default_window
 __all__ = [
     "DENSE_BLOCK_FACTOR",
     "PROBE_BLOCK_FACTOR",
-    "DBN_MAX_LATTICE_SIZE",
     "PlannedModel",
     "NetworkModel",
     "NetworkPlan",
     "ProbePlan",
     "ReportPlan",
+    "TransferPlan",
     "StudyPlan",
     "planned_models",
     "rg_pairs",
@@ -50,7 +50,7 @@ __all__ = [
     "report_plan",
     "mcrg_models",
     "rsmi_model",
-    "dbn_lattice_size",
+    "transfer_plan",
     "check_study_fits",
 ]
 
@@ -61,10 +61,6 @@ DENSE_BLOCK_FACTOR = 2
 #: The block whose windows the probes measure every map's locality against (2 x 2: a dense
 #: model's code unit is compared with one block spin of the b = 2 step).
 PROBE_BLOCK_FACTOR = 2
-
-#: The largest L of the deep belief network: Mehta & Schwab's "An exact mapping between the
-#: variational renormalization group and deep learning" (2014) train on 40 x 40 lattices.
-DBN_MAX_LATTICE_SIZE = 40
 
 # Bytes per stored sample besides the spins: energy and magnetisation as float64.
 _SCALAR_BYTES_PER_SAMPLE = 16
@@ -190,7 +186,7 @@ class ProbePlan:
     (:func:`reconstruction_models`); ``control_models``: the models also trained on the control
     data of each of ``control_kinds`` (Broomberg & Rabinovich's noise and sine waves), with
     ``control_samples`` configurations per temperature; ``dbn_lattice_size``: the L of Mehta &
-    Schwab's deep belief network (:func:`dbn_lattice_size`, None: no DBN).
+    Schwab's deep belief network (``probes.dbn.lattice_size``: its data are its own, at any L).
     """
 
     models: tuple[str, ...]
@@ -200,7 +196,7 @@ class ProbePlan:
     control_models: tuple[str, ...]
     control_kinds: tuple[str, ...]
     control_samples: int
-    dbn_lattice_size: int | None
+    dbn_lattice_size: int
 
     @property
     def controls(self) -> tuple[tuple[str, str], ...]:
@@ -220,6 +216,23 @@ class ReportPlan:
 
 
 @dataclasses.dataclass(frozen=True)
+class TransferPlan:
+    """One size-agnostic network encoded at every size (:func:`transfer_plan`): ``model``,
+    trained at ``trained_at`` with each of ``seeds``, its weights applied unchanged at each of
+    ``lattice_sizes``, so that its latent susceptibility is one function of L, not a new
+    network's at each. Its encodings go by the model ``name``."""
+
+    model: str
+    trained_at: int
+    seeds: tuple[int, ...]
+    lattice_sizes: tuple[int, ...]
+
+    @property
+    def name(self) -> str:
+        return f"{self.model}@L{self.trained_at}"
+
+
+@dataclasses.dataclass(frozen=True)
 class StudyPlan:
     """Every selection of a study (module docstring), from :meth:`from_config`.
 
@@ -234,7 +247,8 @@ class StudyPlan:
     ``sweep_models``: the dense ferromagnet models of the width sweep; then the network, probe
     and report plans; ``mcrg_models``: the conv models of the network plan whose block b blocks
     the MCRG ensemble ``rg.mcrg.levels`` times (:func:`mcrg_models`); ``rsmi_model``: the name
-    of the RSMI coarse-grainer the verdict measures, or None (:func:`rsmi_model`);
+    of the RSMI coarse-grainer the verdict measures, or None (:func:`rsmi_model`); ``transfer``:
+    the network encoded at every size, or None (:func:`transfer_plan`);
     ``unblocked_sizes``: the
     sizes no block factor blocks (the flow skips them); ``notices``: one line for each thing the study skips, which the workflow prints
     (none is an error).
@@ -259,6 +273,7 @@ class StudyPlan:
     unblocked_sizes: tuple[int, ...]
     notices: tuple[str, ...]
     rsmi_model: str | None = None
+    transfer: TransferPlan | None = None
 
     @classmethod
     def from_config(cls, config: dict) -> StudyPlan:
@@ -293,8 +308,9 @@ class StudyPlan:
             report=report_plan(network, models[default_model]),
             mcrg_models=mcrg_models(config, network),
             rsmi_model=rsmi_model(config, network, pairs),
+            transfer=transfer_plan(models, lattice_sizes),
             unblocked_sizes=unblocked,
-            notices=_notices(config, models, unblocked, network, probes),
+            notices=_notices(config, models, unblocked, network),
         )
 
     def simulated_temperatures(self, L: int) -> tuple[float, ...]:
@@ -318,7 +334,7 @@ class StudyPlan:
         return {L: 2 * len(self.simulated_temperatures(L)) * n_samples * per_sample[L] for L in self.simulated_sizes}
 
 
-def _notices(config: dict, models: dict, unblocked: tuple, network: NetworkPlan, probes: ProbePlan) -> tuple[str, ...]:
+def _notices(config: dict, models: dict, unblocked: tuple, network: NetworkPlan) -> tuple[str, ...]:
     """One line for each thing the study skips, in the order of the stages."""
     lines = [model.skipped_message() for model in models.values()]
     if unblocked:
@@ -327,11 +343,6 @@ def _notices(config: dict, models: dict, unblocked: tuple, network: NetworkPlan,
             f"L/b must be an even integer >= 4 for some b of {config['rg']['block_factors']}"
         )
     lines.append(network.skipped_message())
-    if probes.dbn_lattice_size is None:
-        lines.append(
-            f"deeprenorm: no L of lattice_sizes up to {DBN_MAX_LATTICE_SIZE} is divisible by "
-            f"2^{config['probes']['dbn']['layers']}: no deep belief network"
-        )
     return tuple(line for line in lines if line)
 
 
@@ -477,7 +488,7 @@ def probe_plan(config: dict, network: NetworkPlan) -> ProbePlan:
         control_models=tuple(dict.fromkeys(((featured,) if featured else ()) + conv)),
         control_kinds=tuple(controls["kinds"]),
         control_samples=controls["samples_per_temperature"] or config["samples_per_temperature"],
-        dbn_lattice_size=dbn_lattice_size(config),
+        dbn_lattice_size=config["probes"]["dbn"]["lattice_size"],
     )
 
 
@@ -503,6 +514,20 @@ def mcrg_models(config: dict, network: NetworkPlan) -> tuple[str, ...]:
     )
 
 
+def transfer_plan(models: dict[str, PlannedModel], lattice_sizes) -> TransferPlan | None:
+    """The first convolutional model, trained at its largest L, encoded at every size of
+    ``lattice_sizes`` it fits (L/b an even integer >= 4), with each of its seeds; None without
+    a conv model or with fewer than two such sizes. A conv model's weights do not depend on L
+    (:func:`deeprenorm.ml.models.at_lattice_size`): where a dense model is a new network at
+    each L, this one is the same function of the configuration at every size."""
+    for name, model in models.items():
+        if model.spec.is_convolutional and model.lattice_sizes:
+            sizes = tuple(L for L in lattice_sizes if model.spec.fits(L))
+            if len(sizes) >= 2:
+                return TransferPlan(name, max(model.lattice_sizes), model.seeds, sizes)
+    return None
+
+
 def rsmi_model(config: dict, network: NetworkPlan, pairs) -> str | None:
     """``rsmi-b{b}``, the RSMI coarse-grainer of ``rg.rsmi`` at the networks' L, where (L, b) is
     a flow pair (the flow needs the direct L/b ensemble) and its environment fits the lattice
@@ -512,17 +537,6 @@ def rsmi_model(config: dict, network: NetworkPlan, pairs) -> str | None:
     if L is None or (L, b) not in pairs or b + 2 * (b + 2) > L:
         return None
     return f"rsmi-b{b}"
-
-
-def dbn_lattice_size(config: dict) -> int | None:
-    """The L of the deep belief network of a validated config: ``probes.dbn.lattice_size``, or
-    (null) the largest L of ``lattice_sizes`` up to :data:`DBN_MAX_LATTICE_SIZE` divisible by
-    2^layers; None where there is none."""
-    dbn = config["probes"]["dbn"]
-    if dbn["lattice_size"] is not None:
-        return dbn["lattice_size"]
-    usable = [L for L in config["lattice_sizes"] if L <= DBN_MAX_LATTICE_SIZE and L % 2 ** dbn["layers"] == 0]
-    return max(usable) if usable else None
 
 
 def _gigabytes(n_bytes: float) -> str:

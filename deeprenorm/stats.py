@@ -42,6 +42,10 @@ __all__ = [
     "binning_error",
     "block_edges",
     "leave_one_block_out",
+    "MIN_RESAMPLING_BLOCK",
+    "resampling_block_length",
+    "leave_one_block_out_means",
+    "block_bootstrap_weights",
     "jackknife",
     "jackknife_error",
     "specific_heat",
@@ -56,6 +60,12 @@ __all__ = [
     "weighted_line",
     "pdg_scale",
     "fit_finite_size",
+    "SeedCombination",
+    "combine_training_seeds",
+    "student_t_factor",
+    "FiniteSizeExtrapolation",
+    "extrapolate_with_systematics",
+    "weighted_polynomial",
 ]
 
 
@@ -332,6 +342,87 @@ def leave_one_block_out(n: int, n_blocks: int) -> list[np.ndarray]:
     ``j`` of :func:`block_edges`, in sample order."""
     edges = block_edges(n, n_blocks)
     return [np.r_[0 : edges[j], edges[j + 1] : n] for j in range(n_blocks)]
+
+
+#: The shortest block in which stored samples are resampled (:func:`resampling_block_length`).
+MIN_RESAMPLING_BLOCK = 5
+
+
+def resampling_block_length(*series) -> int:
+    """Length of the contiguous blocks in which a jackknife or bootstrap resamples correlated samples.
+
+    ``series``: 1-D arrays of equal length ``n``, observables of the same samples in Monte Carlo
+    (chain) order -- a subset of a chain, such as one part of the split, keeps the chain order of
+    the samples it selects.  With ``tau`` the largest ``tau_int`` of the series::
+
+        B = max(MIN_RESAMPLING_BLOCK, choose_block_size(n, tau)),   at most n // 2
+
+    Stored samples are nominally 2 tau_int apart, yet near T_c the stored series' own
+    ``tau_int`` reaches 1-2: resampling them one by one understates errors by a factor
+    ``sqrt(2 tau_int)``.  Blocks of ``B`` understate the variance only by a relative ~``tau / B``
+    (:func:`choose_block_size`, whose ``B >= 2 tau`` for ``n >= 4 tau``), and never fall below 5
+    samples, because a ``tau_int`` measured on a short series is itself uncertain.  An estimate
+    below 1/2 (an anticorrelated series, or one too short for the automatic window to close)
+    counts as 1/2: the floor decides.  There are at least 2 blocks: ``B = 1`` (the delete-one
+    jackknife) for ``n < 4``.
+    """
+    lengths = {np.shape(s) for s in series}
+    if len(lengths) != 1 or len(next(iter(lengths))) != 1:
+        raise ValueError(f"need one or more 1-D series of the same length, got shapes {sorted(lengths)}")
+    n = len(series[0])
+    if n < 4:
+        return 1
+    series = [_as_series(s) for s in series]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        taus = [integrated_autocorrelation_time(s, quiet=True).tau for s in series]
+    tau = max([0.5, *taus])
+    return min(max(MIN_RESAMPLING_BLOCK, choose_block_size(n, tau)), n // 2)
+
+
+def leave_one_block_out_means(columns, block_length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Means of per-sample ``columns`` ``(n, ...)`` and their delete-one-block replicas.
+
+    The ``n`` samples (in chain order) are cut into ``k = n // block_length`` contiguous blocks of
+    :func:`block_edges`; returns ``(means, replicas)``, ``replicas`` ``(k, ...)`` the means of all
+    samples but block ``j``, from block sums in O(n).  A statistic of the means evaluated on each
+    replica gives its blocked jackknife error with :func:`jackknife_error`; ``block_length=1`` is
+    the delete-one jackknife.
+    """
+    columns = np.asarray(columns, dtype=float)
+    n = columns.shape[0] if columns.ndim else 0
+    if n < 1 or not 1 <= int(block_length) <= max(n // 2, 1):
+        raise ValueError(f"need n >= 1 samples and 1 <= block_length <= n // 2, got n = {n}, {block_length}")
+    edges = block_edges(n, n // int(block_length))
+    kept = (n - np.diff(edges)).reshape((-1,) + (1,) * (columns.ndim - 1))
+    total = columns.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return total / n, (total - np.add.reduceat(columns, edges[:-1], axis=0)) / kept
+
+
+def block_bootstrap_weights(n: int, block_length: int, n_replicas: int, rng: np.random.Generator) -> np.ndarray:
+    """Non-overlapping block bootstrap of ``n`` samples in chain order, as multiplicities.
+
+    The samples are cut into ``k = n // block_length`` contiguous blocks of :func:`block_edges`,
+    at least 2 for ``n >= 2`` (a longer ``block_length`` is shortened: a single block would give
+    every replica all samples, and a zero error); each replica draws ``k`` blocks with
+    replacement from ``rng`` (Carlstein, Ann. Stat. 14, 1171 (1986)).  Returns
+    ``(n_replicas, n)`` int64: how often each sample enters each replica, so that a replica's
+    mean of ``x`` is ``w @ x / w.sum()``.  Callers that share ``rng``'s stream, ``n`` and
+    ``block_length`` share the draws, so their replicas pair up.  ``block_length=1`` is the
+    i.i.d. bootstrap, drawing exactly as ``rng.integers(0, n, size=(n_replicas, n))``.  For a
+    mean, the expected bootstrap variance is ``(k - 1)/k`` times the blocked jackknife's, as the
+    i.i.d. bootstrap's is ``(n - 1)/n`` times the textbook one: 5 % in the error for 10 blocks.
+    """
+    if int(block_length) < 1:
+        raise ValueError(f"block_length must be >= 1, got {block_length}")
+    n_blocks = max(n // int(block_length), min(n, 2))
+    sizes = np.diff(block_edges(n, n_blocks))
+    draws = rng.integers(0, n_blocks, size=(n_replicas, n_blocks))
+    # one bincount for all replicas: replica r's blocks are counted at r * n_blocks + block
+    offsets = n_blocks * np.arange(n_replicas)[:, None]
+    counts = np.bincount((draws + offsets).ravel(), minlength=n_replicas * n_blocks).reshape(n_replicas, n_blocks)
+    return np.repeat(counts, sizes, axis=1).astype(np.int64)
 
 
 def jackknife_error(replicas):
@@ -733,26 +824,92 @@ def format_value_error(value, error) -> str:
 
 
 # --------------------------------------------------------------------------
+# training seeds
+
+# 0.8413: the upper quantile of the central one-sigma interval (68.27 %) of a Gaussian, which
+# Student's t widens
+ONE_SIGMA_QUANTILE = 0.5 * (1.0 + math.erf(1.0 / math.sqrt(2.0)))
+
+
+def student_t_factor(n: int) -> float:
+    """How much wider than ``s / sqrt(n)`` the one-sigma (68.27 %) interval of the mean of ``n``
+    Gaussian draws is when their standard deviation is estimated by the sample's ``s``: the
+    Student t quantile with ``n - 1`` degrees of freedom (1.84 for n = 2, 1.20 for n = 4, 1.10
+    for n = 6; tends to 1).  NaN for n < 2."""
+    if n < 2:
+        return math.nan
+    from scipy.stats import t as student_t  # scipy costs ~0.3 s to import
+
+    return float(student_t.ppf(ONE_SIGMA_QUANTILE, n - 1))
+
+
+class SeedCombination(NamedTuple):
+    """:func:`combine_training_seeds`: the mean, its total error, and the two parts of it."""
+
+    mean: float
+    error: float
+    statistical: float
+    spread: float
+    n: int
+
+
+def combine_training_seeds(values, errors) -> SeedCombination:
+    """The mean of one quantity measured with networks of ``n`` training seeds, all on the same
+    test samples::
+
+        error^2 = mean_i(errors_i^2) + (t_{n-1} s / sqrt(n))^2
+
+    The statistical errors come from the common test samples, so they do not average down over
+    seeds: ``statistical = sqrt(mean_i errors_i^2)`` is kept whole.  The seeds differ only by
+    training noise, independent between seeds: their standard deviation ``s`` (``spread``,
+    ddof = 1) estimates it, and its share of the mean's error is ``s / sqrt(n)`` widened by
+    :func:`student_t_factor`, because ``s`` from a few seeds is itself uncertain (a one-sigma
+    interval from 2 seeds is 1.84 times ``s / sqrt(2)``).  With one seed the training noise is
+    unmeasured: ``spread`` is NaN and only the statistical error is kept.  Non-finite errors
+    are left out of ``statistical`` (NaN when none is finite, and then ``error`` is the seed
+    term alone).  ``values`` must be finite.
+    """
+    values = np.asarray(values, dtype=float).ravel()
+    errors = np.asarray(errors, dtype=float).ravel()
+    n = values.size
+    if n == 0 or not np.all(np.isfinite(values)):
+        raise ValueError(f"values must be finite and non-empty, got {values}")
+    finite = errors[np.isfinite(errors)]
+    statistical = float(np.sqrt(np.mean(finite**2))) if finite.size else math.nan
+    if n == 1:
+        return SeedCombination(float(values[0]), statistical, statistical, math.nan, 1)
+    spread = float(np.std(values, ddof=1))
+    training = student_t_factor(n) * spread / math.sqrt(n)
+    error = math.hypot(training, statistical) if math.isfinite(statistical) else training
+    return SeedCombination(float(np.mean(values)), error, statistical, spread, n)
+
+
+# --------------------------------------------------------------------------
 # finite-size fits
 
 
 def weighted_line(x, y, sigma=None):
-    """Least-squares line ``y = c0 + c1 x``.
+    """Least-squares line ``y = c0 + c1 x``: :func:`weighted_polynomial` of degree 1."""
+    return weighted_polynomial(x, y, sigma, degree=1)
+
+
+def weighted_polynomial(x, y, sigma=None, *, degree: int):
+    """Least-squares polynomial ``y = c0 + c1 x + ... + c_degree x^degree``.
 
     With ``sigma`` the fit is weighted by ``1/sigma^2`` and the covariance is
     ``(A^T W A)^-1`` (errors taken as known); without, it is unweighted and the covariance is
-    scaled by the residual variance (NaN for two points).  Returns
+    scaled by the residual variance (NaN without a degree of freedom).  Returns
     ``(coefficients, covariance, chi2, dof)``.
     """
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     w = np.ones_like(x) if sigma is None else 1.0 / np.asarray(sigma, dtype=float) ** 2
-    design = np.column_stack([np.ones_like(x), x])
+    design = np.column_stack([x**power for power in range(degree + 1)])
     fisher = design.T @ (w[:, None] * design)
     covariance = np.linalg.inv(fisher)
     coefficients = covariance @ (design.T @ (w * y))
     residual = y - design @ coefficients
     chi2 = float(np.sum(w * residual**2))
-    dof = x.size - 2
+    dof = x.size - (degree + 1)
     if sigma is None:
         covariance = covariance * (chi2 / dof if dof > 0 else math.nan)
     return coefficients, covariance, chi2, dof
@@ -771,9 +928,9 @@ def pdg_scale(chi2: float, dof: int) -> float:
 class FiniteSizeFit:
     """Result of :func:`fit_finite_size`: ``T(L) = T_c_inf + a L^(-1/nu)``.
 
-    ``n`` the points used, ``chi2_dof`` NaN without a degree of freedom (or unweighted),
-    ``nu_err`` 0 for a fixed nu, ``note`` what was fitted or why nothing could be (then the
-    values are NaN).
+    ``n`` the points used, ``dof`` the degrees of freedom left (points minus parameters),
+    ``chi2_dof`` NaN without a degree of freedom (or unweighted), ``nu_err`` 0 for a fixed nu,
+    ``note`` what was fitted or why nothing could be (then the values are NaN).
     """
 
     T_c_inf: float
@@ -784,18 +941,19 @@ class FiniteSizeFit:
     nu_err: float
     chi2_dof: float
     n: int
+    dof: int
     note: str
 
     @classmethod
     def failed(cls, nu: float, nu_err: float, n: int, note: str) -> FiniteSizeFit:
-        return cls(math.nan, math.nan, math.nan, math.nan, nu, nu_err, math.nan, n, note)
+        return cls(math.nan, math.nan, math.nan, math.nan, nu, nu_err, math.nan, n, 0, note)
 
 
 # fewest distinct sizes for a fit of T_c, a and nu that leaves a degree of freedom
 FREE_NU_MIN_SIZES = 4
 
 
-def fit_finite_size(L, T, T_err, nu: float | None = None) -> FiniteSizeFit:
+def fit_finite_size(L, T, T_err, nu: float | None = None, *, correction: bool = False) -> FiniteSizeFit:
     """Finite-size extrapolation ``T(L) = T_c + a L^(-1/nu)`` of pseudo-critical temperatures.
 
     ``L``, ``T``, ``T_err``: sizes, T(L) and their one-sigma errors (``T_err=None``: unweighted,
@@ -814,6 +972,11 @@ def fit_finite_size(L, T, T_err, nu: float | None = None) -> FiniteSizeFit:
     linearised error misstates an error that is strongly non-linear in the noise -- so 3 sizes
     give NaN with a note instead.  ``nu_err`` is propagated from ``omega``'s.
 
+    ``correction=True`` (``nu`` given): ``T(L) = T_c + a x + c x^2`` with ``x = L^(-1/nu)``, the
+    next term of the shift's expansion, a weighted quadratic over at least 3 sizes (3 sizes pass
+    through the points: no degree of freedom, the errors propagated from the points' alone).
+    It measures how far the intercept depends on the form assumed (:func:`extrapolate_with_systematics`).
+
     Either way every error is multiplied by :func:`pdg_scale` when it exceeds 1.
 
     Never raises for too few points (NaN values and a note); raises ValueError for a
@@ -831,6 +994,10 @@ def fit_finite_size(L, T, T_err, nu: float | None = None) -> FiniteSizeFit:
         usable &= np.isfinite(T_err) & (T_err > 0)
     L, T = L[usable], T[usable]
     sigma = None if T_err is None else T_err[usable]
+    if correction:
+        if nu is None:
+            raise ValueError("correction=True needs a fixed nu")
+        return _corrected_fit(L, T, sigma, float(nu))
     if nu is not None:
         return _fixed_nu_fit(L, T, sigma, float(nu))
     return _free_nu_fit(L, T, sigma)
@@ -849,7 +1016,7 @@ def _fit_with_errors(values, covariance, chi2, dof, sigma, nu, nu_err, n, note) 
         note += "; unweighted, errors from the residuals"
     nu_err = nu_err if nu_err is not None else float(errors[2] / values[2] ** 2)
     return FiniteSizeFit(
-        float(values[0]), float(errors[0]), float(values[1]), float(errors[1]), nu, nu_err, chi2_dof, n, note
+        float(values[0]), float(errors[0]), float(values[1]), float(errors[1]), nu, nu_err, chi2_dof, n, dof, note
     )
 
 
@@ -861,6 +1028,68 @@ def _fixed_nu_fit(L, T, sigma, nu: float) -> FiniteSizeFit:
     listed = ", ".join(f"{size:g}" for size in sizes)
     note = f"weighted fit T(L) = T_c + a L^(-1/nu), nu = {nu:g} fixed, over L = {listed}"
     return _fit_with_errors(coefficients, covariance, chi2, dof, sigma, nu, 0.0, int(L.size), note)
+
+
+def _corrected_fit(L, T, sigma, nu: float) -> FiniteSizeFit:
+    sizes = np.unique(L)
+    if sizes.size < 3:
+        return FiniteSizeFit.failed(
+            nu, 0.0, int(L.size), f"a correction term needs >= 3 sizes with T(L) and error, have {sizes.size}"
+        )
+    coefficients, covariance, chi2, dof = weighted_polynomial(L ** (-1.0 / nu), T, sigma, degree=2)
+    listed = ", ".join(f"{size:g}" for size in sizes)
+    note = f"weighted fit T(L) = T_c + a L^(-1/nu) + c L^(-2/nu), nu = {nu:g} fixed, over L = {listed}"
+    return _fit_with_errors(coefficients, covariance, chi2, dof, sigma, nu, 0.0, int(L.size), note)
+
+
+@dataclass(frozen=True)
+class FiniteSizeExtrapolation:
+    """Result of :func:`extrapolate_with_systematics`: the headline fit, its two variants and
+    the systematic error their spread gives."""
+
+    fit: FiniteSizeFit
+    drop_smallest: FiniteSizeFit
+    correction: FiniteSizeFit
+    systematic: float
+
+    @property
+    def variants(self) -> dict[str, FiniteSizeFit]:
+        return {"drop_smallest": self.drop_smallest, "correction": self.correction}
+
+
+def extrapolate_with_systematics(L, T, T_err, nu: float = 1.0) -> FiniteSizeExtrapolation:
+    """T_c(infinity) with a statistical and a systematic error from the form of the fit.
+
+    The headline is :func:`fit_finite_size` over every size with ``nu`` fixed; its form is an
+    assumption (the shift T(L) - T_c has corrections beyond the leading L^(-1/nu), largest at
+    the smallest L), so it is refitted two ways that relax it:
+
+    ``drop_smallest``
+        the same form without the smallest size (where corrections weigh most);
+    ``correction``
+        the next term of the expansion added, ``c L^(-2/nu)`` (``correction=True``).
+
+    ``systematic`` is the largest |T_c(variant) - T_c(headline)| over the variants that could
+    be fitted (NaN when neither could: fewer than 3 sizes).  It is quoted beside, not added to,
+    the statistical error: a shift larger than the statistical error says the intercept depends
+    on the form more than on the noise.
+    """
+    L = np.asarray(L, dtype=float).ravel()
+    T = np.asarray(T, dtype=float).ravel()
+    errors = None if T_err is None else np.broadcast_to(np.asarray(T_err, dtype=float).ravel(), T.shape)
+    fit = fit_finite_size(L, T, errors, nu=nu)
+    usable = np.isfinite(L) & np.isfinite(T)
+    if errors is not None:
+        usable &= np.isfinite(errors) & (errors > 0)
+    larger = usable & (L > np.min(L[usable])) if usable.any() else usable
+    drop_smallest = fit_finite_size(L[larger], T[larger], None if errors is None else errors[larger], nu=nu)
+    correction = fit_finite_size(L, T, errors, nu=nu, correction=True)
+    shifts = [
+        abs(variant.T_c_inf - fit.T_c_inf)
+        for variant in (drop_smallest, correction)
+        if math.isfinite(variant.T_c_inf) and math.isfinite(fit.T_c_inf)
+    ]
+    return FiniteSizeExtrapolation(fit, drop_smallest, correction, max(shifts) if shifts else math.nan)
 
 
 def _free_nu_fit(L, T, sigma) -> FiniteSizeFit:

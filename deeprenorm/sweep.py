@@ -32,7 +32,7 @@ import pandas as pd
 
 from .exact import T_C
 from .latent import encoded_model_name, part_code
-from .stats import jackknife_error
+from .stats import binning_error, jackknife_error, resampling_block_length
 
 __all__ = [
     "REFERENCE_WIDTH_TABLE",
@@ -93,7 +93,10 @@ def _labels(encoded) -> dict:
 
 def reconstruction_curve(encoded, part: str = "test") -> pd.DataFrame:
     """Mean reconstruction error per spin at each temperature on one part of the split, with
-    its standard error (the samples are independent). Columns :data:`RECONSTRUCTION_COLUMNS`."""
+    its standard error from contiguous blocks of the part's samples in chain order
+    (:func:`deeprenorm.stats.binning_error` in blocks of
+    :func:`deeprenorm.stats.resampling_block_length`: samples stored 2 tau_int apart are still
+    correlated near T_c). Columns :data:`RECONSTRUCTION_COLUMNS`."""
     code = part_code(part)
     T = np.asarray(encoded["temperature"].values, dtype=float)
     errors = encoded["reconstruction_error"].transpose("temperature", "sample").values.astype(float)
@@ -109,7 +112,7 @@ def reconstruction_curve(encoded, part: str = "test") -> pd.DataFrame:
                 "temperature": float(T[i]),
                 "n": int(n),
                 "mse": float(values.mean()) if n else math.nan,
-                "mse_err": float(values.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan,
+                "mse_err": binning_error(values, resampling_block_length(values)) if n > 1 else math.nan,
             }
         )
     return pd.DataFrame(rows, columns=RECONSTRUCTION_COLUMNS)

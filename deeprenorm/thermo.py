@@ -42,8 +42,10 @@ from .ensemble import (
 from .exact import T_C, finite_energy, finite_specific_heat
 from .reweighting import thermal_columns, thermal_curves
 from .stats import (
+    FiniteSizeExtrapolation,
+    FiniteSizeFit,
     choose_block_size,
-    fit_finite_size,
+    extrapolate_with_systematics,
     integrated_autocorrelation_time,
     jackknife_error,
     thermodynamic_summary,
@@ -57,6 +59,7 @@ __all__ = [
     "critical_temperature_estimates",
     "estimate_row",
     "not_located",
+    "extrapolation_estimates",
 ]
 
 #: Columns of :func:`thermodynamic_table`, in order.
@@ -93,6 +96,7 @@ ESTIMATE_COLUMNS = [
     "L2",
     "T_c",
     "T_c_err",
+    "T_c_err_sys",
     "deviation_from_onsager",
     "deviation_sigma",
     "peak_height",
@@ -100,6 +104,7 @@ ESTIMATE_COLUMNS = [
     "slope",
     "slope_err",
     "chi2_dof",
+    "dof",
     "n_bootstrap",
     "n_bootstrap_failed",
     "note",
@@ -298,26 +303,51 @@ def not_located(row: dict, what: str, stacklevel: int = 3) -> dict:
     return row
 
 
-def _extrapolation_row(peak_rows) -> dict:
-    """Weighted fit ``T*(L) = T_c + a / L`` (nu = 1) to the located chi' peaks."""
+def _fit_fields(fit: FiniteSizeFit) -> dict:
+    return {
+        "T_c": fit.T_c_inf,
+        "T_c_err": fit.T_c_inf_err,
+        "slope": fit.a,
+        "slope_err": fit.a_err,
+        "chi2_dof": fit.chi2_dof,
+        "dof": fit.dof,
+    }
+
+
+def extrapolation_estimates(method: str, extrapolation: FiniteSizeExtrapolation, make_row) -> list[dict]:
+    """The rows of one :func:`deeprenorm.stats.extrapolate_with_systematics`: ``method`` for the
+    headline fit, with ``T_c_err_sys``, then ``method + "_drop_smallest"`` and ``method +
+    "_correction"`` for each variant that could be fitted (one that cannot, for too few sizes,
+    is said in the headline's note, not shown as an empty row). ``make_row(method, note=...,
+    **fields)`` builds a row of the caller's table."""
+    fit = extrapolation.fit
+    note = fit.note
+    fitted = {name: variant for name, variant in extrapolation.variants.items() if math.isfinite(variant.T_c_inf)}
+    if fitted:
+        note += (
+            f"; T_c_err_sys = the largest shift of T_c among the fits {', '.join(sorted(fitted))}"
+            " (without the smallest L; with a c L^(-2/nu) term)"
+        )
+    else:
+        note += "; no systematic: neither variant fit (too few sizes)"
+    rows = [make_row(method, note=note, T_c_err_sys=extrapolation.systematic, **_fit_fields(fit))]
+    rows += [
+        make_row(f"{method}_{name}", note=variant.note, **_fit_fields(variant)) for name, variant in fitted.items()
+    ]
+    return rows
+
+
+def _extrapolation_rows(peak_rows) -> list[dict]:
+    """Weighted fit ``T*(L) = T_c + a / L`` (nu = 1) to the located chi' peaks, and its variants."""
     method = "chi_prime_peak_extrapolation"
     usable = [r for r in peak_rows if math.isfinite(r["T_c"]) and r["T_c_err"] > 0]
     sizes = [int(r["L"]) for r in usable]
     if len(sizes) < 2:
-        return estimate_row(method, note=f"needs >= 2 sizes with a located chi' peak and error, have {len(sizes)}")
-    fit = fit_finite_size(sizes, [r["T_c"] for r in usable], [r["T_c_err"] for r in usable], nu=1.0)
-    note = f"weighted fit T*(L) = T_c + a/L over L = {', '.join(map(str, sorted(sizes)))}"
-    if fit.chi2_dof > 1.0:
-        note += f"; errors scaled by sqrt(chi2/dof) = {math.sqrt(fit.chi2_dof):.2f}"
-    return estimate_row(
-        method,
-        T_c=fit.T_c_inf,
-        T_c_err=fit.T_c_inf_err,
-        slope=fit.a,
-        slope_err=fit.a_err,
-        chi2_dof=fit.chi2_dof,
-        note=note,
+        return [estimate_row(method, note=f"needs >= 2 sizes with a located chi' peak and error, have {len(sizes)}")]
+    extrapolation = extrapolate_with_systematics(
+        sizes, [r["T_c"] for r in usable], [r["T_c_err"] for r in usable], nu=1.0
     )
+    return extrapolation_estimates(method, extrapolation, estimate_row)
 
 
 def _reweighted_sizes(datasets, window, n_blocks, grid_spacing) -> dict:
@@ -420,8 +450,12 @@ def critical_temperature_estimates(
         (:func:`deeprenorm.stats.locate_crossing` with ``select="steepest"``); each jackknife
         replica takes its zero (:func:`deeprenorm.stats.find_crossings`) nearest to it.
     ``chi_prime_peak_extrapolation``
-        weighted fit T*(L) = T_c + a/L (nu = 1) over the located peaks, ``slope`` = a
-        (:func:`deeprenorm.stats.fit_finite_size`).
+        weighted fit T*(L) = T_c + a/L (nu = 1) over the located peaks, ``slope`` = a, with
+        ``chi2_dof`` and ``dof``, and ``T_c_err_sys``, the systematic error of the fit's form
+        (:func:`deeprenorm.stats.extrapolate_with_systematics`).
+    ``chi_prime_peak_extrapolation_drop_smallest``, ``chi_prime_peak_extrapolation_correction``
+        the two variants behind ``T_c_err_sys`` (without the smallest L; with a c/L^2 term), each
+        where it can be fitted.
     ``binder_crossing_mean``
         mean of the located crossings with its jackknife error (the blocks are shared, so
         correlations between crossings that share a size are included).
@@ -446,7 +480,7 @@ def critical_temperature_estimates(
     curves = [_curve_frame(L, curve) for L, curve in per_size.items() if curve is not None]
     peak_rows = _peak_rows(per_size, described)
     crossing_rows, crossing_replicas = _crossing_rows(per_size, grid_spacing, described)
-    rows = peak_rows + crossing_rows + [_extrapolation_row(peak_rows)]
+    rows = peak_rows + crossing_rows + _extrapolation_rows(peak_rows)
     located_crossings = [r["T_c"] for r in crossing_rows if math.isfinite(r["T_c"])]
     if located_crossings:
         note = f"mean of {len(located_crossings)} crossing(s)"

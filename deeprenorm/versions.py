@@ -39,7 +39,10 @@ rsmi                      the RSMI coarse-grainer, the verdict's positive contro
 rg_network_figures        ``deeprenorm.plots.rg_networks``
 probes                    receptive fields, activation maximisation, saliency, locality, and the
                           locality table (``deeprenorm.probes``: ``fields``, ``locality``, ``study``)
-dbn                       the deep belief network (``deeprenorm.probes.dbn``, ``study``)
+dbn_configurations        the deep belief network's own configurations (``deeprenorm.probes.study``:
+                          ``dbn_configurations``; also uses the engine)
+dbn                       the deep belief network, trained and untrained (``deeprenorm.probes.dbn``,
+                          ``study``)
 probe_figures             ``deeprenorm.plots.probes``
 controls                  the control datasets (``deeprenorm.probes.controls``)
 report                    the summary, its figure and the performance tables
@@ -52,31 +55,32 @@ __all__ = ["STAGE_VERSIONS", "stage_versions"]
 STAGE_VERSIONS = {
     "simulate": 2,
     "dataset": 2,
-    "thermodynamics": 3,
+    "thermodynamics": 4,
     "thermodynamics_figure": 1,
     "autocorrelation": 1,
     "autocorrelation_figure": 2,
     "split": 1,
     "train": 2,
     "encode": 2,
-    "latent": 3,
-    "latent_figures": 2,
-    "width_sweep": 1,
+    "latent": 4,
+    "latent_figures": 3,
+    "width_sweep": 2,
     "width_sweep_figure": 1,
     "rg_flow": 2,
     "rg_exponents": 2,
     "rg_figures": 3,
     "rg_learned": 3,
-    "network_flow": 2,
-    "rg_information": 2,
-    "rg_verdict": 3,
+    "network_flow": 3,
+    "rg_information": 3,
+    "rg_verdict": 4,
     "rsmi": 1,
     "rg_network_figures": 3,
     "probes": 1,
-    "dbn": 1,
-    "probe_figures": 3,
+    "dbn_configurations": 1,
+    "dbn": 2,
+    "probe_figures": 4,
     "controls": 1,
-    "report": 2,
+    "report": 3,
 }
 
 

@@ -282,3 +282,16 @@ GOOD_CONFIG = {
     "samples_per_temperature": 20,
     "algorithm": "auto",
 }
+
+
+def ar1(rho, shape, seed):
+    """Stationary AR(1) series ``x_t = rho x_{t-1} + e_t`` along the last axis, unit innovations
+    (variance ``1 / (1 - rho^2)``, ``tau_int = (1 + rho) / (2 (1 - rho))``), started in
+    equilibrium: the model of correlated Monte Carlo samples whose error of the mean is known,
+    ``sqrt(var / n * (1 + rho) / (1 - rho))``."""
+    from scipy.signal import lfilter
+
+    rng = np.random.default_rng(seed)
+    noise = rng.standard_normal(shape)
+    noise[..., 0] /= np.sqrt(1.0 - rho * rho)
+    return lfilter([1.0], [1.0, -rho], noise, axis=-1)

@@ -129,6 +129,14 @@ def test_defaults_are_filled_in():
             {"probes": {"controls": {"sine_noise": -0.1}}},
             "probes.controls.sine_noise: -0.1 is less than the minimum of 0",
         ),
+        ({"probes": {"dbn": {"lattice_size": 36}}}, "probes.dbn.lattice_size: 36 is not divisible by 2^layers = 8"),
+        ({"probes": {"dbn": {"lattice_size": None}}}, "probes.dbn.lattice_size: None is not of type 'integer'"),
+        ({"probes": {"dbn": {"configurations": 10}}}, "probes.dbn.configurations: 10 is less than the minimum of 20"),
+        ({"probes": {"dbn": {"held_out": 0}}}, "probes.dbn.held_out: 0 is less than or equal to the minimum of 0"),
+        ({"probes": {"dbn": {"held_out": 0.6}}}, "probes.dbn.held_out: 0.6 is greater than the maximum of 0.5"),
+        ({"probes": {"dbn": {"patience": 0}}}, "probes.dbn.patience: 0 is less than the minimum of 1"),
+        ({"probes": {"dbn": {"tolerance": 1}}}, "probes.dbn.tolerance: 1 is greater than or equal to the maximum"),
+        ({"probes": {"dbn": {"n_bootstrap": 5}}}, "probes.dbn.n_bootstrap: 5 is less than the minimum of 10"),
     ],
 )
 def test_bad_values_are_rejected_with_key_and_allowed_range(change, expected):

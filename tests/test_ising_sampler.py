@@ -322,3 +322,13 @@ def test_a_few_samples_are_stored_with_nan_sample_autocorrelation(n_samples):
     np.testing.assert_array_equal(result.spins, longer.spins[:n_samples])
     assert math.isnan(result.tau_int_samples_abs_m) and math.isnan(result.tau_int_samples_energy)
     assert math.isfinite(longer.tau_int_samples_abs_m) and math.isfinite(longer.tau_int_samples_energy)
+
+
+def test_a_chain_of_another_purpose_has_its_own_stream():
+    study = sample(8, 2.4, 30, "wolff", seed=5)
+    own = sample(8, 2.4, 30, "wolff", seed=5, purpose="dbn")
+    assert not np.array_equal(study.spins, own.spins)
+    np.testing.assert_array_equal(own.spins, sample(8, 2.4, 30, "wolff", seed=5, purpose="dbn").spins)
+    np.testing.assert_array_equal(study.spins, sample(8, 2.4, 30, "wolff", seed=5, purpose="simulation").spins)
+    with pytest.raises(ValueError, match="purpose must be one of"):
+        sample(8, 2.4, 30, "wolff", seed=5, purpose="nonsense")

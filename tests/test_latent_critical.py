@@ -65,6 +65,14 @@ def test_chi_z_peak_of_z_equal_m_is_thermo_chi_prime_peak_of_the_same_subset(ide
     thermo_fit = reference.set_index("method").loc["chi_prime_peak_extrapolation"]
     assert fit["T_c"] == pytest.approx(thermo_fit["T_c"], rel=1e-5)
     assert fit["T_c_err"] == pytest.approx(thermo_fit["T_c_err"], rel=1e-4)
+    assert fit["T_c_err_sys"] == pytest.approx(thermo_fit["T_c_err_sys"], rel=1e-3, abs=1e-6)
+    assert fit["dof"] == thermo_fit["dof"] == 1
+    # z = m: the code's peak is the magnetisation's, replica by replica, so the paired offset is
+    # zero with a zero error (up to float32 rounding of the code), not zero within a sum of errors
+    offsets = estimates[estimates["method"] == "chi_z_peak"]
+    assert offsets["offset_from_chi_m"].notna().all()
+    np.testing.assert_allclose(offsets["offset_from_chi_m"].to_numpy(float), 0.0, atol=1e-4)
+    assert (offsets["offset_from_chi_m_err"].to_numpy(float) < 0.05 * offsets["T_c_err"].to_numpy(float)).all()
     # curves: chi_z = chi_m = thermo's chi', U_z = thermo's U4
     np.testing.assert_allclose(curves["chi_z"], reference_curves["chi_prime"], rtol=1e-5)
     np.testing.assert_allclose(curves["chi_m"], reference_curves["chi_prime"], rtol=1e-10)
@@ -87,6 +95,22 @@ def test_tanh_code_estimates_are_located_with_positive_errors(tanh_estimates):
     assert (rows.loc["chi_m_peak", "n_bootstrap"] == 10).all()
     assert math.isnan(rows.loc["chi_m_peak_extrapolation_free_nu", "T_c"])  # 3 sizes
     assert "4 sizes" in rows.loc["chi_m_peak_extrapolation_free_nu", "note"]
+    # the offset of the code's peak from the magnetisation's on the same samples: its paired
+    # error is the jackknife of the difference, smaller than the two errors added in quadrature
+    # because the same blocks move both peaks
+    chi_z = rows.loc["chi_z_peak"].set_index("L")
+    chi_m = rows.loc["chi_m_peak"].set_index("L")
+    offset = chi_z["offset_from_chi_m"].dropna()
+    assert len(offset) >= 2
+    np.testing.assert_allclose(offset, (chi_z["T_c"] - chi_m["T_c"])[offset.index], rtol=1e-10)
+    independent = np.hypot(chi_z["T_c_err"], chi_m["T_c_err"])[offset.index]
+    assert (chi_z.loc[offset.index, "offset_from_chi_m_err"] < independent).all()
+    assert rows.loc["chi_m_peak", "offset_from_chi_m"].isna().all()
+    # the variants behind the systematic error of the nu = 1 fit, over L = 8, 12, 16
+    headline = rows.loc["chi_m_peak_extrapolation"]
+    variants = [rows.loc[f"chi_m_peak_extrapolation_{name}"] for name in ("drop_smallest", "correction")]
+    assert headline["dof"] == 1 and [v["dof"] for v in variants] == [0, 0]
+    assert headline["T_c_err_sys"] == pytest.approx(max(abs(v["T_c"] - headline["T_c"]) for v in variants))
 
 
 def test_unequal_counts_and_mixed_models_raise(identity_encoded):

@@ -6,7 +6,7 @@ import torch
 from helpers import ML_KINDS, ML_L, model_of, torch_spins
 from torch import nn
 
-from deeprenorm.ml import ModelSpec, build_model, model_from_architecture
+from deeprenorm.ml import ModelSpec, at_lattice_size, build_model, model_from_architecture
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -77,3 +77,22 @@ def test_architecture_rebuilds_the_model(kind, latent, block):
     changed["widths"] = [*changed["widths"][:-1], 99]
     with pytest.raises(ValueError, match="this code builds"):
         model_from_architecture(changed)
+
+
+def test_a_conv_model_transfers_to_another_size_with_the_same_weights():
+    """The conv model's weights do not depend on L: built at L = 16 from weights trained at
+    L = 8, it encodes a 16 x 16 lattice tiled from an 8 x 8 one as the tiled code of the 8 x 8
+    one (circular padding makes the tiling exact), and decodes it back in the same way."""
+    torch.manual_seed(3)
+    small = build_model(ModelSpec("conv", block=2), 8).eval()
+    large = at_lattice_size(small, 16)
+    assert large.L == 16 and large.architecture["L"] == 16 and not large.training
+    spins = torch.where(torch.rand(5, 8, 8) < 0.5, -1.0, 1.0)
+    tiled = spins.repeat(1, 2, 2)
+    with torch.no_grad():
+        small_x, small_z = small(spins)
+        large_x, large_z = large(tiled)
+    torch.testing.assert_close(large_z, small_z.repeat(1, 2, 2))
+    torch.testing.assert_close(large_x, small_x.repeat(1, 2, 2))
+    with pytest.raises(ValueError, match="only conv models transfer"):
+        at_lattice_size(build_model(ModelSpec("alexandrou", latent=1), 8), 16)

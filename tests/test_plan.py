@@ -15,11 +15,13 @@ from deeprenorm.ml.spec import ModelSpec
 from deeprenorm.plan import (
     NetworkModel,
     StudyPlan,
+    TransferPlan,
     check_study_fits,
     far_from_critical,
     featured_model,
     reconstruction_models,
     rg_pairs,
+    transfer_plan,
 )
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -80,13 +82,17 @@ def test_the_tiny_study():
 
 def test_the_default_study():
     plan = shipped("config.yaml")
-    assert plan.rg_pairs == ((16, 2), (24, 2), (24, 3), (32, 2)) and plan.simulated_sizes == (8, 12, 16, 24, 32)
-    # the block lattices 8 and 12 are simulated inside the flow's window only
-    assert plan.rg_window == (2.0714, 2.425) and [len(plan.simulated_temperatures(L)) for L in (8, 12, 16)] == [
-        18,
-        18,
-        48,
-    ]
+    assert plan.rg_pairs == ((12, 2), (12, 3), (16, 2), (24, 2), (24, 3), (32, 2))
+    assert plan.simulated_sizes == (4, 6, 8, 12, 16, 24, 32)
+    # the block lattices 4, 6 and 8 are simulated inside the flow's window only
+    assert plan.rg_window == (2.0714, 2.425)
+    assert [len(plan.simulated_temperatures(L)) for L in (4, 6, 8, 12, 16)] == [18, 18, 18, 48, 48]
+    # the headline model at every size with four seeds; the conv model, trained at L = 24,
+    # encodes every size with the same weights
+    assert plan.models["alexandrou-k1-none"].lattice_sizes == (12, 16, 24, 32)
+    assert plan.models["alexandrou-k1-none"].seeds == (0, 1, 2, 3)
+    assert plan.transfer == TransferPlan("conv-b2-none", 24, (0, 1, 2), (12, 16, 24, 32))
+    assert plan.transfer.name == "conv-b2-none@L24"
     network = plan.network
     # the size at which the most models train
     assert network.lattice_size == 24 and network.block_factors == (2, 3) and len(network.models) == 8
@@ -95,7 +101,7 @@ def test_the_default_study():
     assert network.flow_models == ("alexandrou-k1-none", "wide-k16-none", "conv-b2-none")
     assert plan.probes.featured == "wide-k16-none"
     assert plan.probes.models == network.flow_models and plan.probes.control_models == ("wide-k16-none", "conv-b2-none")
-    assert plan.probes.control_kinds == ("noise", "sine", "smooth") and plan.probes.dbn_lattice_size == 32
+    assert plan.probes.control_kinds == ("noise", "sine", "smooth") and plan.probes.dbn_lattice_size == 40
     # one model per code width, each placed where the last model of its width stands
     assert plan.probes.reconstruction_models == (
         "conv-b2-none",
@@ -261,7 +267,11 @@ def test_far_from_critical_is_strict():
 
 
 def test_the_probes_follow_the_config():
-    probes = {"models": "all", "controls": {"kinds": ["sine"], "samples_per_temperature": None}, "dbn": {"layers": 4}}
+    probes = {
+        "models": "all",
+        "controls": {"kinds": ["sine"], "samples_per_temperature": None},
+        "dbn": {"layers": 4, "lattice_size": 48},
+    }
     config = GOOD | {"lattice_sizes": [12, 24], "probes": probes}
     plan = plan_of(
         config | {"autoencoder": {"models": [{"kind": "alexandrou", "latent": 1}, {"kind": "wide", "latent": 8}]}}
@@ -269,9 +279,8 @@ def test_the_probes_follow_the_config():
     assert plan.probes.models == ("alexandrou-k1-none", "wide-k8-none") and plan.probes.controls == (
         ("sine", "wide-k8-none"),
     )
-    # no L up to 40 divisible by 2^4: no deep belief network, said so
-    assert plan.probes.control_samples == 20 and plan.probes.dbn_lattice_size is None
-    assert any("no deep belief network" in line for line in plan.notices)
+    # the deep belief network's data are its own: any L divisible by 2^layers, simulated or not
+    assert plan.probes.control_samples == 20 and plan.probes.dbn_lattice_size == 48
 
 
 def test_study_size_and_the_disk_check(tmp_path):
@@ -298,3 +307,15 @@ def test_mcrg_measures_the_conv_models_whose_block_fits_the_ensemble():
     paper = shipped("config/paper.yaml")
     assert "conv-b3-none" in paper.network.conv_models and "conv-b3-none" not in paper.mcrg_models
     assert all(paper.network.models[name].b == 2 for name in paper.mcrg_models)
+
+
+def test_transfer_plan_takes_the_first_conv_model_at_its_largest_size():
+    plan = shipped("config/paper.yaml")
+    # conv-b2 fits every size; it trains at 24 and 48 and transfers from the larger
+    transfer = plan.transfer
+    assert transfer.model == "conv-b2-none" and transfer.trained_at == max(plan.models["conv-b2-none"].lattice_sizes)
+    assert transfer.lattice_sizes == tuple(L for L in plan.lattice_sizes if plan.models["conv-b2-none"].spec.fits(L))
+    dense_only = {name: model for name, model in plan.models.items() if not model.spec.is_convolutional}
+    assert transfer_plan(dense_only, plan.lattice_sizes) is None
+    # one size it fits: nothing to scale
+    assert transfer_plan(plan.models, (24,)) is None

@@ -15,6 +15,7 @@ from deeprenorm.probes.dbn import (
     DBNFileError,
     DeepBeliefNetwork,
     dbn_receptive_fields,
+    flattened,
     load_dbn,
     reconstruct_from_layer,
     save_dbn,
@@ -55,7 +56,9 @@ def test_cd1_lowers_the_reconstruction_error(noisy_prototypes):
     history = train_rbm(rbm, noisy_prototypes, **FAST, seed=1)
     assert list(history.columns) == HISTORY_COLUMNS
     assert history["epoch"].tolist() == list(range(1, FAST["epochs"] + 1))
-    assert np.isfinite(history.drop(columns="epoch").to_numpy()).all()
+    assert np.isfinite(history.drop(columns=["epoch", "held_out_error", "flattened"]).to_numpy(dtype=float)).all()
+    # without held-out data there is nothing held out to measure, and no stopping rule
+    assert history["held_out_error"].isna().all() and not history["flattened"].any()
     errors = history["reconstruction_error"].to_numpy()
     assert errors[-1] < 0.5 * errors[0]
     # the noise floor: a perfect mean-field reconstruction still misses the 5 % flipped bits
@@ -241,7 +244,7 @@ def test_bad_arguments(noisy_prototypes):
     with pytest.raises(ValueError, match="shape"):
         train_rbm(rbm, data[:, :8], **good)
     for name, value, message in (
-        ("epochs", 0, "epochs must be an integer >= 1"),
+        ("epochs", -1, "epochs must be an integer >= 0"),
         ("batch_size", 0, "batch_size must be an integer >= 1"),
         ("batch_size", 2.0, "batch_size must be an integer >= 1"),
         ("k", 0, "k must be an integer >= 1"),
@@ -256,6 +259,18 @@ def test_bad_arguments(noisy_prototypes):
             train_rbm(rbm, data, **{**good, name: value})
         with pytest.raises(ValueError, match=message):
             train_dbn(data, [16, 4], **{**good, name: value})
+    stopping = dict(good, held_out=data[:20], patience=2)
+    for change, message in (
+        (dict(held_out=None), "patience needs held_out"),
+        (dict(patience=0), "patience must be an integer >= 1"),
+        (dict(tolerance=1.0), r"tolerance must be in \[0, 1\)"),
+        (dict(tolerance=-0.1), "tolerance must be a finite number >= 0"),
+        (dict(held_out=data[:20, :8]), r"held_out must have shape \(n >= 1, 16\)"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            train_rbm(rbm, data, **{**stopping, **change})
+        with pytest.raises(ValueError, match=message):
+            train_dbn(data, [16, 4], **{**stopping, **change})
     for layer in (0, 2, True):
         with pytest.raises(ValueError, match=r"layer must be an integer in \[1, 1\]"):
             reconstruct_from_layer(rbm, data, layer)
@@ -272,3 +287,67 @@ def test_diverging_training_raises(noisy_prototypes):
         train_rbm(
             RBM(16, 4), noisy_prototypes, epochs=3, batch_size=20, learning_rate=1e38, momentum=0.5, l1=0.0, seed=0
         )
+
+
+def test_the_stopping_rule_stops_on_a_flat_history_and_not_on_a_falling_one():
+    falling = [0.2 * 0.97**epoch for epoch in range(30)]  # 3 % better every epoch
+    assert not any(flattened(falling[:k], 3, 0.01) for k in range(1, 31))
+    flat = [0.2, 0.15, 0.12, 0.1, 0.1, 0.1, 0.1]
+    assert [flattened(flat[:k], 3, 0.01) for k in range(1, 8)] == [False] * 6 + [True]
+    # noise about a plateau: the best of the window against the best before it
+    plateau = [0.100, 0.1004, 0.0999, 0.1003, 0.1001]
+    assert flattened(plateau, 3, 0.01)
+    # a held-out error that rises (overfitting) stops it too
+    assert flattened([0.1, 0.11, 0.12, 0.13], 3, 0.01)
+    # no more values than the window: nothing to compare with
+    assert not flattened([0.3, 0.1, 0.1], 3, 0.01)
+    # 2 % better over the window passes a 1 % tolerance, not a 5 % one
+    improving = [0.1, 0.1, 0.1, 0.098]
+    assert not flattened(improving, 3, 0.01) and flattened(improving, 3, 0.05)
+
+
+def test_held_out_data_are_measured_and_change_no_weight(noisy_prototypes):
+    training, held_out = noisy_prototypes[:150], noisy_prototypes[150:]
+    settings = dict(epochs=6, batch_size=20, learning_rate=0.1, momentum=0.5, l1=1e-3, seed=4)
+    measured, other, alone = RBM(N_VISIBLE, 4, seed=0), RBM(N_VISIBLE, 4, seed=0), RBM(N_VISIBLE, 4, seed=0)
+    history = train_rbm(measured, training, **settings, held_out=held_out)
+    flipped = train_rbm(other, training, **settings, held_out=1 - held_out)
+    train_rbm(alone, training, **settings)
+    # the held-out configurations never enter an update: the same weights, whatever they are
+    assert torch.equal(measured.weight, other.weight) and torch.equal(measured.weight, alone.weight)
+    np.testing.assert_array_equal(history["reconstruction_error"], flipped["reconstruction_error"])
+    # the last epoch's held-out error is the reconstruction error of exactly those configurations
+    direct = float(((reconstruct_from_layer(measured, held_out, 1) - held_out) ** 2).mean())
+    assert history["held_out_error"].iloc[-1] == pytest.approx(direct, rel=1e-5)
+    assert history["held_out_error"].iloc[-1] != pytest.approx(flipped["held_out_error"].iloc[-1], rel=0.1)
+    # held out = trained on: the two columns agree
+    same = train_rbm(RBM(N_VISIBLE, 4, seed=0), training, **settings, held_out=training)
+    np.testing.assert_allclose(same["held_out_error"], same["reconstruction_error"], rtol=1e-5)
+
+
+def test_training_stops_once_the_held_out_error_flattens(noisy_prototypes):
+    training, held_out = noisy_prototypes[:150], noisy_prototypes[150:]
+    settings = dict(epochs=40, batch_size=20, learning_rate=0.1, momentum=0.5, l1=0.0, seed=4, held_out=held_out)
+    history = train_rbm(RBM(N_VISIBLE, 4, seed=0), training, **settings, patience=3, tolerance=0.05)
+    epochs = len(history)
+    assert 3 < epochs < 40
+    assert history["flattened"].tolist() == [False] * (epochs - 1) + [True]
+    errors = history["held_out_error"].tolist()
+    assert flattened(errors, 3, 0.05) and not flattened(errors[:-1], 3, 0.05)
+    # up to the stop, the same run as without the rule
+    full = train_rbm(RBM(N_VISIBLE, 4, seed=0), training, **settings)
+    np.testing.assert_array_equal(full["held_out_error"].iloc[:epochs], history["held_out_error"])
+    # every layer of a DBN stops by its own held-out error
+    _, histories = train_dbn(training, [N_VISIBLE, 8, 4], **settings, patience=3, tolerance=0.05)
+    assert all(h["flattened"].iloc[-1] and len(h) < 40 for h in histories)
+
+
+def test_zero_epochs_leave_the_initial_weights(noisy_prototypes):
+    network, histories = train_dbn(
+        noisy_prototypes, [N_VISIBLE, 8, 4], epochs=0, batch_size=20, learning_rate=0.1, momentum=0.5, l1=0.0, seed=9
+    )
+    untrained = DeepBeliefNetwork.from_widths([N_VISIBLE, 8, 4], seed=9)
+    for rbm, start in zip(network.rbms, untrained.rbms):
+        assert all(torch.equal(a, b) for a, b in zip(rbm.state_dict().values(), start.state_dict().values()))
+    assert [len(history) for history in histories] == [0, 0]
+    assert all(list(history.columns) == HISTORY_COLUMNS for history in histories)

@@ -41,6 +41,9 @@ def _tables():
                 "L2": np.nan,
                 "T_c": 2.26325,
                 "T_c_err": 0.00587,
+                "T_c_err_sys": 0.0115,
+                "chi2_dof": 1.08,
+                "dof": 2,
                 "deviation_from_onsager": -0.006,
                 "deviation_sigma": -1.0,
             },
@@ -67,10 +70,37 @@ def _tables():
                 "L2": np.nan,
                 "T_c": 2.28293,
                 "T_c_err": 0.01573,
+                "T_c_err_sys": 0.0062,
+                "chi2_dof": 0.009,
+                "dof": 2,
                 "seed_spread": np.nan,
-                "n_seeds": 2,
+                "n_seeds": 4,
+                "seeds_trained": 4,
+                "nu": 1.0,
+                "nu_err": 0.0,
+                "offset_from_chi_m": np.nan,
+                "offset_from_chi_m_err": np.nan,
+            },
+            {
+                "model": "alexandrou-k1-none",
+                "reduction": "mean",
+                "part": "test",
+                "observable": "binder_z",
+                "method": "binder_z_crossing",
+                "L": 24,
+                "L2": 32,
+                "T_c": 2.496,
+                "T_c_err": 0.025,
+                "T_c_err_sys": np.nan,
+                "chi2_dof": np.nan,
+                "dof": np.nan,
+                "seed_spread": 0.01,
+                "n_seeds": 3,
+                "seeds_trained": 4,
                 "nu": np.nan,
                 "nu_err": np.nan,
+                "offset_from_chi_m": np.nan,
+                "offset_from_chi_m_err": np.nan,
             },
             {
                 "model": "alexandrou-k1-none",
@@ -82,10 +112,16 @@ def _tables():
                 "L2": np.nan,
                 "T_c": 2.4038,
                 "T_c_err": 0.0096,
+                "T_c_err_sys": np.nan,
+                "chi2_dof": np.nan,
+                "dof": np.nan,
                 "seed_spread": 0.0088,
-                "n_seeds": 2,
+                "n_seeds": 4,
+                "seeds_trained": 4,
                 "nu": np.nan,
                 "nu_err": np.nan,
+                "offset_from_chi_m": 0.0090,
+                "offset_from_chi_m_err": 0.0021,
             },
         ]
     )
@@ -201,13 +237,19 @@ def test_a_different_config_gives_a_different_hash():
 def test_key_numbers_markdown_and_report_front_page_quote_the_tables():
     summary = _summary()
     numbers = key_numbers(summary)
-    assert numbers["T_c thermodynamic (chi' peaks, 1/L extrapolation)"] == "2.2633 ± 0.0059"
-    assert numbers["T_c latent (alexandrou-k1-none, chi_z peaks, 1/L extrapolation)"] == "2.283 ± 0.016"
+    assert (
+        numbers["T_c thermodynamic (chi' peaks, 1/L extrapolation)"]
+        == "2.2633 ± 0.0059 ± 0.0115 (sys); χ²/dof 1.1, 2 dof"
+    )
+    assert (
+        numbers["T_c latent (alexandrou-k1-none, 4 seeds, chi_z peaks, 1/L extrapolation)"]
+        == "2.283 ± 0.016 ± 0.006 (sys); χ²/dof 0.009, 2 dof"
+    )
     assert numbers["majority rule T* (24 -> 12, U4 matched)"] == "2.2668 ± 0.0050"  # the largest pair
     assert numbers["configurations stored"] == "120 (0.0 million spins)"
     markdown = summary_markdown(summary)
     for name, (heading, _) in MARKDOWN_SECTIONS.items():
-        if name not in ("dynamic_exponents", "width_sweep", "locality"):  # not in these tables
+        if name not in ("dynamic_exponents", "width_sweep", "locality", "dbn"):  # not in these tables
             assert f"## {heading}" in markdown, heading
     # the verdict as maps by criteria, the voting criteria marked, every value with its error
     assert "| map | model | weights | b | y_h (votes) | fixed_point (votes) |" in markdown
@@ -217,6 +259,10 @@ def test_key_numbers_markdown_and_report_front_page_quote_the_tables():
     )
     assert "| y_h | t | majority (b = 2): passes | 1 of 1 | yes |" in markdown
     assert "2.2633 ± 0.0059" in markdown and summary["config_sha256"] in markdown
+    # every latent estimator, the unfavourable U_z crossing with the seeds that located it, and
+    # the code's peak against the magnetisation's
+    assert "| alexandrou-k1-none | binder_z_crossing L = 24/32 | 2.496 ± 0.025 | 3 of 4 |" in markdown
+    assert "| model | seeds | L = 16 |" in markdown and "| alexandrou-k1-none | 4 of 4 | 0.0090 ± 0.0021 |" in markdown
     front = report_description(summary, "deeprenorm\n==========\n\nThe question.\n")
     assert front.startswith("deeprenorm\n==========") and "Answer\n------" in front and "2.2633 ± 0.0059" in front
     assert "{{" not in front and "{%" not in front
@@ -227,3 +273,67 @@ def test_key_numbers_markdown_and_report_front_page_quote_the_tables():
         and "### Key numbers" in block
         and "# deeprenorm" not in block
     )
+
+
+def _dbn_layers():
+    """A DBN layer table as deeprenorm.probes.study.dbn_layer_table writes it: layer 1 clearly
+    more local than its untrained weights, layer 2 not by 3 sigma, layer 3 of one unit."""
+    rows = []
+    for layer, b, units, sigma_f, sigma_s in ((1, 2, 400, 58.1, -25.8), (2, 4, 100, 2.0, -5.0), (3, 8, 1, None, None)):
+        error = np.nan if sigma_f is None else 0.001
+        common = {"L": 40, "temperature": 2.451, "b": b, "probe": f"layer{layer}", "units": units}
+        rows.append(
+            common
+            | {
+                "weights": "trained",
+                "epochs": 23,
+                "flattened": layer != 2,
+                "reconstruction_error": 0.13,
+                "reconstruction_error_err": 0.0002,
+                "window_fraction": 0.0117,
+                "window_fraction_err": error,
+                "spread": 15.7,
+                "spread_err": error,
+                "window_fraction_difference": 0.0055,
+                "window_fraction_difference_err": error,
+                "window_fraction_sigma": np.nan if sigma_f is None else sigma_f,
+                "spread_difference": -0.45,
+                "spread_difference_err": error,
+                "spread_sigma": np.nan if sigma_s is None else sigma_s,
+            }
+        )
+        rows.append(
+            common
+            | {
+                "weights": "untrained",
+                "epochs": 0,
+                "flattened": False,
+                "reconstruction_error": 0.25,
+                "reconstruction_error_err": 0.00001,
+                "window_fraction": 0.0063,
+                "window_fraction_err": error,
+                "spread": 16.16,
+                "spread_err": error,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def test_the_deep_belief_network_is_reported_trained_beside_untrained():
+    layers = _dbn_layers()
+    summary = json.loads(json.dumps(_summary(_tables() | {"dbn": layers})))
+    rows = summary["dbn"]["rows"]
+    assert len(rows) == 6 and rows[0]["window_fraction_sigma"] == 58.1 and rows[1]["window_fraction_sigma"] is None
+    assert rows[0]["flattened"] is True and rows[2]["flattened"] is False
+    text = summary_markdown(summary, ["dbn"], title=False)
+    lines = text.splitlines()
+    assert lines[0].startswith("## Deep belief network")
+    sentences = [line for line in lines if line.startswith("* DBN")]
+    assert len(sentences) == 3
+    assert "(+58.1 sigma)" in sentences[0] and ": more local than its untrained initial weights" in sentences[0]
+    assert "one b x b block spin: 1 and 0.71" in sentences[0]
+    assert "not more local than its untrained initial weights by 3 sigma" in sentences[1]
+    assert "not measurable" in sentences[2]
+    assert "| 1 | 2 | trained | 400 | 23 (flattened) | 0.13000 ± 0.00020 |" in text
+    assert "| 2 | 4 | trained | 100 | 23 (cap) |" in text and "| 1 | 2 | untrained | 400 | 0 |" in text
+    assert "Deep belief network" in readme_block(summary, {})

@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pytest
+from helpers import ar1
 
 from deeprenorm.exact import T_C, finite_energy, finite_specific_heat
 from deeprenorm.ising import sample
@@ -21,7 +22,8 @@ from deeprenorm.rg.network_flow import (
     flow_map_fixed_points,
     iterate_flow,
 )
-from deeprenorm.rg.observables import energy
+from deeprenorm.rg.observables import energy, magnetization
+from deeprenorm.stats import binning_error, resampling_block_length
 
 N_SIGMA = 4.0
 TEMPERATURES = [1.0, 1.5, 2.0, T_C, 2.5, 3.5, 10.0]
@@ -175,9 +177,14 @@ def test_energy_thermometer_reads_back_the_simulated_temperature(equilibrium, T)
     table = ensemble_temperatures([equilibrium[T].spins], n_bootstrap=400, seed=1)
     assert list(table.columns) == ENSEMBLE_COLUMNS
     row = table.iloc[0]
-    # the samples are >= 2 tau_int apart: the bootstrap error of the mean energy is its error
-    assert row.energy == pytest.approx(equilibrium[T].energy.mean(), abs=1e-12)
-    assert row.energy_err == pytest.approx(equilibrium[T].energy.std() / math.sqrt(400), rel=0.1)
+    # the bootstrap resamples blocks of the chain: its error of the mean energy is the blocked
+    # error in the same blocks, up to the bootstrap's own noise, 1/sqrt(2 * 400) = 3.5 %
+    e = equilibrium[T].energy
+    block = resampling_block_length(e, np.abs(magnetization(equilibrium[T].spins)))
+    assert block >= 5
+    assert row.energy == pytest.approx(e.mean(), abs=1e-12)
+    blocked = binning_error(e, block) * math.sqrt(1 - block / e.size)  # the bootstrap's (k - 1)/k
+    assert row.energy_err == pytest.approx(blocked, rel=N_SIGMA * 0.035)
     assert abs(row.energy - finite_energy(8, T)) < N_SIGMA * row.energy_err
     assert abs(row.T_energy - T) < N_SIGMA * row.T_energy_err
     # the spread of the converted replicas is the first-order propagation e_err / c(T)
@@ -201,6 +208,32 @@ def test_ensemble_temperatures_along_a_flow(equilibrium):
     # the same seed gives the same errors
     again = ensemble_temperatures(flow, abs_m_curve=(T, curve), n_bootstrap=100, seed=2)
     np.testing.assert_array_equal(again.to_numpy(dtype=float), table.to_numpy(dtype=float))
+
+
+def test_bootstrap_of_correlated_configurations_gives_the_known_error_of_the_mean():
+    # uniform configurations x_t = c_t with c_t = 0.5 + 0.05 AR(1), rho = 0.5: |m| = c_t, whose
+    # mean has the error sqrt(var/n * 3), the i.i.d. one sqrt(3) times smaller.  Blocks of ~27
+    # understate the variance by 2 rho / (B (1 - rho^2)) = 4.9 %; each of 20 chains (~148 blocks,
+    # 400 replicas) estimates it to sqrt(2/148 + 2/400) = 13.6 %, their mean to 3.0 %.
+    rho, n = 0.5, 4000
+    known = 0.05 * math.sqrt(1.0 / (1.0 - rho**2) / n * (1.0 + rho) / (1.0 - rho))
+    variances = []
+    for seed in range(20):
+        c = 0.5 + 0.05 * ar1(rho, n, seed)
+        row = ensemble_temperatures([np.broadcast_to(c[:, None, None], (n, 4, 4))], n_bootstrap=400, seed=seed)
+        variances.append(row["abs_m_err"].iloc[0] ** 2)
+    assert 1 - 0.049 - N_SIGMA * 0.030 < np.mean(variances) / known**2 < 1 + N_SIGMA * 0.030
+    # with blocks of one configuration the bootstrap treats them as independent: a third of it
+    # (to the 400 replicas' sqrt(2/400) = 7 % and the sample variance's 3 %: 4 sigma = 30 %)
+    c = 0.5 + 0.05 * ar1(rho, n, 0)
+    iid = ensemble_temperatures([np.broadcast_to(c[:, None, None], (n, 4, 4))], n_bootstrap=400, block_length=1)
+    assert iid["abs_m_err"].iloc[0] ** 2 / known**2 == pytest.approx((1 - rho) / (1 + rho), rel=0.3)
+
+
+@pytest.mark.parametrize("n", [2, 3, 7])
+def test_ensemble_temperatures_of_a_few_configurations(equilibrium, n):
+    table = ensemble_temperatures([equilibrium[3.0].spins[:n]], n_bootstrap=20, seed=0)
+    assert np.isfinite(table["energy_err"]).all() and (table["energy_err"] >= 0).all()
 
 
 def test_ensemble_temperatures_off_scale_has_no_error():

@@ -305,7 +305,8 @@ def test_tautologies_are_references_not_passes():
 def test_seeds_are_combined_with_their_spread_and_the_shared_error():
     value = combine_seeds([1.0, 1.2, 1.1], [0.05, 0.05, 0.05], [0, 1, 2])
     assert value.value == pytest.approx(1.1)
-    assert value.error == pytest.approx(math.hypot(0.1 / math.sqrt(3), 0.05))
+    # the spread of three seeds, widened by Student's t with two degrees of freedom (1.3213)
+    assert value.error == pytest.approx(math.hypot(1.3213 * 0.1 / math.sqrt(3), 0.05), rel=1e-4)
     assert value.seeds == "0,1,2"
     missing = combine_seeds([1.0, math.nan], [0.1, 0.1], [0, 1])
     assert math.isnan(missing.value) and missing.note == "1 of 2 networks located none"

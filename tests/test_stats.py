@@ -14,15 +14,19 @@ import pytest
 from scipy.signal import lfilter
 
 from deeprenorm.stats import (
+    MIN_RESAMPLING_BLOCK,
     AutocorrelationError,
     Estimate,
     TauEstimate,
     autocorrelation_function,
     binder_cumulant,
     binning_error,
+    block_bootstrap_weights,
     block_edges,
     choose_block_size,
+    combine_training_seeds,
     connected_susceptibility,
+    extrapolate_with_systematics,
     find_crossings,
     fit_finite_size,
     format_value_error,
@@ -30,10 +34,13 @@ from deeprenorm.stats import (
     jackknife,
     jackknife_error,
     leave_one_block_out,
+    leave_one_block_out_means,
     locate_crossing,
     locate_peak,
     mean_error_tau,
+    resampling_block_length,
     specific_heat,
+    student_t_factor,
     susceptibility,
     thermodynamic_summary,
     weighted_line,
@@ -564,6 +571,56 @@ def test_fss_pdg_scaling_and_degenerate_inputs():
         fit_finite_size([16, 32], [2.3, 2.3], [0.01, 0.01], nu=0.0)
 
 
+def test_systematic_error_of_the_fit_form_recovers_a_known_correction():
+    """T(L) = T_c + a/L + c/L^2 at the default study's four sizes: the correction fit recovers
+    T_c and c, the 1/L fit is biased by the c/L^2 term it leaves out, and T_c_err_sys is that
+    bias as the variants see it; with no correction the variants agree and the systematic is 0."""
+    sizes = np.array([12.0, 16.0, 24.0, 32.0])
+    corrected = 2.269 + 0.8 / sizes + 4.0 / sizes**2
+    result = extrapolate_with_systematics(sizes, corrected, 0.001)
+    assert result.correction.T_c_inf == pytest.approx(2.269, abs=1e-10)
+    assert result.correction.dof == 1 and result.fit.dof == 2 and result.drop_smallest.dof == 1
+    bias = result.fit.T_c_inf - 2.269
+    assert bias < -0.005  # a line through a convex curve undershoots its intercept
+    assert result.systematic == pytest.approx(abs(bias), rel=1e-9)
+    assert abs(result.drop_smallest.T_c_inf - 2.269) < abs(bias)  # dropping L = 12 halves the bias
+    assert set(result.variants) == {"drop_smallest", "correction"}
+    exact = extrapolate_with_systematics(sizes, 2.269 + 0.8 / sizes, 0.001)
+    assert exact.systematic == pytest.approx(0.0, abs=1e-10)
+    # three sizes: the correction fit passes through them (no dof); two sizes: no variant
+    three = extrapolate_with_systematics(sizes[1:], corrected[1:], 0.001)
+    assert three.correction.T_c_inf == pytest.approx(2.269, abs=1e-10) and three.correction.dof == 0
+    two = extrapolate_with_systematics(sizes[2:], corrected[2:], 0.001)
+    assert math.isnan(two.systematic) and "3 sizes" in two.correction.note
+    with pytest.raises(ValueError, match="fixed nu"):
+        fit_finite_size(sizes, corrected, 0.001, correction=True)
+
+
+def test_student_t_factor_and_seed_combination_cover_the_mean():
+    """Two or four seeds drawn from a Gaussian of training noise around a common value: the
+    combined error covers the true mean 68.3 % of the time only with the Student t factor (the
+    plain s / sqrt(n) of two seeds covers about 50 %)."""
+    assert student_t_factor(2) == pytest.approx(1.8373, abs=1e-4)
+    assert student_t_factor(4) == pytest.approx(1.1969, abs=1e-4)
+    assert math.isnan(student_t_factor(1))
+    rng = np.random.default_rng(11)
+    trials = 5000
+    for n in (2, 4):
+        combined = [combine_training_seeds(d, np.zeros(n)) for d in rng.normal(0.0, 1.0, size=(trials, n))]
+        coverage = float(np.mean([abs(c.mean) <= c.error for c in combined]))
+        # the binomial standard error of a 68.27 % rate over 5000 trials is 0.0066
+        assert coverage == pytest.approx(0.6827, abs=4 * 0.0066), (n, coverage)
+    plain = np.mean([abs(d.mean()) <= d.std(ddof=1) / math.sqrt(2) for d in rng.normal(size=(trials, 2))])
+    assert plain < 0.55
+    combined = combine_training_seeds([1.0, 1.2, 1.1], [0.05, 0.05, np.nan])
+    assert combined.statistical == pytest.approx(0.05) and combined.spread == pytest.approx(0.1)
+    assert combined.error == pytest.approx(math.hypot(student_t_factor(3) * 0.1 / math.sqrt(3), 0.05))
+    single = combine_training_seeds([1.0], [0.05])
+    assert single.error == 0.05 and math.isnan(single.spread)
+    with pytest.raises(ValueError, match="finite"):
+        combine_training_seeds([1.0, np.nan], [0.1, 0.1])
+
+
 # ----------------------------------------------------------------- jackknife of replicas
 
 
@@ -588,6 +645,85 @@ def test_jackknife_error_of_replica_means_is_the_blocked_jackknife_of_the_mean()
     replicas = np.array([x[keep].mean() for keep in leave_one_block_out(200, 20)])
     assert jackknife_error(replicas) == pytest.approx(jackknife(np.mean, x, n_blocks=20).error, rel=1e-12)
     assert jackknife_error(replicas) == pytest.approx(binning_error(x, block_size=10), rel=1e-12)
+
+
+# ----------------------------------------------------------------- blocked resampling of samples
+
+
+def test_resampling_block_length_rule():
+    rng = np.random.default_rng(21)
+    white = rng.standard_normal(100)
+    assert resampling_block_length(white) == MIN_RESAMPLING_BLOCK == 5  # choose_block_size gives 3
+    assert resampling_block_length(np.ones(50), white[:50]) == 5  # a constant series counts as tau = 1/2
+    assert [resampling_block_length(white[:n]) for n in (1, 2, 3, 4, 8, 11)] == [1, 1, 1, 2, 4, 5]
+    # correlated: choose_block_size of the largest tau, here ~ tau_exact(0.8) = 4.5
+    x = ar1(rng, 0.8, 20000)
+    block = resampling_block_length(rng.standard_normal(20000), x)
+    tau = integrated_autocorrelation_time(x).tau
+    assert block == choose_block_size(20000, tau) and block >= 10 * tau_exact(0.8)
+    with pytest.raises(ValueError, match="same length"):
+        resampling_block_length(white, white[:50])
+
+
+def test_leave_one_block_out_means_are_the_means_of_leave_one_block_out():
+    x = np.random.default_rng(22).standard_normal((103, 3))
+    means, replicas = leave_one_block_out_means(x, 10)
+    kept = leave_one_block_out(103, 10)
+    np.testing.assert_allclose(means, x.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(replicas, [x[keep].mean(axis=0) for keep in kept], rtol=1e-12)
+    _, one = leave_one_block_out_means(x[:, 0], 1)  # the delete-one jackknife
+    np.testing.assert_allclose(one, [np.delete(x[:, 0], j).mean() for j in range(103)], rtol=1e-12)
+    for bad in (0, 52):
+        with pytest.raises(ValueError, match="block_length"):
+            leave_one_block_out_means(x, bad)
+
+
+def _ar1_variances(phi, n, M, seed):
+    """Per series of M AR(1) series of n: the block length of the rule, and the error^2 of the
+    mean from the blocked jackknife, the block bootstrap (200 replicas) and the i.i.d. formula."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for x in ar1(rng, phi, (M, n)):
+        block = resampling_block_length(x)
+        replicas = leave_one_block_out_means(x, block)[1]
+        weights = block_bootstrap_weights(n, block, 200, rng)
+        bootstrap = np.var(weights @ x / weights.sum(axis=1), ddof=1)
+        rows.append((block, jackknife_error(replicas) ** 2, bootstrap, x.var(ddof=1) / n))
+    return np.array(rows).T
+
+
+def test_blocked_resampling_of_ar1_gives_the_known_error_of_the_mean():
+    # 200 AR(1) series of 2000, phi = 0.5: the error of the mean is sqrt(var / n (1 + phi)/(1 - phi)),
+    # sqrt(3) times the i.i.d. one.  Blocks of B ~ 21 understate the variance by
+    # 2 phi / (B (1 - phi^2)) = 6.3 % (exact to O(1/B^2) for AR(1)); the bootstrap's non-overlapping
+    # blocks by a further (k - 1)/k.  The mean over series has a relative error
+    # sqrt(2/k / M) = 1.0 % (jackknife) and sqrt((2/k + 2/200) / M) = 1.2 % (bootstrap).
+    phi, n, M = 0.5, 2000, 200
+    block, jackknife_var, bootstrap_var, iid_var = _ar1_variances(phi, n, M, seed=23)
+    known = (1 + phi) / (1 - phi) / n
+    k = n // block
+    expected = 1 - 2 * phi / (block * (1 - phi**2))
+    assert np.mean(jackknife_var / known) == pytest.approx(np.mean(expected), abs=4 * 0.010)
+    assert np.mean(bootstrap_var / known) == pytest.approx(np.mean(expected * (k - 1) / k), abs=4 * 0.012)
+    # the i.i.d. error is too small by the known factor (its mean variance good to ~0.5 %)
+    assert np.mean(iid_var / known) == pytest.approx((1 - phi) / (1 + phi), rel=4 * 0.005)
+
+
+def test_block_bootstrap_weights():
+    draws = np.random.default_rng(24).integers(0, 30, size=(50, 30))
+    iid = block_bootstrap_weights(30, 1, 50, np.random.default_rng(24))
+    np.testing.assert_array_equal(iid, [np.bincount(row, minlength=30) for row in draws])
+    weights = block_bootstrap_weights(23, 5, 40, np.random.default_rng(25))
+    edges = block_edges(23, 4)
+    assert weights.shape == (40, 23) and weights.dtype == np.int64
+    for start, stop in zip(edges[:-1], edges[1:]):  # whole blocks only, drawn 4 times per replica
+        assert (weights[:, start:stop] == weights[:, [start]]).all()
+    np.testing.assert_array_equal(weights[:, edges[:-1]].sum(axis=1), 4)
+    # the same stream gives the same draws; a block longer than half the samples still leaves 2
+    np.testing.assert_array_equal(weights, block_bootstrap_weights(23, 5, 40, np.random.default_rng(25)))
+    assert len(np.unique(block_bootstrap_weights(9, 50, 100, np.random.default_rng(26)), axis=0)) == 3
+    with pytest.raises(ValueError, match="block_length"):
+        block_bootstrap_weights(10, 0, 5, np.random.default_rng(0))
 
 
 def test_jackknife_error_nan_policy_and_curves():

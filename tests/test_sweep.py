@@ -11,10 +11,12 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import SWEEP_TEMPERATURES, sweep_encoded, sweep_inputs
+import xarray as xr
+from helpers import SWEEP_TEMPERATURES, ar1, sweep_encoded, sweep_inputs
 
 from deeprenorm.exact import T_C
 from deeprenorm.latent import TEST, TRAIN
+from deeprenorm.stats import binning_error, resampling_block_length
 from deeprenorm.sweep import (
     REFERENCE_WIDTH_TABLE,
     SWEEP_COLUMNS,
@@ -59,9 +61,46 @@ def test_reconstruction_curve_matches_numpy_on_the_part():
             values = data["reconstruction_error"].values[i][mask[i]].astype(float)
             assert row["temperature"] == SWEEP_TEMPERATURES[i] and row["n"] == values.size
             assert row["mse"] == pytest.approx(values.mean(), rel=1e-6)
-            assert row["mse_err"] == pytest.approx(values.std(ddof=1) / math.sqrt(values.size), rel=1e-6)
+            # contiguous blocks of the part's samples in chain order, >= 5 samples long
+            block = resampling_block_length(values)
+            assert block >= 5
+            assert row["mse_err"] == pytest.approx(binning_error(values, block), rel=1e-6)
     with pytest.raises(ValueError, match="part must be one of"):
         reconstruction_curve(data, "holdout")
+
+
+def _errors_encoded(errors, split):
+    n_T, n = errors.shape
+    return xr.Dataset(
+        {
+            "reconstruction_error": (("temperature", "sample"), errors),
+            "split": (("temperature", "sample"), split),
+        },
+        coords={"temperature": np.linspace(2.0, 2.5, n_T), "sample": np.arange(n)},
+        attrs={"L": 8, "kind": "wide", "model": "wide-k3-none", "training_seed": 0},
+    )
+
+
+def test_reconstruction_error_of_correlated_samples_is_the_known_error_of_the_mean():
+    # 20 chains of 5000 AR(1) samples, rho = 0.5: the error of the mean is sqrt(var/n * 3).  Blocks
+    # of ~29 understate the variance by 2 rho / (B (1 - rho^2)) = 4.6 %; the mean over 20 chains
+    # of ~172 blocks is good to sqrt(2/172/20) = 2.4 %, so the ratio of variances lies in
+    # [1 - 0.046 - 4 * 0.024, 1 + 4 * 0.024]; the i.i.d. error would give 1/3.
+    rho, n = 0.5, 5000
+    errors = 0.1 + 0.01 * ar1(rho, (20, n), seed=5)
+    curve = reconstruction_curve(_errors_encoded(errors, np.full(errors.shape, TEST, dtype=np.int8)))
+    known = 0.01 * math.sqrt(1.0 / (1.0 - rho**2) / n * (1.0 + rho) / (1.0 - rho))
+    assert 1 - 0.046 - 0.096 < np.mean(curve["mse_err"] ** 2) / known**2 < 1 + 0.096
+
+
+@pytest.mark.parametrize("n_test", [1, 2, 3, 7])
+def test_reconstruction_curve_on_tiny_parts(n_test):
+    split = np.full((3, 20), TRAIN, dtype=np.int8)
+    split[:, :n_test] = TEST
+    errors = 0.1 + 0.01 * np.random.default_rng(n_test).standard_normal(split.shape)
+    curve = reconstruction_curve(_errors_encoded(errors, split))
+    assert (curve["n"] == n_test).all() and curve["mse"].notna().all()
+    assert curve["mse_err"].isna().all() if n_test == 1 else (curve["mse_err"] > 0).all()
 
 
 def test_width_table_lists_their_rows_in_order_matched_to_ours():

@@ -12,12 +12,16 @@ sigma(s)/s ~ 1/sqrt(2 (n - 1)).
 
 import math
 import re
+import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from helpers import REWEIGHTING_GRID, stacked_dataset
 
+from deeprenorm import thermo
 from deeprenorm.data import simulation_to_xarray
+from deeprenorm.ensemble import JackknifedCurves
 from deeprenorm.exact import T_C, exact_small_lattice_observables, finite_energy, finite_specific_heat
 from deeprenorm.ising.sampler import sample
 from deeprenorm.thermo import (
@@ -225,3 +229,53 @@ def test_grid_spacing_sets_the_resolution(above_the_old_window):
     assert curves["temperature"].size == 51
     with pytest.raises(ValueError, match="grid_spacing"):
         critical_temperature_estimates(above_the_old_window, grid_spacing=0.0)
+
+
+def _linear_sizes(failing_replica=None):
+    """L -> jackknifed curves with U4 lines crossing at 2.27 (L = 8 with 12) and 2.30 (12 with 16),
+    each replica shifted a little; ``failing_replica``: that replica of L = 16 lies far above
+    L = 12, so that the (12, 16) crossing is not found in it."""
+    grid = np.linspace(2.0, 2.6, 61)
+    slopes, origins = {8: 1.0, 12: 2.0, 16: 3.0}, {8: 2.27, 12: 2.27, 16: 2.28}
+    shifts = np.random.default_rng(7).normal(0.0, 0.002, (3, 10))
+
+    def curves(L, shift=0.0):
+        return {
+            "binder": 0.6 - slopes[L] * (grid - origins[L] - shift),
+            "chi_prime": 10.0 - 100.0 * (grid - 2.35 - 0.1 / L - shift) ** 2,
+            "specific_heat": np.ones_like(grid),
+        }
+
+    sizes = {}
+    for i, L in enumerate(slopes):
+        replicas = [curves(L, shift) for shift in shifts[i]]
+        if L == 16 and failing_replica is not None:
+            replicas[failing_replica]["binder"] = replicas[failing_replica]["binder"] + 5.0
+        sizes[L] = JackknifedCurves(grid, curves(L), tuple(replicas))
+    return sizes
+
+
+@pytest.mark.parametrize("failing_replica", [None, 3])
+def test_the_crossing_mean_takes_a_crossing_in_every_replica_or_not_at_all(monkeypatch, failing_replica):
+    # a replica in which one crossing fails must not enter the mean with the other crossing
+    # alone: the pair is not located, in every replica, and the mean is the other crossing's
+    sizes = _linear_sizes(failing_replica)
+    monkeypatch.setattr(thermo, "_reweighted_sizes", lambda *args: sizes)
+    datasets = [SimpleNamespace(attrs={"L": L}) for L in sizes]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        estimates, _ = critical_temperature_estimates(datasets, window=(2.0, 2.6), n_blocks=10)
+    rows = estimates.set_index(["method", "L2"], drop=False)
+    first, second = rows.loc[("binder_crossing", 12)], rows.loc[("binder_crossing", 16)]
+    mean = estimates[estimates["method"] == "binder_crossing_mean"].iloc[0]
+    assert first["T_c"] == pytest.approx(2.27, abs=0.01)
+    if failing_replica is None:
+        assert second["T_c"] == pytest.approx(2.30, abs=0.01)
+        assert mean["T_c"] == pytest.approx((first["T_c"] + second["T_c"]) / 2)
+        assert mean["note"] == "mean of 2 crossing(s)"
+    else:
+        assert math.isnan(second["T_c"]) and "1 of 10 jackknife replicas found no crossing" in second["note"]
+        assert any("L=12, L2=16" in str(warning.message) for warning in caught)
+        # the value and every replica are the (8, 12) crossing's, so the error is exactly its own
+        assert mean["T_c"] == first["T_c"] and mean["T_c_err"] == first["T_c_err"]
+        assert mean["note"] == "mean of 1 crossing(s) of the 2 pairs; the others not located"

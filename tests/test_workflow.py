@@ -149,17 +149,19 @@ def test_dry_run_of_the_default_config(tmp_path):
     default = StudyPlan.from_config(validate_config(yaml.safe_load((REPOSITORY / "config.yaml").read_text()), schema))
     n_temperatures = len(default.temperatures)
     assert n_temperatures >= 40
-    # L = 16, 24, 32 and the block lattices 8 and 12 of the RG flow
-    assert default.simulated_sizes == (8, 12, 16, 24, 32)
-    # the block lattices 8 and 12 are simulated inside the flow's window only
-    assert [len(default.simulated_temperatures(L)) for L in (8, 12)] == [18, 18]
+    # L = 12, 16, 24, 32 and the block lattices 4, 6 and 8 of the RG flow
+    assert default.simulated_sizes == (4, 6, 8, 12, 16, 24, 32)
+    # the block lattices 4, 6 and 8 are simulated inside the flow's window only
+    assert [len(default.simulated_temperatures(L)) for L in (4, 6, 8)] == [18, 18, 18]
     assert (
         counts["simulate"]
         == sum(len(default.simulated_temperatures(L)) for L in default.simulated_sizes)
-        == 3 * n_temperatures + 36
+        == 4 * n_temperatures + 54
     )
-    assert counts["dataset"] == 5 and counts["autocorrelation"] == 3
-    assert counts["split"] == 3 and counts["rg_flow"] == 1 and counts["rg_figures"] == 1
+    # the conv model trained at L = 24 encodes all four sizes with each of its three seeds
+    assert counts["encode_transferred"] == 4 * 3
+    assert counts["dataset"] == 7 and counts["autocorrelation"] == 3
+    assert counts["split"] == 4 and counts["rg_flow"] == 1 and counts["rg_figures"] == 1
 
 
 def test_dry_run_of_the_slurm_profile(tmp_path):
@@ -667,7 +669,6 @@ STAGE_RERUNS = {
         **NETWORKS,
         **CONTROL_DATA,
         "network_flow_block_spin": 1,
-        "dbn": 1,
         **REPORT,
         **SUMMARY_FIGURE,
     },
@@ -682,7 +683,19 @@ STAGE_RERUNS = {
         **RG,
         **{rule: n for rule, n in NETWORKS.items() if rule != "train_control"},
         "network_flow_block_spin": 1,
+        # the deep belief network's own chain runs on the engine too
+        "dbn_configurations": 1,
         "dbn": 1,
+        **REPORT,
+        **SUMMARY_FIGURE,
+    },
+    # the deep belief network's own data: the network, and the locality table the verdict reads
+    "dbn_configurations": {
+        "dbn_configurations": 1,
+        "dbn": 1,
+        "locality_table": 1,
+        "probe_figures": 1,
+        **VERDICT,
         **REPORT,
         **SUMMARY_FIGURE,
     },
@@ -799,8 +812,8 @@ def test_empty_config_file_means_the_default_study(tmp_path):
     (tmp_path / "config.yaml").write_text((REPOSITORY / "config.yaml").read_text())
     shipped = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert job_counts(empty.stdout + empty.stderr) == job_counts(shipped.stdout + shipped.stderr)
-    # L = 16, 24, 32 on the whole grid, the block lattices 8 and 12 inside the flow's window
-    assert job_counts(empty.stdout + empty.stderr)["simulate"] == 3 * 48 + 2 * 18
+    # L = 12, 16, 24, 32 on the whole grid, the block lattices 4, 6 and 8 inside the flow's window
+    assert job_counts(empty.stdout + empty.stderr)["simulate"] == 4 * 48 + 3 * 18
 
 
 def test_integral_floats_are_the_same_study(finished_run):

@@ -367,11 +367,11 @@ def _starts_cold(T: float) -> bool:
     return T < T_C
 
 
-def _new_chain(algorithm: str, L: int, T: float, seed: int, chain: int) -> _Chain:
+def _new_chain(algorithm: str, L: int, T: float, seed: int, chain: int, purpose: str = "simulation") -> _Chain:
     """The chain of ``algorithm`` for (L, T, chain): its start and its kernel stream are spawned
-    from the (L, T, chain) stream, one kernel stream per algorithm, so that ``auto`` reproduces
-    exactly the chain that naming its choice would have run."""
-    chain_stream = seeding.stream(seed, "simulation", L, seeding.temperature_key(T), chain)
+    from the (purpose, L, T, chain) stream, one kernel stream per algorithm, so that ``auto``
+    reproduces exactly the chain that naming its choice would have run."""
+    chain_stream = seeding.stream(seed, purpose, L, seeding.temperature_key(T), chain)
     start_stream, *kernel_streams = chain_stream.spawn(1 + len(ALGORITHMS))
     if _starts_cold(T):
         start = np.ones((L, L), dtype=np.int8)
@@ -418,6 +418,7 @@ def sample(
     min_pilot_sweeps: int = 1000,
     max_pilot_sweeps: int = 5_000_000,
     progress_chunks: int = 10,
+    purpose: str = "simulation",
 ) -> SampleSet:
     """``n_samples`` equilibrium configurations of the L x L Ising torus at temperature ``T``.
 
@@ -432,9 +433,12 @@ def sample(
         ``SWEEP_COST_NS[algorithm] * 2 tau_max`` (deterministic: measured tau, fixed costs). A
         candidate whose pilot hits ``max_pilot_sweeps`` is dropped with a logged warning; the
         chain continued is always the one that naming its algorithm would have run.
-    seed, chain
-        The root seed of the study and the chain index, integers in [0, 2**64 - 1]; the random
-        stream is ``seeding.stream(seed, "simulation", L, temperature_key(T), chain)``.
+    seed, chain, purpose
+        The root seed of the study and the chain index, integers in [0, 2**64 - 1], and one of
+        :data:`deeprenorm.seeding.PURPOSES`; the random stream is ``seeding.stream(seed, purpose,
+        L, temperature_key(T), chain)``. A chain drawn for another purpose than the study's
+        simulations (the deep belief network's own data) is thus independent of every chain of
+        the study at the same (L, T).
     thermalization_factor, pilot_factor, spacing_factor
         Discard at least ``thermalization_factor * tau`` sweeps, measure tau on at least
         ``pilot_factor * tau`` sweeps, store samples ``spacing_factor * tau`` sweeps apart.
@@ -451,13 +455,15 @@ def sample(
     _check_controls(
         thermalization_factor, pilot_factor, spacing_factor, min_pilot_sweeps, max_pilot_sweeps, progress_chunks
     )
+    if purpose not in seeding.PURPOSES:
+        raise ValueError(f"purpose must be one of {seeding.PURPOSES}, got {purpose!r}")
     # Python numbers from here on: float32 arithmetic would round the pilot's targets and the
     # spacing differently from the same call made with Python floats.
     L, T, n_samples, seed, chain = int(L), float(T), int(n_samples), int(seed), int(chain)
     pilot_controls = (float(thermalization_factor), float(pilot_factor), int(min_pilot_sweeps), int(max_pilot_sweeps))
     spacing_factor, progress_chunks = float(spacing_factor), int(progress_chunks)
 
-    chosen, markov_chain, pilot = _piloted_chain(algorithm, L, T, seed, chain, pilot_controls)
+    chosen, markov_chain, pilot = _piloted_chain(algorithm, L, T, seed, chain, pilot_controls, purpose)
     spacing = max(1, math.ceil(spacing_factor * pilot.tau_max))
     logger.info("L=%d T=%.6f %s: %d sweeps between samples", L, T, chosen, spacing)
     stored = _production(markov_chain, n_samples, spacing, progress_chunks)
@@ -486,14 +492,14 @@ def sample(
 
 
 def _piloted_chain(
-    algorithm: str, L: int, T: float, seed: int, chain: int, pilot_controls
+    algorithm: str, L: int, T: float, seed: int, chain: int, pilot_controls, purpose: str
 ) -> tuple[str, _Chain, Pilot]:
     """The algorithm :func:`sample` continues, its chain and the chain's pilot: ``algorithm``
     itself, or for ``"auto"`` the candidate with the smallest cost per independent sample."""
     candidates = [algorithm] if algorithm != "auto" else [a for a in AUTO_CANDIDATES if a != "metropolis" or L % 2 == 0]
     pilots = {}
     for candidate in candidates:
-        markov_chain = _new_chain(candidate, L, T, seed, chain)
+        markov_chain = _new_chain(candidate, L, T, seed, chain, purpose)
         try:
             pilots[candidate] = (markov_chain, _run_pilot(markov_chain, *pilot_controls))
         except ThermalizationError as error:

@@ -39,8 +39,9 @@ convention (see :func:`reduce_latent`) changes nothing but scatter plots.  A cod
 deterministic function of the configuration (the encoder runs in eval mode), so it reweights
 with the sample energies unchanged (:meth:`deeprenorm.reweighting.MultiHistogram.expectations`).
 
-Samples are stored >= 2 tau_int apart and count as independent: the per-temperature errors are
-delete-one jackknife errors over the samples of the part; the reweighted analysis uses the
+Samples are stored >= 2 tau_int apart, yet near T_c the stored series stay correlated: the
+per-temperature errors are jackknife errors over contiguous blocks of the part's samples in chain
+order (:func:`deeprenorm.stats.resampling_block_length`); the reweighted analysis uses the
 blocked jackknife of :mod:`deeprenorm.ensemble` (the same block left out at every temperature),
 as the thermodynamic T_c does.
 

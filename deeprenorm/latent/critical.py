@@ -15,11 +15,12 @@ from ..ensemble import (
     derived_window,
     jackknifed_crossing,
     jackknifed_peak,
+    paired_jackknife_difference,
     reweighted_curves,
     temperature_grid_between,
 )
-from ..stats import fit_finite_size
-from ..thermo import ESTIMATE_COLUMNS, estimate_row, not_located
+from ..stats import extrapolate_with_systematics, fit_finite_size
+from ..thermo import ESTIMATE_COLUMNS, estimate_row, extrapolation_estimates, not_located
 from .codes import REDUCTIONS, encoded_model_name, part_code, reduced_arrays
 
 __all__ = [
@@ -33,8 +34,19 @@ __all__ = [
 ]
 
 #: Columns of the estimates of :func:`latent_critical_temperatures`, in order:
-#: :data:`deeprenorm.thermo.ESTIMATE_COLUMNS` between the labels and the exponent of the fit.
-LATENT_ESTIMATE_COLUMNS = ["model", "reduction", "part", "observable", *ESTIMATE_COLUMNS, "nu", "nu_err"]
+#: :data:`deeprenorm.thermo.ESTIMATE_COLUMNS` between the labels and the exponent of the fit,
+#: then the offset of a chi_z peak from the chi' peak of the same samples.
+LATENT_ESTIMATE_COLUMNS = [
+    "model",
+    "reduction",
+    "part",
+    "observable",
+    *ESTIMATE_COLUMNS,
+    "nu",
+    "nu_err",
+    "offset_from_chi_m",
+    "offset_from_chi_m_err",
+]
 
 #: Columns of the reweighted curves of :func:`latent_critical_temperatures`, in order.
 LATENT_CURVE_COLUMNS = [
@@ -64,15 +76,18 @@ def latent_row(labels: dict, observable: str, method: str, located=None, *, note
     """A row of :data:`LATENT_ESTIMATE_COLUMNS`: :func:`deeprenorm.thermo.estimate_row` with the
     model's ``labels`` (model, reduction, part), the ``observable`` and the fit's ``nu``."""
     row = estimate_row(method, located, note=note, **fields)
-    row.update(labels, observable=observable, nu=fields.get("nu", math.nan), nu_err=fields.get("nu_err", math.nan))
+    row.update(
+        labels,
+        observable=observable,
+        **{name: fields.get(name, math.nan) for name in ("nu", "nu_err", "offset_from_chi_m", "offset_from_chi_m_err")},
+    )
     return row
 
 
-_EXTRAPOLATIONS = (("_extrapolation", 1.0), ("_extrapolation_free_nu", None))
-
-
 def extrapolation_rows(labels: dict, peak_rows: list, label: str) -> list:
-    """The nu = 1 and free-nu extrapolations of the peak rows of each observable."""
+    """The extrapolations of the peak rows of each observable: nu = 1 with its systematic
+    (:func:`deeprenorm.thermo.extrapolation_estimates`: the headline fit and its variants), and
+    nu free."""
     rows = []
     for observable in PEAK_OBSERVABLES:
         peaks = [r for r in peak_rows if r["observable"] == observable]
@@ -81,24 +96,34 @@ def extrapolation_rows(labels: dict, peak_rows: list, label: str) -> list:
         sizes = np.array([r["L"] for r in peaks], dtype=float)
         T = np.array([r["T_c"] for r in peaks], dtype=float)
         errors = np.array([r["T_c_err"] for r in peaks], dtype=float)
-        for suffix, nu in _EXTRAPOLATIONS:
-            fit = fit_finite_size(sizes, T, errors, nu=nu)
-            row = latent_row(
+
+        def make_row(method, *, note, observable=observable, **fields):
+            return latent_row(labels, observable, method, note=note, nu=1.0, nu_err=0.0, **fields)
+
+        fixed = extrapolation_estimates(
+            f"{observable}_peak_extrapolation", extrapolate_with_systematics(sizes, T, errors, nu=1.0), make_row
+        )
+        free = fit_finite_size(sizes, T, errors)
+        fitted = fixed + [
+            latent_row(
                 labels,
                 observable,
-                f"{observable}_peak{suffix}",
-                T_c=fit.T_c_inf,
-                T_c_err=fit.T_c_inf_err,
-                slope=fit.a,
-                slope_err=fit.a_err,
-                chi2_dof=fit.chi2_dof,
-                nu=fit.nu,
-                nu_err=fit.nu_err,
-                note=fit.note,
+                f"{observable}_peak_extrapolation_free_nu",
+                T_c=free.T_c_inf,
+                T_c_err=free.T_c_inf_err,
+                slope=free.a,
+                slope_err=free.a_err,
+                chi2_dof=free.chi2_dof,
+                dof=free.dof,
+                nu=free.nu,
+                nu_err=free.nu_err,
+                note=free.note,
             )
-            rows.append(
-                row if math.isfinite(row["T_c"]) else not_located(row, f"{label} {observable} peaks", stacklevel=4)
-            )
+        ]
+        rows += [
+            row if math.isfinite(row["T_c"]) else not_located(row, f"{label} {observable} peaks", stacklevel=4)
+            for row in fitted
+        ]
     return rows
 
 
@@ -204,20 +229,28 @@ def _curve_frame(labels: dict, L: int, curves) -> pd.DataFrame:
 def _peak_rows(labels, sizes, per_size, reasons, described, label) -> list[dict]:
     rows = []
     for L in sizes:
-        for observable in PEAK_OBSERVABLES:
-            method = f"{observable}_peak"
-            if L not in per_size:
-                row = latent_row(labels, observable, method, L=L, note=f"{observable} peak not located: {reasons[L]}")
+        if L not in per_size:
+            for observable in PEAK_OBSERVABLES:
+                note = f"{observable} peak not located: {reasons[L]}"
+                row = latent_row(labels, observable, f"{observable}_peak", L=L, note=note)
                 rows.append(not_located(row, f"{label} L={L}", stacklevel=4))
-                continue
-            curves = per_size[L]
-            peak = jackknifed_peak(curves, observable, where=described)
+            continue
+        curves = per_size[L]
+        peaks = {observable: jackknifed_peak(curves, observable, where=described) for observable in PEAK_OBSERVABLES}
+        offset, offset_err = paired_jackknife_difference(peaks["chi_z"], peaks["chi_m"])
+        for observable, peak in peaks.items():
+            method = f"{observable}_peak"
             if not peak.located:
                 row = latent_row(labels, observable, method, peak, note=f"{observable} peak not located", L=L)
                 rows.append(not_located(row, f"{label} L={L}", stacklevel=4))
                 continue
             note = f"pseudo-critical T*(L) of reweighted {observable}; jackknife error over {curves.n_blocks} blocks"
-            rows.append(latent_row(labels, observable, method, peak, note=note, L=L))
+            if observable == "chi_z" and math.isfinite(offset):
+                note += "; offset_from_chi_m = T*_z - T*_m on the same samples, jackknifed paired"
+                fields = {"offset_from_chi_m": offset, "offset_from_chi_m_err": offset_err}
+            else:
+                fields = {}
+            rows.append(latent_row(labels, observable, method, peak, note=note, L=L, **fields))
     return rows
 
 
@@ -282,13 +315,20 @@ def latent_critical_temperatures(
     ``chi_z_peak``, ``chi_m_peak`` (one per L each)
         position T*(L) and height of the maximum of the reweighted curve
         (:func:`deeprenorm.stats.locate_peak` with ``half_width=1``: the parabola through the
-        grid maximum and its neighbours, never the grid maximum itself).
+        grid maximum and its neighbours, never the grid maximum itself).  The ``chi_z_peak``
+        row also holds ``offset_from_chi_m`` = T*_z(L) - T*_m(L), the code's peak minus the
+        magnetisation's on the same samples, with the error of the difference jackknifed
+        replica by replica (:func:`deeprenorm.ensemble.paired_jackknife_difference`): the
+        direct test of whether the code's peak tracks the magnetisation's, free of the
+        finite-size form the extrapolations assume.
     ``binder_z_crossing`` (one per successive pair L < L2)
         the zero of U_z(L) - U_z(L2) where the curves separate fastest (``select="steepest"``);
         each jackknife replica takes its zero nearest to it.
     ``chi_z_peak_extrapolation``, ``chi_m_peak_extrapolation``
-        :func:`deeprenorm.stats.fit_finite_size` with nu = 1 over the located peaks; ``slope`` = a. Only for a
-        model analysed at two or more sizes (one size has nothing to extrapolate: no row).
+        :func:`deeprenorm.stats.extrapolate_with_systematics` with nu = 1 over the located
+        peaks; ``slope`` = a, ``T_c_err_sys`` the systematic error of the fit's form, shown by
+        the rows ``..._extrapolation_drop_smallest`` and ``..._extrapolation_correction``. Only
+        for a model analysed at two or more sizes (one size has nothing to extrapolate: no row).
     ``chi_z_peak_extrapolation_free_nu``, ``chi_m_peak_extrapolation_free_nu``
         the same with nu free (>= 4 sizes); ``nu``, ``nu_err`` its exponent.
 

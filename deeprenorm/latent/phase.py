@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..stats import jackknife_error
+from ..stats import jackknife_error, leave_one_block_out_means, resampling_block_length
 from .codes import encoded_model_name, part_code, reduced_arrays
 
 __all__ = ["PHASE_COLUMNS", "phase_table", "phase_summary"]
@@ -32,14 +32,6 @@ PHASE_COLUMNS = [
     "binder_z_err",
     "corr_abs_z_abs_m",
 ]
-
-
-def _delete_one(columns: np.ndarray):
-    """Means of ``(n, p)`` per-sample columns and their ``n`` delete-one values ``(n, p)``."""
-    n = columns.shape[0]
-    total = columns.sum(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return total / n, (total[None, :] - columns) / (n - 1)
 
 
 def _phase_observables(means, n_sites: int, T: float) -> dict:
@@ -85,8 +77,11 @@ def phase_table(encoded, reduction: str, part: str = "test") -> pd.DataFrame:
     ============================  ==================================================
 
     Values are the plain estimators on the part's samples (their bias, ~chi/n, is far below the
-    errors); each ``*_err`` is the delete-one jackknife error over those samples (independent:
-    stored >= 2 tau_int apart), NaN for fewer than 2 samples.
+    errors); each ``*_err`` is the blocked jackknife error over those samples in chain order,
+    leaving out one contiguous block at a time (:func:`deeprenorm.stats.resampling_block_length`
+    of the five per-sample columns: at least 5 samples, longer where their tau_int asks for it,
+    since samples stored 2 tau_int apart are still correlated near T_c); NaN for fewer than 2
+    samples.
     """
     code = part_code(part)
     L = int(encoded.attrs["L"])
@@ -109,7 +104,7 @@ def phase_table(encoded, reduction: str, part: str = "test") -> pd.DataFrame:
         if columns.shape[0] == 0:
             row.update({name: math.nan for name in PHASE_COLUMNS[6:]})
         else:
-            full, replicas = _delete_one(columns)
+            full, replicas = leave_one_block_out_means(columns, resampling_block_length(*columns.T))
             values = _phase_observables(full, L * L, T[i])
             loo = _phase_observables(replicas, L * L, T[i])
             for name, value in values.items():

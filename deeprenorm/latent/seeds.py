@@ -7,16 +7,24 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..stats import SeedCombination, combine_training_seeds
 from ..thermo import not_located
 from .critical import LATENT_ESTIMATE_COLUMNS, estimate_frame, extrapolation_rows, latent_row
 
 __all__ = ["COMBINED_COLUMNS", "combine_seeds"]
 
 #: Columns of :func:`combine_seeds`, in order.
-COMBINED_COLUMNS = [*LATENT_ESTIMATE_COLUMNS, "T_c_err_jackknife", "seed_spread", "n_seeds"]
+COMBINED_COLUMNS = [*LATENT_ESTIMATE_COLUMNS, "T_c_err_jackknife", "seed_spread", "n_seeds", "seeds_trained"]
 
 
 _GROUP = ["model", "reduction", "part", "observable", "method", "L", "L2"]
+
+# the per-seed values combined over seeds, each with its (common-sample) error
+_COMBINED_VALUES = (
+    ("T_c", "T_c_err"),
+    ("peak_height", "peak_height_err"),
+    ("offset_from_chi_m", "offset_from_chi_m_err"),
+)
 
 
 def _combined_row(labels: dict, group: pd.DataFrame) -> dict:
@@ -35,26 +43,22 @@ def _combined_row(labels: dict, group: pd.DataFrame) -> dict:
             **fields,
             note=f"not located for any of {len(group)} seed(s)",
         )
-        row.update(T_c_err_jackknife=math.nan, seed_spread=math.nan, n_seeds=0)
+        row.update(T_c_err_jackknife=math.nan, seed_spread=math.nan, n_seeds=0, seeds_trained=len(group))
         return not_located(row, f"{labels['model']} {labels['method']} L={fields['L']}", stacklevel=4)
     combined, note = {}, f"mean over {n_seeds} seed(s)"
-    for value_name, error_name in (("T_c", "T_c_err"), ("peak_height", "peak_height_err")):
+    for value_name, error_name in _COMBINED_VALUES:
         values = group[value_name].to_numpy(dtype=float)[located]
         errors = group[error_name].to_numpy(dtype=float)[located]
-        jackknife = math.sqrt(np.nanmean(errors**2)) if np.any(np.isfinite(errors)) else math.nan
-        spread = float(np.std(values, ddof=1)) if n_seeds > 1 else math.nan
-        total = math.sqrt(jackknife**2 + (spread**2 / n_seeds if n_seeds > 1 else 0.0))
         combined[value_name] = (
-            float(np.mean(values)) if np.all(np.isfinite(values)) else math.nan,
-            total,
-            jackknife,
-            spread,
+            combine_training_seeds(values, errors)
+            if np.all(np.isfinite(values))
+            else SeedCombination(math.nan, math.nan, math.nan, math.nan, n_seeds)
         )
-    T_c, T_c_err, jackknife, spread = combined["T_c"]
+    T_c = combined["T_c"]
     if n_seeds == 1:
         note += "; one seed: no estimate of the training noise"
     else:
-        note += "; error^2 = mean(jackknife^2) + seed_spread^2 / n_seeds"
+        note += f"; error^2 = mean(jackknife^2) + (t_{n_seeds - 1} seed_spread)^2 / n_seeds"
     if n_seeds < len(group):
         note += f"; not located for {len(group) - n_seeds} seed(s)"
     row = latent_row(
@@ -62,14 +66,16 @@ def _combined_row(labels: dict, group: pd.DataFrame) -> dict:
         labels["observable"],
         labels["method"],
         **fields,
-        T_c=T_c,
-        T_c_err=T_c_err,
-        peak_height=combined["peak_height"][0],
-        peak_height_err=combined["peak_height"][1],
+        T_c=T_c.mean,
+        T_c_err=T_c.error,
+        peak_height=combined["peak_height"].mean,
+        peak_height_err=combined["peak_height"].error,
+        offset_from_chi_m=combined["offset_from_chi_m"].mean,
+        offset_from_chi_m_err=combined["offset_from_chi_m"].error,
         n_bootstrap=group["n_bootstrap"].max(),
         note=note,
     )
-    row.update(T_c_err_jackknife=jackknife, seed_spread=spread, n_seeds=n_seeds)
+    row.update(T_c_err_jackknife=T_c.statistical, seed_spread=T_c.spread, n_seeds=n_seeds, seeds_trained=len(group))
     return row
 
 
@@ -86,7 +92,13 @@ def _refitted_extrapolations(rows: list[dict]) -> list[dict]:
                 for p in peaks
                 if p["observable"] == row["observable"] and math.isfinite(p["T_c"]) and p["T_c_err"] > 0
             ]
-            row.update(T_c_err_jackknife=math.nan, seed_spread=math.nan, n_seeds=min(used) if used else 0)
+            trained = max((p["seeds_trained"] for p in peaks if p["observable"] == row["observable"]), default=0)
+            row.update(
+                T_c_err_jackknife=math.nan,
+                seed_spread=math.nan,
+                n_seeds=min(used) if used else 0,
+                seeds_trained=trained,
+            )
             refitted.append(row)
     return refitted
 
@@ -101,7 +113,9 @@ def combine_seeds(estimates_by_seed) -> pd.DataFrame:
     located::
 
         T_c       = mean_i T_c,i
-        T_c_err^2 = mean_i T_c_err,i^2  +  s^2 / n_seeds
+        T_c_err^2 = mean_i T_c_err,i^2  +  (t_{n_seeds - 1} s)^2 / n_seeds
+
+    (:func:`deeprenorm.stats.combine_training_seeds`).
 
     Why two terms.  Every seed's model is evaluated on the same test samples, so the data noise
     that the jackknife measures is common to all seeds: it does not average down, and
@@ -109,16 +123,18 @@ def combine_seeds(estimates_by_seed) -> pd.DataFrame:
     only by training noise (initialisation, minibatch order, dropout), independent between
     seeds: the seed-to-seed standard deviation ``s`` (``seed_spread``, ddof = 1; it contains no
     data noise, the data being the same) measures it, and its share of the mean's error is
-    ``s / sqrt(n_seeds)``.  Not covered: the noise of the particular training samples, common to
+    ``s / sqrt(n_seeds)``, widened by the Student t factor ``t_{n_seeds - 1}`` (1.84 for two
+    seeds, 1.20 for four) because ``s`` from a few seeds is itself uncertain.  Not covered: the noise of the particular training samples, common to
     all seeds and measured by neither term (it would take retraining on resampled training
     sets).  With one located seed ``seed_spread`` is NaN and only the jackknife term is kept
-    (noted).  ``peak_height`` is combined in the same way.  Magnetic rows (``chi_m_peak``) are
+    (noted).  ``peak_height`` and ``offset_from_chi_m`` are combined in the same way.  Magnetic rows (``chi_m_peak``) are
     the same for every seed, so ``s = 0`` and they pass through unchanged.
 
     The extrapolation rows of the input are dropped and refitted (:func:`deeprenorm.stats.fit_finite_size`, nu = 1
     and nu free) from the combined per-L peaks of each ``model, reduction, part, observable``;
     their ``T_c_err_jackknife`` and ``seed_spread`` are NaN and ``n_seeds`` is the fewest seeds
-    behind any of their points.  Columns :data:`COMBINED_COLUMNS`; a row found in no seed is NaN
+    behind any of their points.  ``seeds_trained``: how many seeds were analysed (``n_seeds`` of
+    them located the row).  Columns :data:`COMBINED_COLUMNS`; a row found in no seed is NaN
     with a note (and a RuntimeWarning).  Raises ValueError for an empty list or a row repeated
     within one seed's frame.
     """
@@ -143,5 +159,5 @@ def combine_seeds(estimates_by_seed) -> pd.DataFrame:
     ]
     rows += _refitted_extrapolations(rows)
     frame = estimate_frame(rows, COMBINED_COLUMNS)
-    frame["n_seeds"] = frame["n_seeds"].astype(int)
+    frame[["n_seeds", "seeds_trained"]] = frame[["n_seeds", "seeds_trained"]].astype(int)
     return frame

@@ -24,6 +24,7 @@ _HOMES = {
     "MODEL_KINDS": "spec",
     "Autoencoder": "models",
     "build_model": "models",
+    "at_lattice_size": "models",
     "model_from_architecture": "models",
     "CheckpointError": "checkpoint",
     "save_checkpoint": "checkpoint",

@@ -37,6 +37,7 @@ __all__ = [
     "ModelSpec",
     "Autoencoder",
     "build_model",
+    "at_lattice_size",
     "model_from_architecture",
 ]
 
@@ -91,6 +92,23 @@ def build_model(spec: ModelSpec, L: int) -> Autoencoder:
         encoder = nn.Sequential(nn.Flatten(), *_dense_layers(widths, hidden, spec.dropout))
         decoder = nn.Sequential(*_dense_layers(widths[::-1], hidden, spec.dropout), nn.Unflatten(1, (L, L)))
     return Autoencoder(encoder, decoder, spec, L)
+
+
+def at_lattice_size(model: Autoencoder, L: int) -> Autoencoder:
+    """The same trained weights, built for L x L lattices (eval mode).
+
+    A convolutional model's filters and biases do not depend on L (the lattice enters only
+    through the shape of its input and code), so its weights encode any L whose block lattice
+    L/b is an even integer >= 4 unchanged: one network at every size, whose latent variables
+    are one function of L. A dense model's first layer has L^2 inputs: ValueError.
+    """
+    if not model.spec.is_convolutional:
+        raise ValueError(
+            f"{model.spec.name}: a dense model's weights are tied to its L = {model.L}; only conv models transfer"
+        )
+    resized = build_model(model.spec, L)
+    resized.load_state_dict(model.state_dict())
+    return resized.eval()
 
 
 def _dense_layers(widths, hidden, dropout: float) -> list[nn.Module]:

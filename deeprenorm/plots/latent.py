@@ -303,11 +303,20 @@ def _fit_line(ax, rows, observable, color, x_max, label_prefix, slot):
     fit = fit_rows.iloc[0]
     x = np.linspace(0.0, x_max, 50)
     ax.plot(x, fit["T_c"] + fit["slope"] * x, color=color, linewidth=1.1, linestyle="-", alpha=0.8, zorder=2)
-    label = f"{label_prefix}: T_c(∞) = {format_value_error(fit['T_c'], fit['T_c_err'])} (ν = 1)"
+    label = f"{label_prefix}: T_c(∞) = {format_value_error(fit['T_c'], fit['T_c_err'])}"
+    if np.isfinite(fit.get("T_c_err_sys", np.nan)):
+        label += f" ± {fit['T_c_err_sys']:.2g} (sys)"
+    label += " (ν = 1"
+    if np.isfinite(fit.get("chi2_dof", np.nan)):
+        label += f"; χ²/dof = {fit['chi2_dof']:.2g}, {int(fit['dof'])} dof"
+    label += ")"
     free = rows[rows["method"] == f"{observable}_peak_extrapolation_free_nu"]
     if len(free) and np.isfinite(free["T_c"].iloc[0]):
         row = free.iloc[0]
         label += f",\n    {format_value_error(row['T_c'], row['T_c_err'])} (ν free = {format_value_error(row['nu'], row['nu_err'])})"
+    sys_err = fit.get("T_c_err_sys", np.nan)
+    if np.isfinite(sys_err):  # the systematic as a wider, fainter bar behind the statistical one
+        ax.errorbar(-slot, fit["T_c"], yerr=np.hypot(fit["T_c_err"], sys_err), color=color, alpha=0.35, linewidth=3)
     ax.errorbar(
         -slot,
         fit["T_c"],
@@ -322,6 +331,31 @@ def _fit_line(ax, rows, observable, color, x_max, label_prefix, slot):
     )
 
 
+def _offset_panel(ax, finite, series, colors, x_max, multiple_parts):
+    """T*_z(L) - T*_m(L) of every series with its paired error, beside zero."""
+    ax.axhline(0.0, color=_MAGNETIC_COLOR, linewidth=1.0, zorder=1)
+    for index, key in enumerate(series):
+        rows = finite[_matches(finite, key) & (finite["method"] == "chi_z_peak")].sort_values("L")
+        rows = rows[np.isfinite(rows["offset_from_chi_m"].astype(float))]
+        if not len(rows):
+            continue
+        # a small horizontal shift per series so that equal L do not overlap
+        shift = (index - (len(series) - 1) / 2) * 0.004 * x_max
+        ax.errorbar(
+            1.0 / rows["L"].astype(float) + shift,
+            rows["offset_from_chi_m"],
+            yerr=rows["offset_from_chi_m_err"],
+            color=colors[key],
+            marker="o",
+            linestyle="none",
+            label=f"{key[0]} ({key[1]}" + (f", {key[2]})" if multiple_parts else ")"),
+            **_DATA_STYLE,
+        )
+    ax.set_xlabel("inverse lattice size 1/L")
+    ax.set_ylabel("T*_z(L) − T*_m(L) [J/k_B]")
+    ax.set_title("The code's peak against the magnetisation's, on the same samples (paired jackknife)")
+
+
 def plot_tc_finite_size(estimates: pd.DataFrame, path):
     """Pseudo-critical temperatures against 1/L and their extrapolation to L = inf, as a PNG.
 
@@ -334,11 +368,14 @@ def plot_tc_finite_size(estimates: pd.DataFrame, path):
     L = 25 and 50 and their headline T_c = 2.369 (at 1/L = 0) as reference markers.  The
     intercepts are drawn side by side just left of 1/L = 0 (a thin vertical line) so that their
     error bars do not hide each other; the legend gives their values (and the free-nu fit where
-    there is one).  Returns the path.
+    there is one), each nu = 1 intercept with its systematic error (a faint wider bar) and
+    chi^2/dof.  Below: T*_z(L) - T*_m(L), the code's peak minus the magnetisation's on the same
+    samples with the paired jackknife error, the test of whether the code tracks m that
+    assumes no finite-size form.  Returns the path.
     """
     finite = estimates[np.isfinite(estimates["T_c"].astype(float))]
     with use_style():
-        fig, axes = new_figure(1, 1, figsize=(13, 6.8))
+        fig, axes = new_figure(2, 1, figsize=(13, 10.5), height_ratios=(2.2, 1), sharex=True)
         ax = axes[0, 0]
         sizes = finite.loc[finite["method"].isin(["chi_z_peak", "chi_m_peak"]), "L"].dropna().astype(int)
         # wide enough for the smallest L and for the reference point at L = 25
@@ -416,8 +453,11 @@ def plot_tc_finite_size(estimates: pd.DataFrame, path):
             )
         ax.set_xlim(-(len(series) + 2.5) * stagger, x_max)
         ax.axvline(0.0, color="0.75", linewidth=0.8, zorder=0)
-        ax.set_xlabel("inverse lattice size 1/L")
         ax.set_ylabel("pseudo-critical temperature T*(L) [J/k_B]")
         ax.set_title("Susceptibility peaks: latent code against magnetisation")
         fig.legend(*ax.get_legend_handles_labels(), loc="outside right upper", fontsize=9)
+        if "offset_from_chi_m" in finite.columns:
+            _offset_panel(axes[1, 0], finite, series, colors, x_max, multiple_parts)
+        else:
+            axes[1, 0].set_visible(False)
         return save(fig, path)

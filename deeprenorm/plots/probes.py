@@ -8,7 +8,7 @@ block spins.
   which maps of which networks each draws;
 * :func:`plot_locality` -- the locality of every probe of every model against the majority
   rule, decimation and the untrained controls, and of the deep belief network's layers;
-* :func:`plot_dbn_fields` -- Mehta & Schwab's receptive fields per layer;
+* :func:`plot_dbn_fields` -- Mehta & Schwab's receptive fields per layer, trained and untrained;
 * :func:`plot_reconstructions` -- configurations beside their block spins, conv code and
   reconstructions at three temperatures.
 """
@@ -253,29 +253,40 @@ def plot_locality(locality: pd.DataFrame, path):
         return save(fig, path)
 
 
-def plot_dbn_fields(fields: list[np.ndarray], locality: pd.DataFrame, path, *, per_layer: int = 8):
-    """The first ``per_layer`` receptive fields of every layer of the deep belief network, with
-    each layer's median spread (does it grow with depth, like block spins of 2, 4, 8 sites?)."""
+def plot_dbn_fields(fields: dict[str, list[np.ndarray]], locality: pd.DataFrame, path, *, per_layer: int = 8):
+    """The first ``per_layer`` receptive fields of every layer of the deep belief network, each
+    layer's trained fields above those of its untrained initial weights (``fields``: weights ->
+    one ``(units, L, L)`` array per layer), with each row's median window fraction and spread:
+    do the fields grow with depth, like block spins of 2, 4, 8 sites, and more than random
+    weights' do?"""
     with use_style():
-        if not fields:
+        rows = [(weights, layer, stack) for weights, stacks in fields.items() for layer, stack in enumerate(stacks, 1)]
+        if not rows:
             fig, axes = new_figure(1, 1, figsize=(6, 4))
             empty_panel(axes[0, 0], "no deep belief network in this study")
             return save(fig, path)
-        fig, axes = new_figure(len(fields), per_layer, figsize=(1.5 * per_layer, 1.75 * len(fields) + 0.8))
-        for layer, stack in enumerate(fields, start=1):
-            rows = locality[locality["probe"] == f"layer{layer}"]
+        rows.sort(key=lambda row: (row[1], row[0] != "trained"))
+        fig, axes = new_figure(len(rows), per_layer, figsize=(1.5 * per_layer, 1.75 * len(rows) + 0.8))
+        for i, (weights, layer, stack) in enumerate(rows):
+            probe = f"layer{layer}"
+            measured = locality[
+                (locality["model"] == "dbn") & (locality["weights"] == weights) & (locality["probe"] == probe)
+            ]
             for k in range(per_layer):
-                ax = axes[layer - 1, k]
+                ax = axes[i, k]
                 if k < len(stack):
-                    _show(ax, stack[k], _numbers(locality, "dbn", "trained", f"layer{layer}", k))
+                    _show(ax, stack[k], _numbers(locality, "dbn", weights, probe, k))
                 else:
                     ax.set_axis_off()
-            axes[layer - 1, 0].set_ylabel(
-                f"layer {layer}: {len(stack)} units\nmedian spread {rows['spread'].median():.1f}", fontsize=8
+            axes[i, 0].set_ylabel(
+                f"layer {layer}, {weights}\n{len(stack)} units, median\n"
+                f"f {measured['window_fraction'].median():.3f}, s {measured['spread'].median():.1f}",
+                fontsize=8,
+                color=WEIGHTS_COLORS.get(weights, "black"),
             )
         fig.suptitle(
-            "Deep belief network (Mehta & Schwab 2014): receptive fields r⁽ˡ⁾ = W⁽¹⁾…W⁽ˡ⁾ per layer, "
-            "f: fraction in the best 2ˡ × 2ˡ window, s: spread",
+            "Deep belief network (Mehta & Schwab 2014): receptive fields r⁽ˡ⁾ = W⁽¹⁾…W⁽ˡ⁾ per layer, trained and "
+            "its untrained initial weights; f: fraction in the best 2ˡ × 2ˡ window, s: spread",
             fontsize=9,
         )
         return save(fig, path)

@@ -59,6 +59,7 @@ STAGES = {
     ),
     "Probes": (
         "probes",
+        "dbn_configurations",
         "dbn",
         "control_dataset",
         "control_split",

@@ -28,7 +28,8 @@ def replace_between_markers(text: str, block: str, begin: str = BEGIN_MARKER, en
 def readme_block(summary: dict, figures: dict[str, str]) -> str:
     """The README's results section from ``summary`` (:func:`.summary.summarise`): the figures
     (name -> path relative to the README) beside the answer, the key numbers, T_c, the RG flow,
-    the verdict, the locality of the receptive fields and the cost per stage."""
+    the verdict, the locality of the receptive fields, the deep belief network beside its
+    untrained weights and the cost per stage."""
     from .summary import summary_markdown
 
     def image(name, alt):
@@ -42,9 +43,11 @@ def readme_block(summary: dict, figures: dict[str, str]) -> str:
             "summary",
             "The study on one page: latent code and magnetisation, susceptibilities, T_c(L), the RG flow, configurations and the verdict",
         ),
-        summary_markdown(summary, ["answer", "key_numbers", "critical_temperature", "rg_flow"], level=3, title=False),
+        summary_markdown(summary, ["answer", "key_numbers", "critical_temperature"], level=3, title=False),
+        *image("tc_finite_size", "Pseudo-critical temperatures of the latent code and the magnetisation against 1/L"),
+        summary_markdown(summary, ["latent_critical_temperature", "latent_offset", "rg_flow"], level=3, title=False),
         *image("rg_verdict", "The verdict: every coarse-graining map against the block-spin criteria"),
-        summary_markdown(summary, ["calibration", "verdict", "locality"], level=3, title=False),
+        summary_markdown(summary, ["calibration", "verdict", "locality", "dbn"], level=3, title=False),
         *image("locality", "Locality of every probe map"),
         *image("performance", "Pipeline performance per rule and stage"),
         summary_markdown(summary, ["performance", "datasets"], level=3, title=False),

@@ -16,7 +16,9 @@ page of the Snakemake report, generated from the tables so that no number is typ
   (:mod:`deeprenorm.rg.verdict`); ``calibration`` -- every row of
   ``rg_verdict_calibration.csv``, whether each criterion votes and why;
 * ``locality`` -- the median window fraction and spread of every receptive field
-  (``locality.csv``);
+  (``locality.csv``); ``dbn`` -- the deep belief network per layer, trained and untrained: epochs,
+  held-out reconstruction error, median locality with bootstrap errors, and the paired
+  trained - untrained differences in standard errors (``probes/dbn/L{L}_layers.csv``);
 * ``datasets`` -- per L: temperatures, samples per temperature, spins stored, bytes on disk;
 * ``performance`` -- per stage: jobs, summed wall and CPU seconds, the largest peak memory of a
   job (:func:`.benchmarks.stage_totals`);
@@ -33,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import json
+import math
 import platform
 from pathlib import Path
 
@@ -55,6 +58,12 @@ __all__ = [
     "dataset_record",
     "markdown_table",
     "tc_rows",
+    "dbn_rows",
+    "dbn_sentences",
+    "DBN_SIGMA",
+    "tc_value",
+    "latent_tc_rows",
+    "offset_rows",
     "MARKDOWN_SECTIONS",
 ]
 
@@ -62,7 +71,18 @@ __all__ = [
 SECTIONS = {
     "tc_thermodynamic": (
         "tc_thermodynamic.csv",
-        ["method", "L", "L2", "T_c", "T_c_err", "deviation_from_onsager", "deviation_sigma"],
+        [
+            "method",
+            "L",
+            "L2",
+            "T_c",
+            "T_c_err",
+            "T_c_err_sys",
+            "chi2_dof",
+            "dof",
+            "deviation_from_onsager",
+            "deviation_sigma",
+        ],
     ),
     "tc_latent": (
         "tc_latent.csv",
@@ -75,10 +95,16 @@ SECTIONS = {
             "L2",
             "T_c",
             "T_c_err",
+            "T_c_err_sys",
+            "chi2_dof",
+            "dof",
             "seed_spread",
             "n_seeds",
+            "seeds_trained",
             "nu",
             "nu_err",
+            "offset_from_chi_m",
+            "offset_from_chi_m_err",
         ],
     ),
     "rg_flow": (
@@ -105,7 +131,36 @@ SECTIONS = {
     ),
     "verdict": ("rg_verdict.csv", VERDICT_COLUMNS),
     "calibration": ("rg_verdict_calibration.csv", CALIBRATION_COLUMNS),
+    "dbn": (
+        "probes/dbn/L{L}_layers.csv",
+        [
+            "L",
+            "temperature",
+            "b",
+            "probe",
+            "weights",
+            "units",
+            "epochs",
+            "flattened",
+            "reconstruction_error",
+            "reconstruction_error_err",
+            "window_fraction",
+            "window_fraction_err",
+            "spread",
+            "spread_err",
+            "window_fraction_difference",
+            "window_fraction_difference_err",
+            "window_fraction_sigma",
+            "spread_difference",
+            "spread_difference_err",
+            "spread_sigma",
+        ],
+    ),
 }
+
+#: |sigma| from which the DBN's trained - untrained difference of a locality measure counts
+#: (:func:`dbn_sentences`): 3 standard errors, a chance of 0.3 % for a Gaussian error.
+DBN_SIGMA = 3.0
 
 _PACKAGES = ("deeprenorm", "numpy", "numba", "torch", "scipy", "pandas", "xarray", "netCDF4", "matplotlib", "snakemake")
 
@@ -210,15 +265,33 @@ def _one(summary: dict, section: str, **keys) -> dict | None:
     return rows[0] if rows else None
 
 
+def tc_value(row: dict) -> str:
+    """A T_c estimate as value(statistical), then the systematic error of an extrapolation's form
+    and its fit quality where it has them: ``2.2633(59) ± 0.0115 (sys); chi^2/dof 1.1, 2 dof``."""
+    if row.get("T_c") is None:
+        return "not located"
+    text = value_error(row["T_c"], row["T_c_err"])
+    if row.get("T_c_err_sys") is not None:
+        value = text.split(" ± ")[0]
+        decimals = len(value.split(".")[1]) if "." in value else 0  # the statistical error's digits
+        text += f" ± {row['T_c_err_sys']:.{decimals}f} (sys)"
+    if row.get("dof") is not None and row.get("chi2_dof") is not None:
+        text += f"; χ²/dof {row['chi2_dof']:.2g}, {row['dof']:g} dof"
+    elif row.get("dof") is not None and row.get("method", "").endswith(
+        ("extrapolation", "_correction", "_smallest", "_nu")
+    ):
+        text += f"; {row['dof']:g} dof"
+    return text
+
+
 def key_numbers(summary: dict) -> dict[str, str]:
     """The handful of numbers the answer quotes, formatted: thermodynamic and headline latent
-    T_c(inf), the majority rule's T* and nu at the largest pair, the dataset size and run cost."""
+    T_c(inf) with their statistical and systematic errors, the majority rule's T* and nu at the
+    largest pair, the dataset size and run cost."""
     numbers = {}
     thermodynamic = _one(summary, "tc_thermodynamic", method="chi_prime_peak_extrapolation")
     if thermodynamic:
-        numbers["T_c thermodynamic (chi' peaks, 1/L extrapolation)"] = value_error(
-            thermodynamic["T_c"], thermodynamic["T_c_err"]
-        )
+        numbers["T_c thermodynamic (chi' peaks, 1/L extrapolation)"] = tc_value(thermodynamic)
     crossing = _one(summary, "tc_thermodynamic", method="binder_crossing_mean")
     if crossing:
         numbers["T_c thermodynamic (U4 crossings, mean)"] = value_error(crossing["T_c"], crossing["T_c_err"])
@@ -226,9 +299,9 @@ def key_numbers(summary: dict) -> dict[str, str]:
         summary, "tc_latent", model=summary["headline_model"], reduction="mean", method="chi_z_peak_extrapolation"
     )
     if latent:
-        numbers[f"T_c latent ({summary['headline_model']}, chi_z peaks, 1/L extrapolation)"] = value_error(
-            latent["T_c"], latent["T_c_err"]
-        )
+        numbers[
+            f"T_c latent ({summary['headline_model']}, {latent['n_seeds']} seeds, chi_z peaks, 1/L extrapolation)"
+        ] = tc_value(latent)
     majority = _select(summary, "rg_flow", map="majority", observable="binder", b=2)
     if majority:
         largest = max(majority, key=lambda row: row["L"])
@@ -265,21 +338,133 @@ def markdown_table(rows: list[dict], columns: list[tuple[str, object]]) -> list[
 
 
 def tc_rows(summary: dict) -> list[dict]:
-    rows = [
+    """The thermodynamic estimates, every one of them, for the critical-temperature table."""
+    return [
         {
             "estimate": f"thermodynamic {row['method']}"
             + (f" L = {row['L']:g}" if row.get("L") is not None else "")
             + (f"/{row['L2']:g}" if row.get("L2") is not None else ""),
-            "T_c": value_error(row["T_c"], row["T_c_err"]),
+            "T_c": tc_value(row),
         }
         for row in summary.get("tc_thermodynamic", {}).get("rows", [])
     ]
+
+
+def _seeds(row: dict) -> str:
+    trained = row.get("seeds_trained")
+    located = row.get("n_seeds") or 0
+    if trained is None:
+        return f"{located}"
+    return f"{located} of {trained}"
+
+
+def latent_tc_rows(summary: dict) -> list[dict]:
+    """Every latent estimator of every model's (mean) code on the test split, favourable or not:
+    the nu = 1 extrapolation with its variants, the free-nu fit and the U_z crossings; for a
+    model trained at one L, its chi_z peak there (or why none was located)."""
+    rows = [row for row in summary.get("tc_latent", {}).get("rows", []) if row["reduction"] == "mean"]
+    sizes = {}
+    for row in rows:
+        if row["method"] == "chi_z_peak":
+            sizes.setdefault(row["model"], set()).add(row["L"])
+    shown = []
+    for row in rows:
+        method = row["method"]
+        single_size = len(sizes.get(row["model"], ())) == 1
+        if not (
+            method.startswith("chi_z_peak_extrapolation")
+            or method == "binder_z_crossing"
+            or (single_size and method == "chi_z_peak")
+        ):
+            continue
+        where = ""
+        if row.get("L") is not None:
+            where = f" L = {row['L']:g}" + (f"/{row['L2']:g}" if row.get("L2") is not None else "")
+        shown.append({"model": row["model"], "estimate": method + where, "T_c": tc_value(row), "seeds": _seeds(row)})
+    return shown
+
+
+def offset_rows(summary: dict) -> list[dict]:
+    """T*_z(L) - T*_m(L) per model (mean code) and L, with its paired error: one row per model,
+    one column per L."""
+    by_model = {}
     for row in summary.get("tc_latent", {}).get("rows", []):
-        if row["reduction"] == "mean" and row["method"].endswith("extrapolation") and row["T_c"] is not None:
-            rows.append(
-                {"estimate": f"latent {row['model']} {row['method']}", "T_c": value_error(row["T_c"], row["T_c_err"])}
-            )
+        if row["reduction"] != "mean" or row["method"] != "chi_z_peak":
+            continue
+        cell = (
+            "no χ_z peak"
+            if row.get("offset_from_chi_m") is None
+            else value_error(row["offset_from_chi_m"], row["offset_from_chi_m_err"])
+        )
+        by_model.setdefault(row["model"], {"model": row["model"], "seeds": _seeds(row)})[f"L = {row['L']:g}"] = cell
+    return list(by_model.values())
+
+
+def _offset_table(summary: dict) -> list[str] | None:
+    rows = offset_rows(summary)
+    if not rows:
+        return None
+    sizes = sorted({key for row in rows for key in row if key.startswith("L = ")}, key=lambda k: float(k[4:]))
+    return markdown_table(rows, [("model", "model"), ("seeds", "seeds"), *((size, size) for size in sizes)])
+
+
+def dbn_rows(summary: dict) -> list[dict]:
+    """The deep belief network's layers, trained beside untrained, formatted: the epochs trained
+    and whether the held-out error had flattened by then (else the cap stopped it), the held-out
+    reconstruction error and the median window fraction and spread, each with its error."""
+    rows = []
+    for row in summary.get("dbn", {}).get("rows", []):
+        epochs = str(row["epochs"])
+        if row["weights"] == "trained":
+            epochs += " (flattened)" if str(row["flattened"]).lower() == "true" else " (cap)"
+        rows.append(
+            {
+                "layer": row["probe"].removeprefix("layer"),
+                "b": row["b"],
+                "weights": row["weights"],
+                "units": row["units"],
+                "epochs": epochs,
+                "error": value_error(row["reconstruction_error"], row["reconstruction_error_err"]),
+                "window_fraction": value_error(row["window_fraction"], row["window_fraction_err"]),
+                "spread": value_error(row["spread"], row["spread_err"]),
+            }
+        )
     return rows
+
+
+def dbn_sentences(summary: dict) -> list[str]:
+    """Per layer of the deep belief network: are its trained fields more local than its untrained
+    initial weights, by how many (paired bootstrap) standard errors of the difference of the
+    medians; more (less) local where the window fraction is higher (lower) and the spread lower
+    (higher) by at least :data:`DBN_SIGMA`."""
+    sentences = []
+    for row in summary.get("dbn", {}).get("rows", []):
+        if row["weights"] != "trained":
+            continue
+        sigma_f, sigma_s = row["window_fraction_sigma"], row["spread_sigma"]
+        if sigma_f is None or sigma_s is None:
+            word = "not measurable (no error: a single unit)"
+        elif sigma_f >= DBN_SIGMA and sigma_s <= -DBN_SIGMA:
+            word = "more local than its untrained initial weights"
+        elif sigma_f <= -DBN_SIGMA and sigma_s >= DBN_SIGMA:
+            word = "less local than its untrained initial weights"
+        else:
+            word = f"not more local than its untrained initial weights by {DBN_SIGMA:g} sigma in both measures"
+        difference_f = value_error(row["window_fraction_difference"], row["window_fraction_difference_err"])
+        difference_s = value_error(row["spread_difference"], row["spread_difference_err"])
+        sigmas = (
+            f" ({sigma_f:+.1f} sigma), spread {difference_s} ({sigma_s:+.1f} sigma)"
+            if sigma_f is not None and sigma_s is not None
+            else f", spread {difference_s}"
+        )
+        block_spread = math.sqrt((row["b"] ** 2 - 1) / 6)
+        sentences.append(
+            f"DBN {row['probe'].replace('layer', 'layer ')} (L = {row['L']}, b = {row['b']}): trained - untrained "
+            f"median window fraction {difference_f}{sigmas}: {word} (trained "
+            f"{value_error(row['window_fraction'], row['window_fraction_err'])} and "
+            f"{value_error(row['spread'], row['spread_err'])}; one b x b block spin: 1 and {block_spread:.2f})."
+        )
+    return sentences
 
 
 def _verdict_table(summary: dict) -> list[str]:
@@ -358,6 +543,29 @@ MARKDOWN_SECTIONS = {
         "Critical temperature",
         lambda s: markdown_table(tc_rows(s), [("estimate", "estimate"), ("T_c [J/k_B]", "T_c")]),
     ),
+    "latent_critical_temperature": (
+        "Latent T_c: every estimator (test split; value(stat) ± sys; seeds that located it)",
+        lambda s: (
+            markdown_table(
+                latent_tc_rows(s),
+                [("model", "model"), ("estimate", "estimate"), ("T_c [J/k_B]", "T_c"), ("seeds", "seeds")],
+            )
+            + [
+                "",
+                "Errors are the jackknife over the test samples (common to every seed) and the seed-to-seed "
+                "spread widened by Student's t; they leave out the noise of the particular training samples, "
+                "which every seed shares (one split of the data). `sys` is the largest shift of T_c(∞) when the "
+                "fit drops the smallest L or adds a 1/L² term. A `@L24` model is one network trained at L = 24 "
+                "and applied at every L.",
+            ]
+            if "tc_latent" in s
+            else None
+        ),
+    ),
+    "latent_offset": (
+        "Does the code's peak track the magnetisation's? T*_z(L) − T*_m(L) on the same samples [J/k_B]",
+        lambda s: _offset_table(s) if "tc_latent" in s else None,
+    ),
     "rg_flow": (
         "Block-spin RG flow (fixed point T* and nu)",
         lambda s: (
@@ -434,6 +642,28 @@ MARKDOWN_SECTIONS = {
                 ],
             )
             if "locality" in s
+            else None
+        ),
+    ),
+    "dbn": (
+        "Deep belief network (Mehta & Schwab) beside its untrained initial weights, on held-out configurations",
+        lambda s: (
+            [f"* {sentence}" for sentence in dbn_sentences(s)]
+            + [""]
+            + markdown_table(
+                dbn_rows(s),
+                [
+                    ("layer", "layer"),
+                    ("b", "b"),
+                    ("weights", "weights"),
+                    ("units", "units"),
+                    ("epochs", "epochs"),
+                    ("held-out reconstruction error", "error"),
+                    ("window fraction (median)", "window_fraction"),
+                    ("spread (median)", "spread"),
+                ],
+            )
+            if "dbn" in s
             else None
         ),
     ),

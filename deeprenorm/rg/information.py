@@ -25,7 +25,9 @@ spins captures; a richer probe could only tighten the bound, so maps are compare
 
 The (h, e) pairs of one configuration share that configuration's fluctuations (its
 magnetisation, above all, near T_c), so the train/evaluation split and the bootstrap errors both
-resample whole configurations, never single pairs.
+resample whole configurations, never single pairs; and successive configurations of a Monte
+Carlo chain share theirs, so the bootstrap draws runs of consecutive configurations
+(:func:`deeprenorm.stats.block_bootstrap_weights`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import numpy as np
 
 from ..arguments import check_integer, check_real, is_real
 from ..seeding import seed_sequence
+from ..stats import MIN_RESAMPLING_BLOCK, block_bootstrap_weights
 
 __all__ = [
     "InformationBound",
@@ -65,7 +68,8 @@ class InformationBound(NamedTuple):
     evaluation part.  ``n_train``, ``n_eval``: the numbers of configurations (groups) the probe
     was fitted and evaluated on.  ``replicas``: ``bits`` of each bootstrap replica, for
     :func:`paired_difference` (a tuple, so that bounds compare with ``==``; empty where the
-    bound was not computed by :func:`information_bound`).
+    bound was not computed by :func:`information_bound`).  ``block_length``: the evaluation
+    configurations per bootstrap block.
     """
 
     bits: float
@@ -75,6 +79,7 @@ class InformationBound(NamedTuple):
     n_train: int
     n_eval: int
     replicas: tuple[float, ...] = ()
+    block_length: int = 1
 
 
 def environment_offsets(b: int, buffer: int, shell: int) -> tuple[np.ndarray, np.ndarray]:
@@ -222,6 +227,7 @@ def information_bound(
     seed,
     train_fraction: float = 0.5,
     n_bootstrap: int = 200,
+    block_length: int = MIN_RESAMPLING_BLOCK,
     l2: float = 1e-3,
     condition=None,
 ) -> InformationBound:
@@ -233,7 +239,8 @@ def information_bound(
         The variable of each pair (+-1, shape ``(N,)``), the environment features (finite
         reals, shape ``(N, n_env)``; +-1 spins from :func:`block_environment`) and the
         configuration each pair comes from (integer labels, shape ``(N,)``, at least 2
-        distinct).
+        distinct, increasing in Monte Carlo (chain) order as :func:`block_environment` numbers
+        them).
     seed
         A non-negative integer or a :class:`numpy.random.SeedSequence` (e.g.
         ``deeprenorm.seeding.stream(seed, "analysis", ...)``).  Two streams are spawned from it:
@@ -244,6 +251,11 @@ def information_bound(
         least one configuration on each side); the rest evaluate it.
     n_bootstrap
         Bootstrap replicas (integer >= 2) of the evaluation configurations for ``bits_err``.
+    block_length
+        Evaluation configurations per bootstrap block (integer >= 1), consecutive in the order
+        of their labels: samples stored 2 tau_int apart are still correlated near T_c.  At least
+        2 blocks are drawn.  Bounds with the same ``seed``, ``groups``, ``train_fraction`` and
+        ``block_length`` share the split and the bootstrap draws (:func:`paired_difference`).
     l2
         L2 penalty (> 0) on the probe's weights and bias, per pair: the objective is the mean
         of ``-ln q(h | e)`` plus ``l2 |w|^2 / 2``.
@@ -261,13 +273,14 @@ def information_bound(
         ``bits = H - CE`` on the evaluation part, where H is the binary entropy of the fraction
         of h = +1 and CE the mean of ``-log2 q(h | e)`` with the probe
         ``q(h | e) = 1 / (1 + exp(-h (w_0 + w.e)))``; ``bits_err`` the standard deviation of
-        ``bits`` over bootstrap resamples of the evaluation configurations (the probe kept
+        ``bits`` over block-bootstrap resamples of the evaluation configurations (the probe kept
         fixed).  For a variable independent of E the bound is slightly negative (the probe's
         estimation noise costs about ``n_env / (2 N_train ln 2)`` bits) and is reported as it
         is.  A constant h (in all pairs) has H = 0 and the exact probe q = 1: bits, error,
         entropy and cross-entropy are 0.
     """
     h, environment, groups, n_bootstrap = _checked_arguments(h, environment, groups, train_fraction, n_bootstrap, l2)
+    block_length = check_integer("block_length", block_length, 1)
     sequence = seed_sequence(seed)
 
     group_of_pair, n_groups = _configuration_of_pairs(groups)
@@ -279,7 +292,7 @@ def information_bound(
     n_eval = n_groups - n_train
 
     if np.all(h == h[0]):
-        return InformationBound(0.0, 0.0, 0.0, 0.0, n_train, n_eval, (0.0,) * n_bootstrap)
+        return InformationBound(0.0, 0.0, 0.0, 0.0, n_train, n_eval, (0.0,) * n_bootstrap, block_length)
 
     signs = h.astype(np.float64)
     columns = [np.ones((h.size, 1)), environment]
@@ -293,8 +306,8 @@ def information_bound(
     per_group = _evaluation_totals(
         h[evaluate], features[evaluate], signs[evaluate], weights, group_of_pair[evaluate], n_eval
     )
-    draws = np.random.default_rng(bootstrap_sequence).integers(0, n_eval, size=(n_bootstrap, n_eval))
-    multiplicity = np.stack([np.bincount(row, minlength=n_eval) for row in draws])
+    # per_group's rows are the evaluation configurations in label (chain) order
+    multiplicity = block_bootstrap_weights(n_eval, block_length, n_bootstrap, np.random.default_rng(bootstrap_sequence))
     if condition is None:
         bits, entropy, cross_entropy = _bound_from_totals(per_group.sum(axis=0))
         replicas = _bound_from_totals(multiplicity @ per_group)[0]
@@ -312,21 +325,23 @@ def information_bound(
         n_train=n_train,
         n_eval=n_eval,
         replicas=tuple(replicas.tolist()),
+        block_length=block_length,
     )
 
 
 def paired_difference(first: InformationBound, second: InformationBound) -> tuple[float, float]:
     """``first.bits - second.bits`` and its error from the same bootstrap replicas.
 
-    Two bounds computed with the same ``seed`` on pairs of the same configurations (the same
-    ``groups``) share their train/evaluation split and their bootstrap draws, so their replicas
-    are strongly correlated; the error of the difference is the standard deviation of the
-    replica differences, not the two errors combined in quadrature (which would count the
-    shared fluctuations of the configurations twice).  ValueError if either has no replicas or
-    their numbers differ."""
+    Two bounds computed with the same ``seed`` and ``block_length`` on pairs of the same
+    configurations (the same ``groups``) share their train/evaluation split and their bootstrap
+    draws, so their replicas are strongly correlated; the error of the difference is the
+    standard deviation of the replica differences, not the two errors combined in quadrature
+    (which would count the shared fluctuations of the configurations twice).  ValueError if
+    either has no replicas or they were not drawn alike (numbers, split sizes, block length)."""
     if not first.replicas or not second.replicas:
         raise ValueError("paired_difference needs the bootstrap replicas of both bounds (from information_bound)")
-    if len(first.replicas) != len(second.replicas) or (first.n_train, first.n_eval) != (second.n_train, second.n_eval):
+    drawn = [(len(bound.replicas), bound.n_train, bound.n_eval, bound.block_length) for bound in (first, second)]
+    if drawn[0] != drawn[1]:
         raise ValueError("the two bounds were not computed on the same split and bootstrap draws")
     difference = np.asarray(first.replicas) - np.asarray(second.replicas)
     return float(first.bits - second.bits), float(np.std(difference, ddof=1))

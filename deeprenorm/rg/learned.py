@@ -42,6 +42,7 @@ from ..ensemble import Ensemble
 from ..exact import T_C
 from ..ml import TEST, Autoencoder, build_model
 from ..seeding import stream, temperature_key
+from ..stats import resampling_block_length
 from .blocking import decimation, majority, tie_breaking_rng
 from .flow import OBSERVABLES, matching_mismatch, phenomenological_renormalization
 from .information import block_environment, information_bound
@@ -55,6 +56,7 @@ from .network_flow import (
     flow_map_fixed_points,
     iterate_flow,
 )
+from .observables import energy as energy_per_spin
 from .rsmi import RSMICoarseGrainer, rsmi_block_spins
 from .study import FLOW_COLUMNS, FLOW_CURVE_COLUMNS, flow_row
 from .window import default_window
@@ -458,7 +460,10 @@ def information_study(
     exact maps are measured at that buffer too: maps are compared at equal support. An (L, b,
     buffer) whose window b + 2 (buffer + shell) exceeds L is skipped with a log line.
 
-    Every map at one (b, buffer, temperature) shares the probe's split and bootstrap draws; and
+    Every map at one (b, buffer, temperature) shares the probe's split and bootstrap draws, in
+    blocks of consecutive test configurations whose length
+    (:func:`deeprenorm.stats.resampling_block_length`) comes from the test samples' |m| and
+    energy at that temperature, the same for every map; and
     ``n_splits - 1`` other splits of the probe's data (streams ``seed, "information", L, b, T,
     k``), which show how much the bound moves with the split. Returns the table
     (:data:`INFORMATION_COLUMNS` and ``rank``) and the bootstrap replicas and other splits
@@ -477,7 +482,9 @@ def information_study(
         for t in chosen:
             temperature = float(grid[t])
             spins = reader.read(t)[test[t]]
-            global_sign = np.where(spins.reshape(len(spins), -1).sum(axis=1, dtype=np.int64) >= 0, 1, -1)
+            total = spins.reshape(len(spins), -1).sum(axis=1, dtype=np.int64)
+            global_sign = np.where(total >= 0, 1, -1)
+            block_length = resampling_block_length(np.abs(total) / L**2, energy_per_spin(spins))
             variables = {}
             for b in block_factors:
                 variables[b] = [
@@ -508,6 +515,7 @@ def information_study(
                         h, environment, groups = block_environment(spins, blocks, b, buffer=buffer, shell=shell)
                         options = {
                             "n_bootstrap": n_bootstrap,
+                            "block_length": block_length,
                             "seed": stream(seed, "information", L, b, temperature_key(temperature)),
                         }
                         bound = information_bound(h, environment, groups, **options)

@@ -48,6 +48,7 @@ import pandas as pd
 
 from ..arguments import is_integer, is_real
 from ..exact import T_C, T_MAX_FINITE, finite_energy, finite_specific_heat
+from ..stats import block_bootstrap_weights, resampling_block_length
 from .observables import energy, magnetization
 
 __all__ = [
@@ -337,6 +338,7 @@ def ensemble_temperatures(
     seed: int | np.random.SeedSequence = 0,
     t_min: float = 0.5,
     t_max: float = 50.0,
+    block_length: int | None = None,
 ) -> pd.DataFrame:
     """Mean energy and ``<|m|>`` of each flowed ensemble, with the temperatures they read.
 
@@ -344,20 +346,27 @@ def ensemble_temperatures(
     ----------
     ensembles
         The output of :func:`iterate_flow`: a sequence of ``(n, L, L)`` arrays of one shape,
-        values in [-1, 1] (the lattice size L of the energy thermometer is read off them).
+        values in [-1, 1] (the lattice size L of the energy thermometer is read off them), the
+        configurations of the input in Monte Carlo (chain) order.
     abs_m_curve
         ``(temperatures, abs_m)``: ``<|m|>(T)`` of the equilibrium ensembles at this L, for
         :func:`curve_thermometer`; without it ``T_abs_m`` and its error are NaN.
     n_bootstrap
-        Bootstrap replicas, an integer >= 2.  Each resamples the n configurations with
-        replacement (the same indices at every step, so the errors of different steps are
-        correlated as the data are), which treats the configurations as independent: true for
-        stored samples >= 2 tau_int apart and for anything a per-configuration step makes of them.
+        Bootstrap replicas, an integer >= 2.  Each resamples the n configurations in contiguous
+        blocks of ``block_length``, drawn with replacement
+        (:func:`deeprenorm.stats.block_bootstrap_weights`), the same blocks at every step, so the
+        errors of different steps are correlated as the data are.  Blocks, not single
+        configurations: samples stored 2 tau_int apart are still correlated near T_c, and a
+        per-configuration step keeps that correlation.
     seed
         Seed of the bootstrap, anything :func:`numpy.random.default_rng` takes (an int or a
         ``SeedSequence`` such as ``deeprenorm.seeding.stream(seed, "analysis", ...)``).
     t_min, t_max
         Range of :func:`energy_thermometer`.
+    block_length
+        Configurations per block, an integer in [1, n]; None (default):
+        :func:`deeprenorm.stats.resampling_block_length` of the input's energy and ``|m|``
+        series (at least 5 configurations, longer where their tau_int asks for it).
 
     Returns
     -------
@@ -380,6 +389,8 @@ def ensemble_temperatures(
         raise ValueError(f"ensembles need at least 2 configurations for an error, got n = {n}")
     if not (is_integer(n_bootstrap) and n_bootstrap >= 2):
         raise ValueError(f"n_bootstrap must be an integer >= 2, got {n_bootstrap!r}")
+    if block_length is not None and not (is_integer(block_length) and 1 <= block_length <= n):
+        raise ValueError(f"block_length must be None or an integer in [1, n = {n}], got {block_length!r}")
     t_min, t_max = _temperature_range(t_min, t_max)
     if abs_m_curve is not None:
         if len(abs_m_curve) != 2:
@@ -390,13 +401,11 @@ def ensemble_temperatures(
 
     e = np.stack([energy(x) for x in ensembles])
     a = np.abs(np.stack([magnetization(x) for x in ensembles]))
-    rng = np.random.default_rng(seed)
-    e_boot = np.empty((len(ensembles), n_bootstrap))
-    a_boot = np.empty_like(e_boot)
-    for b in range(n_bootstrap):
-        resample = rng.integers(0, n, size=n)
-        e_boot[:, b] = e[:, resample].mean(axis=1)
-        a_boot[:, b] = a[:, resample].mean(axis=1)
+    if block_length is None:
+        block_length = resampling_block_length(e[0], a[0])
+    weights = block_bootstrap_weights(n, block_length, n_bootstrap, np.random.default_rng(seed))
+    e_boot = e @ weights.T / weights.sum(axis=1)
+    a_boot = a @ weights.T / weights.sum(axis=1)
 
     e_mean, a_mean = e.mean(axis=1), a.mean(axis=1)
     T_e = energy_thermometer(L, e_mean, t_min=t_min, t_max=t_max)

@@ -55,6 +55,7 @@ import numpy as np
 import pandas as pd
 
 from ..exact import NU, T_C
+from ..stats import combine_training_seeds, student_t_factor
 
 __all__ = [
     "Y_H_EXACT",
@@ -232,10 +233,12 @@ def _finite(*values) -> bool:
 
 def combine_seeds(values, errors, seeds) -> Value:
     """One value from the measurements of several training seeds (same test data, same
-    ensemble): their mean, with the error sqrt(s^2 / n + mean(sigma_i^2)). The spread s of the
-    seeds averages down as 1/sqrt(n); the statistical errors sigma_i do not, because every seed
-    is measured on the same configurations. Not finite if any seed's value is not (a measurement
-    that located nothing for one network fails for the map)."""
+    ensemble): :func:`deeprenorm.stats.combine_training_seeds`, their mean with the error
+    sqrt((t_{n-1} s)^2 / n + mean(sigma_i^2)). The spread s of the seeds averages down as
+    1/sqrt(n), widened by the Student t factor because a few seeds estimate it poorly; the
+    statistical errors sigma_i do not, because every seed is measured on the same
+    configurations. Not finite if any seed's value is not (a measurement that located nothing
+    for one network fails for the map)."""
     values, errors = np.asarray(values, dtype=float), np.asarray(errors, dtype=float)
     label = ",".join(str(int(seed)) for seed in seeds)
     n = len(values)
@@ -247,12 +250,11 @@ def combine_seeds(values, errors, seeds) -> Value:
     if n == 1:
         note = "" if np.isfinite(errors[0]) else "no error: too few samples for a jackknife or bootstrap"
         return Value(float(values[0]), float(errors[0]), label, note)
-    spread = float(np.std(values, ddof=1))
-    statistical = float(np.sqrt(np.mean(errors**2))) if np.isfinite(errors).all() else math.nan
-    note = f"mean of {n} seeds (spread {spread:.2g})"
-    if not np.isfinite(statistical):
-        return Value(float(values.mean()), spread / math.sqrt(n), label, note + "; seed spread only")
-    return Value(float(values.mean()), math.hypot(spread / math.sqrt(n), statistical), label, note)
+    combined = combine_training_seeds(values, errors if np.isfinite(errors).all() else np.full(n, math.nan))
+    note = f"mean of {n} seeds (spread {combined.spread:.2g}, Student t factor {student_t_factor(n):.2f})"
+    if not math.isfinite(combined.statistical):
+        note += "; seed spread only"
+    return Value(combined.mean, combined.error, label, note)
 
 
 #: Criterion -> (exact value, tolerance): a value passes within the tolerance plus

@@ -90,11 +90,51 @@ rule encode:
     params:
         device=AUTOENCODER["device"],
         staggered=staggered,
+        trained_at=None,
         stage_versions=stage_versions("encode"),
     message:
         "Encode {wildcards.model}: L={wildcards.L}, seed {wildcards.seed}"
     script:
         "../scripts/encode.py"
+
+
+# One network at every size (PLAN.transfer): the conv model trained at one L encodes every L
+# with the same weights, so its chi_z(T, L) is one function's and its T*(L) can scale.
+TRANSFER = PLAN.transfer
+TRANSFER_ENCODINGS = (
+    expand(encoding(model=TRANSFER.name), L=TRANSFER.lattice_sizes, seed=TRANSFER.seeds) if TRANSFER else []
+)
+
+
+if TRANSFER:
+
+    rule encode_transferred:
+        input:
+            checkpoint=checkpoint(TRANSFER.trained_at, TRANSFER.model),
+            dataset=dataset(),
+            split=dataset_split(),
+        output:
+            encoding(model=TRANSFER.name),
+        log:
+            logs(f"encode/L{{L}}/{TRANSFER.name}/seed{{seed}}"),
+        benchmark:
+            benchmarks(f"encode/L{{L}}/{TRANSFER.name}/seed{{seed}}")
+        priority: 10
+        threads: AUTOENCODER["threads"]
+        resources:
+            mem_mb=encoding_mem_mb,
+            runtime=30,
+        params:
+            device=AUTOENCODER["device"],
+            staggered=False,
+            trained_at=TRANSFER.trained_at,
+            source=TRANSFER.model,
+            name=TRANSFER.name,
+            stage_versions=stage_versions("encode"),
+        message:
+            f"Encode {TRANSFER.name} (trained at L = {TRANSFER.trained_at}): L={{wildcards.L}}, seed {{wildcards.seed}}"
+        script:
+            "../scripts/encode.py"
 
 
 LATENT_TABLES = {
@@ -106,7 +146,7 @@ LATENT_TABLES = {
 }
 
 
-ALL_ENCODINGS = [path for name in PLAN.models for path in encodings(name)]
+ALL_ENCODINGS = [path for name in PLAN.models for path in encodings(name)] + TRANSFER_ENCODINGS
 
 
 rule latent_analysis:

@@ -360,3 +360,15 @@ def information_mem_mb(L):
 
 def probe_mem_mb(wildcards):
     return BASE_MEM_MB + PROBE_MEM_MB + int(3 * spin_mb(wildcards.L))
+
+
+def dbn_configurations_mem_mb(wildcards):
+    # torch (deeprenorm.probes imports it), the chain's samples held in chunks and then joined
+    # (2x), plus the NetCDF write buffer
+    return BASE_MEM_MB + TORCH_MEM_MB + int(3 * spin_mb(wildcards.L, n_samples=PROBES["dbn"]["configurations"]))
+
+
+def dbn_mem_mb(wildcards):
+    # torch, the int8 configurations, and as float32 units (4x) the data, their hidden
+    # probabilities up the stack (1/4 as many per layer) and a reconstruction of the held-out part
+    return BASE_MEM_MB + PROBE_MEM_MB + int(12 * spin_mb(wildcards.L, n_samples=PROBES["dbn"]["configurations"]))

@@ -164,14 +164,42 @@ use rule probes as probes_control with:
         "Probes of {wildcards.model} trained on the {wildcards.kind} control: L={wildcards.L}"
 
 
+# The deep belief network's own data: one Wolff chain at its L and T (the study's sampler and its
+# thermalisation and spacing), chain 0 of the "dbn" seed stream.
+rule dbn_configurations:
+    output:
+        dbn_file("_configurations.nc"),
+    log:
+        logs("dbn_configurations/L{L}"),
+    benchmark:
+        benchmarks("dbn_configurations/L{L}")
+    wildcard_constraints:
+        L=str(DBN_L),
+    threads: 1
+    resources:
+        mem_mb=dbn_configurations_mem_mb,
+        runtime=10,
+    params:
+        L=DBN_L,
+        T=PROBES["dbn"]["temperature"],
+        n=PROBES["dbn"]["configurations"],
+        seed=config["seed"],
+        sampling=config["sampling"],
+        stage_versions=stage_versions("simulate", "dbn_configurations"),
+    message:
+        "Deep belief network configurations: L={wildcards.L}"
+    script:
+        "../scripts/dbn_configurations.py"
+
+
 rule dbn:
     input:
-        dataset=dataset(),
-        split=dataset_split(),
+        configurations=dbn_file("_configurations.nc"),
     output:
         network=dbn_file(".pt"),
         history=dbn_file("_history.csv"),
         locality=dbn_file("_locality.csv"),
+        layers=dbn_file("_layers.csv"),
         fields=dbn_file("_fields.npz"),
     log:
         logs("dbn/L{L}"),
@@ -181,14 +209,14 @@ rule dbn:
         L=str(DBN_L),
     threads: 1
     resources:
-        mem_mb=probe_mem_mb,
+        mem_mb=dbn_mem_mb,
         runtime=60,
     params:
         dbn=PROBES["dbn"],
         seed=config["seed"],
         stage_versions=stage_versions("dbn"),
     message:
-        "Deep belief network (Mehta & Schwab): L={wildcards.L}"
+        "Deep belief network (Mehta & Schwab), trained and untrained: L={wildcards.L}"
     script:
         "../scripts/dbn.py"
 
@@ -198,7 +226,7 @@ rule locality_table:
     input:
         locality=expand(probe_file("locality.csv"), L=NETWORK_L, model=list(PLAN.probes.models)),
         control_locality=control_probe_files("locality.csv"),
-        dbn_locality=[dbn_file("_locality.csv", DBN_L)] if DBN_L else [],
+        dbn_locality=dbn_file("_locality.csv", DBN_L),
     output:
         table("locality"),
     log:
@@ -224,7 +252,7 @@ rule probe_figures:
         locality=table("locality"),
         maps=expand(probe_file("maps.npz"), L=NETWORK_L, model=list(PLAN.probes.models)),
         control_maps=control_probe_files("maps.npz"),
-        dbn_fields=[dbn_file("_fields.npz", DBN_L)] if DBN_L else [],
+        dbn_fields=dbn_file("_fields.npz", DBN_L),
         checkpoints=[
             checkpoint(NETWORK_L, name, PLAN.network.models[name].seed) for name in PLAN.probes.reconstruction_models
         ],

@@ -17,13 +17,16 @@ SUMMARY_TABLES = {
         "verdict": RG_NETWORK_TABLES["verdict"],
         "calibration": RG_NETWORK_TABLES["calibration"],
         "locality": table("locality"),
+        "dbn": dbn_file("_layers.csv", DBN_L),
     }
     if PLAN.network.measured
     else {}
 )
 SUMMARY_OUTPUTS = ["results/summary.json", "results/summary.md", figure("summary"), figure("performance")]
 # the images the README embeds, refreshed by rule readme
-README_FIGURES = ["summary", "performance"] + (["rg_verdict", "locality"] if PLAN.network.measured else [])
+README_FIGURES = ["summary", "performance", "tc_finite_size"] + (
+    ["rg_verdict", "locality"] if PLAN.network.measured else []
+)
 
 
 rule performance:

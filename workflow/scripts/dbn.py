@@ -1,40 +1,50 @@
-"""Snakemake adapter: the training split of one temperature of one dataset -> Mehta & Schwab's
-deep belief network (results/probes/dbn/L{L}.pt), its per-layer training history, receptive
-fields and their locality."""
+"""Snakemake adapter: the deep belief network's configurations -> Mehta & Schwab's network trained
+on the first of them (results/probes/dbn/L{L}.pt), its per-layer training history, the locality
+of its receptive fields and of its untrained initial weights per unit, their per-layer comparison
+and the fields of both."""
 
-import numpy as np
+import math
+
 import pandas as pd
 
 from deeprenorm import pipeline
-from deeprenorm.data import SpinReader
-from deeprenorm.io import write_arrays, write_table
-from deeprenorm.ml import TRAIN, file_sha256, read_split
+from deeprenorm.data import open_simulation
+from deeprenorm.io import SchemaError, recovery_hint, write_arrays, write_table
 from deeprenorm.probes.dbn import save_dbn
 from deeprenorm.probes.study import dbn_study
 from deeprenorm.seeding import stream, temperature_key
 
 logger = pipeline.start(snakemake)
 params, inputs, outputs = snakemake.params, snakemake.input, snakemake.output
-split = read_split(inputs.split, file_sha256(inputs.dataset))
 settings = dict(params.dbn)
-with SpinReader(inputs.dataset) as reader:
-    t = int(np.argmin(np.abs(np.asarray(reader.temperatures) - settings.pop("temperature"))))
-    temperature = float(reader.temperatures[t])
-    spins = reader.read(t)[np.flatnonzero(split.labels[t] == TRAIN)]
-layers = settings.pop("layers")
-settings.pop("lattice_size")
-network, histories, locality, fields = dbn_study(
-    spins, layers, stream(params.seed, "dbn", reader.L, temperature_key(temperature)), **settings
+L, temperature, n = settings.pop("lattice_size"), settings.pop("temperature"), settings.pop("configurations")
+# open_simulation checks every configuration against its stored energy and magnetisation
+with open_simulation(inputs.configurations) as configurations:
+    spins = configurations["spins"].values
+    stored_temperature = float(configurations["temperature"])
+if spins.shape != (n, L, L) or not math.isclose(stored_temperature, temperature):
+    raise SchemaError(
+        f"{inputs.configurations}: {spins.shape[0]} configurations of {spins.shape[1]} x {spins.shape[2]} at "
+        f"T = {stored_temperature:g}, the config asks for {n} of {L} x {L} at T = {temperature:g}"
+        + recovery_hint(inputs.configurations)
+    )
+study = dbn_study(
+    spins, settings.pop("layers"), stream(params.seed, "dbn", L, temperature_key(temperature)), **settings
 )
-save_dbn(outputs.network, network)
-write_table(pd.concat([h.assign(layer=k + 1) for k, h in enumerate(histories)], ignore_index=True), outputs.history)
-write_table(locality.assign(temperature=temperature), outputs.locality)
-write_arrays({f"layer{k + 1}": f for k, f in enumerate(fields)}, outputs.fields)
+save_dbn(outputs.network, study.network)
+histories = [history.assign(layer=k + 1) for k, history in enumerate(study.histories)]
+write_table(pd.concat(histories, ignore_index=True), outputs.history)
+write_table(study.locality.assign(temperature=temperature), outputs.locality)
+write_table(study.layers.assign(temperature=temperature), outputs.layers)
+write_arrays(
+    {f"{weights}/layer{k + 1}": field for weights, fields in study.fields.items() for k, field in enumerate(fields)},
+    outputs.fields,
+)
 logger.info(
-    "DBN at L = %d, T = %.4f, %d samples: widths %s; median spread per layer %s",
-    reader.L,
+    "DBN at L = %d, T = %g, widths %s, epochs per layer %s:\n%s",
+    L,
     temperature,
-    len(spins),
-    network.widths,
-    locality.groupby("probe")["spread"].median().round(2).to_dict(),
+    study.network.widths,
+    [len(history) for history in study.histories],
+    study.layers.to_string(),
 )

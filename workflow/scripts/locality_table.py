@@ -8,8 +8,7 @@ from deeprenorm.probes.study import study_locality
 logger = pipeline.start(snakemake)
 params, inputs = snakemake.params, snakemake.input
 tables = [read_table(path) for path in [*inputs.locality, *inputs.control_locality]]
-dbn = read_table(inputs.dbn_locality[0]) if inputs.dbn_locality else None  # none without a DBN
-locality = study_locality(tables, L=params.L, b=params.b, dbn=dbn)
+locality = study_locality(tables, L=params.L, b=params.b, dbn=read_table(inputs.dbn_locality))
 write_table(locality, snakemake.output[0])
 logger.info(
     "locality medians:\n%s",

@@ -28,9 +28,11 @@ plot_probe_maps(
     control_kinds=control_kinds,
 )
 plot_locality(locality, outputs.locality)
-layers = np.load(inputs.dbn_fields[0]) if inputs.dbn_fields else {}  # none without a DBN
-fields = [layers[name] for name in sorted(layers, key=lambda name: int(name.removeprefix("layer")))]
-plot_dbn_fields(fields, locality, outputs.dbn_receptive_fields)
+dbn_fields = {}
+with np.load(inputs.dbn_fields) as archive:  # keys "<weights>/layer<l>"
+    for name in sorted(archive.files, key=lambda name: int(name.rpartition("/layer")[2])):
+        dbn_fields.setdefault(name.partition("/")[0], []).append(archive[name])
+plot_dbn_fields(dbn_fields, locality, outputs.dbn_receptive_fields)
 
 # reconstructions: one test configuration per temperature through every reconstruction model
 split = read_split(inputs.split, file_sha256(inputs.dataset))
