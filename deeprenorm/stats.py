@@ -64,6 +64,7 @@ __all__ = [
     "combine_training_seeds",
     "student_t_factor",
     "FiniteSizeExtrapolation",
+    "FormShift",
     "extrapolate_with_systematics",
     "weighted_polynomial",
 ]
@@ -952,6 +953,10 @@ class FiniteSizeFit:
 # fewest distinct sizes for a fit of T_c, a and nu that leaves a degree of freedom
 FREE_NU_MIN_SIZES = 4
 
+# the least relative change of L^(-1/nu) over the sizes for which a free-nu fit can tell the
+# shift from T_c: below it (nu > ~10 for sizes 12 to 32) the two are one constant
+FREE_NU_MIN_VARIATION = 0.1
+
 
 def fit_finite_size(L, T, T_err, nu: float | None = None, *, correction: bool = False) -> FiniteSizeFit:
     """Finite-size extrapolation ``T(L) = T_c + a L^(-1/nu)`` of pseudo-critical temperatures.
@@ -970,7 +975,9 @@ def fit_finite_size(L, T, T_err, nu: float | None = None, *, correction: bool = 
     exactly through the three points: no degree of freedom is left to test the form, the solve
     exists only when the differences T(L1) - T(L2) and T(L2) - T(L3) have the same sign, and its
     linearised error misstates an error that is strongly non-linear in the noise -- so 3 sizes
-    give NaN with a note instead.  ``nu_err`` is propagated from ``omega``'s.
+    give NaN with a note instead.  So does a fit whose ``L^(-1/nu)`` changes by less than
+    :data:`FREE_NU_MIN_VARIATION` over the sizes (a huge nu: the term is a second constant and
+    T_c is not determined).  ``nu_err`` is propagated from ``omega``'s.
 
     ``correction=True`` (``nu`` given): ``T(L) = T_c + a x + c x^2`` with ``x = L^(-1/nu)``, the
     next term of the shift's expansion, a weighted quadratic over at least 3 sizes (3 sizes pass
@@ -1042,19 +1049,36 @@ def _corrected_fit(L, T, sigma, nu: float) -> FiniteSizeFit:
     return _fit_with_errors(coefficients, covariance, chi2, dof, sigma, nu, 0.0, int(L.size), note)
 
 
+class FormShift(NamedTuple):
+    """How far one variant fit moves T_c(infinity) (:func:`extrapolate_with_systematics`):
+    ``shift`` = T_c(variant) - T_c(headline); ``noise``, the shift's own statistical error;
+    ``systematic``, the part of the shift beyond that noise."""
+
+    shift: float
+    noise: float
+    systematic: float
+
+
 @dataclass(frozen=True)
 class FiniteSizeExtrapolation:
-    """Result of :func:`extrapolate_with_systematics`: the headline fit, its two variants and
-    the systematic error their spread gives."""
+    """Result of :func:`extrapolate_with_systematics`: the headline fit, its two variants, how
+    far each moves T_c and the systematic error that gives."""
 
     fit: FiniteSizeFit
     drop_smallest: FiniteSizeFit
     correction: FiniteSizeFit
+    shifts: dict[str, FormShift]
     systematic: float
 
     @property
     def variants(self) -> dict[str, FiniteSizeFit]:
         return {"drop_smallest": self.drop_smallest, "correction": self.correction}
+
+
+def _form_shift(variant: FiniteSizeFit, headline: FiniteSizeFit) -> FormShift:
+    shift = variant.T_c_inf - headline.T_c_inf
+    noise = math.sqrt(max(0.0, variant.T_c_inf_err**2 - headline.T_c_inf_err**2))
+    return FormShift(shift, noise, math.sqrt(max(0.0, shift**2 - noise**2)))
 
 
 def extrapolate_with_systematics(L, T, T_err, nu: float = 1.0) -> FiniteSizeExtrapolation:
@@ -1069,10 +1093,17 @@ def extrapolate_with_systematics(L, T, T_err, nu: float = 1.0) -> FiniteSizeExtr
     ``correction``
         the next term of the expansion added, ``c L^(-2/nu)`` (``correction=True``).
 
-    ``systematic`` is the largest |T_c(variant) - T_c(headline)| over the variants that could
-    be fitted (NaN when neither could: fewer than 3 sizes).  It is quoted beside, not added to,
-    the statistical error: a shift larger than the statistical error says the intercept depends
-    on the form more than on the noise.
+    Each variant refits the same points with fewer constraints, so its intercept moves by noise
+    alone: the headline fit is the variant's with one more constraint, and for such nested
+    weighted least-squares fits the shift's own variance is the difference of the two
+    intercepts' variances, ``noise^2 = sigma_variant^2 - sigma_headline^2``.  Only the shift
+    beyond that noise says anything about the form (Barlow, "Systematic errors: facts and
+    fictions", hep-ex/0207026): a variant's ``systematic`` part is
+    ``sqrt(max(0, shift^2 - noise^2))``, and the headline's ``systematic`` is the largest over
+    the variants that could be fitted (NaN when neither could: fewer than 3 sizes).  Without it,
+    points drawn from the exact leading form would show a "systematic" of ~3 statistical errors
+    from the noisier correction fit alone.  It is quoted beside, not added to, the statistical
+    error.
     """
     L = np.asarray(L, dtype=float).ravel()
     T = np.asarray(T, dtype=float).ravel()
@@ -1084,12 +1115,13 @@ def extrapolate_with_systematics(L, T, T_err, nu: float = 1.0) -> FiniteSizeExtr
     larger = usable & (L > np.min(L[usable])) if usable.any() else usable
     drop_smallest = fit_finite_size(L[larger], T[larger], None if errors is None else errors[larger], nu=nu)
     correction = fit_finite_size(L, T, errors, nu=nu, correction=True)
-    shifts = [
-        abs(variant.T_c_inf - fit.T_c_inf)
-        for variant in (drop_smallest, correction)
+    shifts = {
+        name: _form_shift(variant, fit)
+        for name, variant in (("drop_smallest", drop_smallest), ("correction", correction))
         if math.isfinite(variant.T_c_inf) and math.isfinite(fit.T_c_inf)
-    ]
-    return FiniteSizeExtrapolation(fit, drop_smallest, correction, max(shifts) if shifts else math.nan)
+    }
+    systematic = max((shift.systematic for shift in shifts.values()), default=math.nan)
+    return FiniteSizeExtrapolation(fit, drop_smallest, correction, shifts, systematic)
 
 
 def _free_nu_fit(L, T, sigma) -> FiniteSizeFit:
@@ -1125,6 +1157,17 @@ def _free_nu_fit(L, T, sigma) -> FiniteSizeFit:
     if not (omega > 0 and np.all(np.isfinite(covariance))):
         return FiniteSizeFit.failed(
             math.nan, math.nan, n, f"free-nu fit over L = {listed} found no positive nu (1/nu = {omega:.3g})"
+        )
+    # a term L^(-1/nu) that is nearly constant over the sizes is a second constant: T_c and a
+    # trade off without bound (T_c = -129 +- 1e6 at nu = 2349 was seen), so nothing is measured
+    variation = 1.0 - (sizes.max() / sizes.min()) ** (-omega)
+    if variation < FREE_NU_MIN_VARIATION:
+        return FiniteSizeFit.failed(
+            math.nan,
+            math.nan,
+            n,
+            f"free-nu fit over L = {listed} is degenerate: its L^(-1/nu) term (nu = {1 / omega:.3g}) changes by "
+            f"{100 * variation:.2g} % over the sizes, so T_c and a are not separately determined",
         )
     chi2 = float(np.sum(((T - model(L, *parameters)) / sigma) ** 2)) if sigma is not None else math.nan
     note = f"fit T(L) = T_c + a L^(-1/nu), nu free, over L = {listed}"

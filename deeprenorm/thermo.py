@@ -322,18 +322,22 @@ def extrapolation_estimates(method: str, extrapolation: FiniteSizeExtrapolation,
     **fields)`` builds a row of the caller's table."""
     fit = extrapolation.fit
     note = fit.note
-    fitted = {name: variant for name, variant in extrapolation.variants.items() if math.isfinite(variant.T_c_inf)}
-    if fitted:
+    if extrapolation.shifts:
         note += (
-            f"; T_c_err_sys = the largest shift of T_c among the fits {', '.join(sorted(fitted))}"
-            " (without the smallest L; with a c L^(-2/nu) term)"
+            f"; T_c_err_sys = the largest shift of T_c beyond its own noise, sqrt(max(0, shift^2 - noise^2)),"
+            f" among the fits {', '.join(sorted(extrapolation.shifts))} (without the smallest L; with a"
+            " c L^(-2/nu) term)"
         )
     else:
         note += "; no systematic: neither variant fit (too few sizes)"
     rows = [make_row(method, note=note, T_c_err_sys=extrapolation.systematic, **_fit_fields(fit))]
-    rows += [
-        make_row(f"{method}_{name}", note=variant.note, **_fit_fields(variant)) for name, variant in fitted.items()
-    ]
+    for name, shift in extrapolation.shifts.items():
+        variant = extrapolation.variants[name]
+        variant_note = (
+            f"{variant.note}; shift from the headline fit {shift.shift:+.4f}, its own noise {shift.noise:.4f},"
+            f" systematic part {shift.systematic:.4f}"
+        )
+        rows.append(make_row(f"{method}_{name}", note=variant_note, **_fit_fields(variant)))
     return rows
 
 

@@ -55,14 +55,14 @@ __all__ = ["STAGE_VERSIONS", "stage_versions"]
 STAGE_VERSIONS = {
     "simulate": 2,
     "dataset": 2,
-    "thermodynamics": 4,
+    "thermodynamics": 5,
     "thermodynamics_figure": 1,
     "autocorrelation": 1,
     "autocorrelation_figure": 2,
     "split": 1,
     "train": 2,
     "encode": 2,
-    "latent": 4,
+    "latent": 5,
     "latent_figures": 3,
     "width_sweep": 2,
     "width_sweep_figure": 1,
@@ -77,10 +77,10 @@ STAGE_VERSIONS = {
     "rg_network_figures": 3,
     "probes": 1,
     "dbn_configurations": 1,
-    "dbn": 2,
+    "dbn": 3,
     "probe_figures": 4,
     "controls": 1,
-    "report": 3,
+    "report": 4,
 }
 
 

@@ -110,7 +110,10 @@ def test_tanh_code_estimates_are_located_with_positive_errors(tanh_estimates):
     headline = rows.loc["chi_m_peak_extrapolation"]
     variants = [rows.loc[f"chi_m_peak_extrapolation_{name}"] for name in ("drop_smallest", "correction")]
     assert headline["dof"] == 1 and [v["dof"] for v in variants] == [0, 0]
-    assert headline["T_c_err_sys"] == pytest.approx(max(abs(v["T_c"] - headline["T_c"]) for v in variants))
+    # the systematic is the part of the variants' shifts beyond their own noise: never more
+    # than the largest shift, which each variant's note gives beside its noise
+    assert 0 <= headline["T_c_err_sys"] <= max(abs(v["T_c"] - headline["T_c"]) for v in variants) + 1e-12
+    assert all("its own noise" in v["note"] for v in variants)
 
 
 def test_unequal_counts_and_mixed_models_raise(identity_encoded):

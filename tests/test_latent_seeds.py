@@ -98,3 +98,25 @@ def test_combine_seeds_edge_cases(tanh_estimates):
         lt.combine_seeds([pd.concat([nowhere, nowhere])])
     with pytest.raises(ValueError, match="empty"):
         lt.combine_seeds([])
+
+
+def test_offsets_combine_like_the_peaks_and_a_seed_without_one_makes_none():
+    """offset_from_chi_m of the chi_z rows is averaged over the seeds by the same rule as T_c;
+    where one seed located the chi_z peak but not the chi' peak (no offset), the combined
+    offset is not a mean over the others but absent, while T_c still combines."""
+    offsets = {8: [0.010, 0.014, 0.012, 0.008], 12: [0.004, np.nan, 0.006, 0.005]}
+    frames = []
+    for seed in range(4):
+        frame = estimate_frame([("chi_z_peak", "chi_z", L, 2.4 + 1.0 / L + 0.001 * seed, 0.01) for L in offsets])
+        frame["offset_from_chi_m"] = [offsets[L][seed] for L in offsets]
+        frame["offset_from_chi_m_err"] = 0.002
+        frames.append(frame)
+    with pytest.warns(RuntimeWarning):  # two sizes: no free-nu fit
+        rows = lt.combine_seeds(frames).set_index(["method", "L"])
+    at_8 = rows.loc[("chi_z_peak", 8)]
+    spread = np.std(offsets[8], ddof=1)
+    assert at_8["offset_from_chi_m"] == pytest.approx(np.mean(offsets[8]))
+    assert at_8["offset_from_chi_m_err"] == pytest.approx(math.hypot(0.002, student_t_factor(4) * spread / 2))
+    at_12 = rows.loc[("chi_z_peak", 12)]
+    assert math.isnan(at_12["offset_from_chi_m"]) and math.isnan(at_12["offset_from_chi_m_err"])
+    assert at_12["n_seeds"] == at_12["seeds_trained"] == 4 and np.isfinite(at_12["T_c"])

@@ -565,6 +565,11 @@ def test_fss_pdg_scaling_and_degenerate_inputs():
     assert two.T_c_inf_err == pytest.approx(math.sqrt(0.01**2 * (2**2 + 1))), two  # x = 1/L: T_c = 2 T(32) - T(16)
     one = fit_finite_size([16, 32], [2.35, np.nan], [0.01, 0.01], nu=1.0)
     assert math.isnan(one.T_c_inf) and one.n == 1 and "have 1" in one.note
+    # T(L) flat within noise but for one size: the best free fit sends nu to infinity, where
+    # L^(-1/nu) is a constant that trades off against T_c
+    sizes = np.array([12.0, 16.0, 24.0, 32.0])
+    degenerate = fit_finite_size(sizes, [2.3865, 2.4027, 2.3566, 2.3430], [0.0069, 0.0073, 0.0034, 0.0053])
+    assert math.isnan(degenerate.T_c_inf) and "degenerate" in degenerate.note
     dropped = fit_finite_size([16, 24, 32], [2.35, 2.32, 2.30], [0.01, np.nan, 0.01], nu=1.0)
     assert dropped.n == 2
     with pytest.raises(ValueError, match="nu"):
@@ -572,28 +577,55 @@ def test_fss_pdg_scaling_and_degenerate_inputs():
 
 
 def test_systematic_error_of_the_fit_form_recovers_a_known_correction():
-    """T(L) = T_c + a/L + c/L^2 at the default study's four sizes: the correction fit recovers
-    T_c and c, the 1/L fit is biased by the c/L^2 term it leaves out, and T_c_err_sys is that
-    bias as the variants see it; with no correction the variants agree and the systematic is 0."""
+    """T(L) = T_c + a/L + c/L^2 at the default study's four sizes, with errors too small to
+    matter: the correction fit recovers T_c and c, the 1/L fit is biased by the c/L^2 term it
+    leaves out, and T_c_err_sys is that bias; with no correction the variants agree and the
+    systematic is 0."""
     sizes = np.array([12.0, 16.0, 24.0, 32.0])
     corrected = 2.269 + 0.8 / sizes + 4.0 / sizes**2
-    result = extrapolate_with_systematics(sizes, corrected, 0.001)
+    result = extrapolate_with_systematics(sizes, corrected, 1e-6)
     assert result.correction.T_c_inf == pytest.approx(2.269, abs=1e-10)
     assert result.correction.dof == 1 and result.fit.dof == 2 and result.drop_smallest.dof == 1
     bias = result.fit.T_c_inf - 2.269
     assert bias < -0.005  # a line through a convex curve undershoots its intercept
-    assert result.systematic == pytest.approx(abs(bias), rel=1e-9)
+    assert result.shifts["correction"].shift == pytest.approx(-bias, rel=1e-9)
+    assert result.shifts["correction"].noise < 1e-4
+    assert result.systematic == pytest.approx(abs(bias), rel=1e-3)
     assert abs(result.drop_smallest.T_c_inf - 2.269) < abs(bias)  # dropping L = 12 halves the bias
-    assert set(result.variants) == {"drop_smallest", "correction"}
+    assert set(result.variants) == set(result.shifts) == {"drop_smallest", "correction"}
     exact = extrapolate_with_systematics(sizes, 2.269 + 0.8 / sizes, 0.001)
     assert exact.systematic == pytest.approx(0.0, abs=1e-10)
     # three sizes: the correction fit passes through them (no dof); two sizes: no variant
     three = extrapolate_with_systematics(sizes[1:], corrected[1:], 0.001)
     assert three.correction.T_c_inf == pytest.approx(2.269, abs=1e-10) and three.correction.dof == 0
     two = extrapolate_with_systematics(sizes[2:], corrected[2:], 0.001)
-    assert math.isnan(two.systematic) and "3 sizes" in two.correction.note
+    assert math.isnan(two.systematic) and not two.shifts and "3 sizes" in two.correction.note
     with pytest.raises(ValueError, match="fixed nu"):
         fit_finite_size(sizes, corrected, 0.001, correction=True)
+
+
+def test_systematic_error_of_the_fit_form_is_not_noise():
+    """Points drawn from the exact 1/L form with their stated noise: the variants' intercepts
+    move by noise alone (the correction fit's error is ~3.7 times the headline's), so the
+    plain largest shift would claim a systematic of ~3 statistical errors. Counted beyond each
+    shift's own noise, the systematic is zero in most data sets and about one statistical
+    error on average (the PDG scaling of fits with chi2/dof > 1 keeps it from vanishing)."""
+    sizes = np.array([12.0, 16.0, 24.0, 32.0])
+    rng = np.random.default_rng(5)
+    sigma = 0.003
+    results = [
+        extrapolate_with_systematics(sizes, 2.269 + 0.8 / sizes + sigma * rng.standard_normal(4), sigma)
+        for _ in range(1000)
+    ]
+    statistical = np.median([r.fit.T_c_inf_err for r in results])
+    systematic = np.array([r.systematic for r in results])
+    largest_shift = np.array([max(abs(s.shift) for s in r.shifts.values()) for r in results])
+    assert largest_shift.mean() > 2 * statistical  # what the naive definition would report
+    assert systematic.mean() < 1.4 * statistical
+    assert np.mean(systematic == 0) > 0.5
+    # the shift's noise is its standard deviation: shift / noise has unit spread over data sets
+    pulls = np.array([r.shifts["correction"].shift / r.shifts["correction"].noise for r in results])
+    assert np.std(pulls) == pytest.approx(1.0, abs=0.15)
 
 
 def test_student_t_factor_and_seed_combination_cover_the_mean():

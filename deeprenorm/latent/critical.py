@@ -19,7 +19,7 @@ from ..ensemble import (
     reweighted_curves,
     temperature_grid_between,
 )
-from ..stats import extrapolate_with_systematics, fit_finite_size
+from ..stats import MIN_RESAMPLING_BLOCK, extrapolate_with_systematics, fit_finite_size
 from ..thermo import ESTIMATE_COLUMNS, estimate_row, extrapolation_estimates, not_located
 from .codes import REDUCTIONS, encoded_model_name, part_code, reduced_arrays
 
@@ -214,7 +214,9 @@ def _reweighted_parts(parts, window, n_blocks: int, grid_spacing: float, part: s
         z2, m2 = z * z, m * m
         columns = np.stack([np.abs(z), z2, z2 * z2, np.abs(m), m2, m2 * m2], axis=-1)
         grid = temperature_grid_between(ensemble.temperatures.min(), ensemble.temperatures.max(), grid_spacing)
-        per_size[L] = reweighted_curves(ensemble, columns, partial(_curve_observables, L=L), grid, min(n_blocks, n))
+        # blocks of at least MIN_RESAMPLING_BLOCK samples: a small part is not cut into single samples
+        blocks = min(n_blocks, max(2, n // MIN_RESAMPLING_BLOCK))
+        per_size[L] = reweighted_curves(ensemble, columns, partial(_curve_observables, L=L), grid, blocks)
     return per_size, reasons
 
 
@@ -302,8 +304,9 @@ def latent_critical_temperatures(
     analysis's; the union makes sure the window does not presuppose where the code's own peak
     is (a code that peaks far from T_c must be seen to, not be cut at the window's edge).
 
-    Errors: blocked jackknife over ``n_blocks`` blocks of the part's samples (at most one block
-    per sample), the same block left out at every temperature, the whole analysis (reweighting,
+    Errors: blocked jackknife over ``n_blocks`` contiguous blocks of the part's samples in chain
+    order (fewer where blocks would hold under :data:`deeprenorm.stats.MIN_RESAMPLING_BLOCK`
+    samples, at least 2), the same block left out at every temperature, the whole analysis (reweighting,
     peaks, crossings) repeated per block (:mod:`deeprenorm.ensemble`, whose not-located policy
     applies: an estimate that some replica cannot locate is reported as not located, with the
     count).

@@ -42,6 +42,7 @@ from ..exact import T_C
 from ..ising.sampler import SampleSet, sample
 from ..ml import TEST, Autoencoder
 from ..seeding import child, seed_sequence, stream
+from ..stats import binning_error, resampling_block_length
 from .fields import activation_maps, effective_receptive_field, layer_units, product_fields, saliency
 from .locality import SUMMARY_COLUMNS, locality_table
 
@@ -277,7 +278,8 @@ def measure_dbn(network, held_out, L: int, weights: str) -> tuple[pd.DataFrame, 
     """The receptive fields of every layer of ``network`` (:func:`.dbn.dbn_receptive_fields`),
     their locality with the block of the scale the layer would have as a block-spin step (b =
     2^l, at most L), and the mean squared error of the mean-field reconstruction of ``held_out``
-    (visible units ``(m, L^2)``) from each layer, with its standard error over configurations.
+    (visible units ``(m, L^2)``) from each layer, with its standard error over configurations
+    (binned in contiguous blocks of the chain, :func:`deeprenorm.stats.resampling_block_length`).
 
     The one measurement of a DBN: :func:`dbn_study` calls it for the trained network and for its
     untrained initial weights alike.  Returns ``(locality, fields)``: one row per (layer, unit)
@@ -291,8 +293,10 @@ def measure_dbn(network, held_out, L: int, weights: str) -> tuple[pd.DataFrame, 
         table = locality_rows({f"layer{layer}": stack}, L=L, b=min(2**layer, L), model="dbn", weights=weights)
         squared = ((reconstruct_from_layer(network, held_out, layer) - held_out) ** 2).mean(dim=1).double().numpy()
         table["reconstruction_error"] = float(squared.mean())
+        # held-out configurations are a stretch of one chain: their errors are binned in
+        # contiguous blocks no shorter than the series' tau_int
         table["reconstruction_error_err"] = (
-            float(squared.std(ddof=1) / math.sqrt(squared.size)) if squared.size > 1 else math.nan
+            binning_error(squared, resampling_block_length(squared)) if squared.size > 1 else math.nan
         )
         tables.append(table)
     return pd.concat(tables, ignore_index=True)[DBN_LOCALITY_COLUMNS], fields

@@ -266,15 +266,16 @@ def _one(summary: dict, section: str, **keys) -> dict | None:
 
 
 def tc_value(row: dict) -> str:
-    """A T_c estimate as value(statistical), then the systematic error of an extrapolation's form
-    and its fit quality where it has them: ``2.2633(59) ± 0.0115 (sys); chi^2/dof 1.1, 2 dof``."""
+    """A T_c estimate as value ± statistical error, then the systematic error of an
+    extrapolation's form and its fit quality where it has them:
+    ``2.2633 ± 0.0059 (stat) ± 0.0115 (sys); χ²/dof 1.1, 2 dof``."""
     if row.get("T_c") is None:
         return "not located"
     text = value_error(row["T_c"], row["T_c_err"])
     if row.get("T_c_err_sys") is not None:
         value = text.split(" ± ")[0]
         decimals = len(value.split(".")[1]) if "." in value else 0  # the statistical error's digits
-        text += f" ± {row['T_c_err_sys']:.{decimals}f} (sys)"
+        text += f" (stat) ± {row['T_c_err_sys']:.{decimals}f} (sys)"
     if row.get("dof") is not None and row.get("chi2_dof") is not None:
         text += f"; χ²/dof {row['chi2_dof']:.2g}, {row['dof']:g} dof"
     elif row.get("dof") is not None and row.get("method", "").endswith(
@@ -385,18 +386,23 @@ def latent_tc_rows(summary: dict) -> list[dict]:
 
 
 def offset_rows(summary: dict) -> list[dict]:
-    """T*_z(L) - T*_m(L) per model (mean code) and L, with its paired error: one row per model,
-    one column per L."""
+    """T*_z(L) - T*_m(L) per model (mean code) and L, with its paired error: one row per model
+    (``seeds``: its training seeds), one column per L (a cell says where fewer seeds located
+    both peaks, or which peak is missing)."""
     by_model = {}
     for row in summary.get("tc_latent", {}).get("rows", []):
         if row["reduction"] != "mean" or row["method"] != "chi_z_peak":
             continue
-        cell = (
-            "no χ_z peak"
-            if row.get("offset_from_chi_m") is None
-            else value_error(row["offset_from_chi_m"], row["offset_from_chi_m_err"])
-        )
-        by_model.setdefault(row["model"], {"model": row["model"], "seeds": _seeds(row)})[f"L = {row['L']:g}"] = cell
+        if row.get("T_c") is None:
+            cell = "no χ_z peak"
+        elif row.get("offset_from_chi_m") is None:
+            cell = "no χ_m peak"
+        else:
+            cell = value_error(row["offset_from_chi_m"], row["offset_from_chi_m_err"])
+            if row.get("seeds_trained") is not None and row["n_seeds"] < row["seeds_trained"]:
+                cell += f" ({row['n_seeds']} of {row['seeds_trained']} seeds)"
+        seeds = row.get("seeds_trained") or row.get("n_seeds")
+        by_model.setdefault(row["model"], {"model": row["model"], "seeds": seeds})[f"L = {row['L']:g}"] = cell
     return list(by_model.values())
 
 
@@ -460,7 +466,8 @@ def dbn_sentences(summary: dict) -> list[str]:
         block_spread = math.sqrt((row["b"] ** 2 - 1) / 6)
         sentences.append(
             f"DBN {row['probe'].replace('layer', 'layer ')} (L = {row['L']}, b = {row['b']}): trained - untrained "
-            f"median window fraction {difference_f}{sigmas}: {word} (trained "
+            f"median window fraction {difference_f}{sigmas}, errors over the units of one network (not over "
+            f"training seeds): {word} (trained "
             f"{value_error(row['window_fraction'], row['window_fraction_err'])} and "
             f"{value_error(row['spread'], row['spread_err'])}; one b x b block spin: 1 and {block_spread:.2f})."
         )
@@ -544,7 +551,7 @@ MARKDOWN_SECTIONS = {
         lambda s: markdown_table(tc_rows(s), [("estimate", "estimate"), ("T_c [J/k_B]", "T_c")]),
     ),
     "latent_critical_temperature": (
-        "Latent T_c: every estimator (test split; value(stat) ± sys; seeds that located it)",
+        "Latent T_c: every estimator (test split; value ± stat ± sys; seeds that located it)",
         lambda s: (
             markdown_table(
                 latent_tc_rows(s),

@@ -111,6 +111,8 @@ if TRANSFER:
     rule encode_transferred:
         input:
             checkpoint=checkpoint(TRANSFER.trained_at, TRANSFER.model),
+            # the data the checkpoint was trained on, to check that it is
+            trained_on=dataset(TRANSFER.trained_at),
             dataset=dataset(),
             split=dataset_split(),
         output:

@@ -19,7 +19,10 @@ if params.trained_at is None:
     )
     attrs = {"model": wildcards.model}
 else:
-    trained, metadata = load_checkpoint(inputs.checkpoint, {"L": params.trained_at, "model_name": params.source})
+    trained, metadata = load_checkpoint(
+        inputs.checkpoint,
+        {"L": params.trained_at, "model_name": params.source, "dataset_sha256": file_sha256(inputs.trained_on)},
+    )
     model = at_lattice_size(trained, L)
     attrs = {"model": params.name, "trained_at_L": params.trained_at}
     logger.info("%s trained at L = %d, encoding L = %d with the same weights", params.source, params.trained_at, L)
