@@ -63,7 +63,7 @@ STAGE_VERSIONS = {
     "train": 2,
     "encode": 2,
     "latent": 5,
-    "latent_figures": 3,
+    "latent_figures": 4,
     "width_sweep": 2,
     "width_sweep_figure": 1,
     "rg_flow": 2,

@@ -303,9 +303,11 @@ def _fit_line(ax, rows, observable, color, x_max, label_prefix, slot):
     fit = fit_rows.iloc[0]
     x = np.linspace(0.0, x_max, 50)
     ax.plot(x, fit["T_c"] + fit["slope"] * x, color=color, linewidth=1.1, linestyle="-", alpha=0.8, zorder=2)
-    label = f"{label_prefix}: T_c(∞) = {format_value_error(fit['T_c'], fit['T_c_err'])}"
+    value = format_value_error(fit["T_c"], fit["T_c_err"])
+    label = f"{label_prefix}: T_c(∞) = {value}"
     if np.isfinite(fit.get("T_c_err_sys", np.nan)):
-        label += f" ± {fit['T_c_err_sys']:.2g} (sys)"
+        decimals = len(value.split(" ± ")[0].partition(".")[2])  # the statistical error's digits
+        label += f" (stat) ± {fit['T_c_err_sys']:.{decimals}f} (sys)"
     label += " (ν = 1"
     if np.isfinite(fit.get("chi2_dof", np.nan)):
         label += f"; χ²/dof = {fit['chi2_dof']:.2g}, {int(fit['dof'])} dof"
@@ -353,7 +355,7 @@ def _offset_panel(ax, finite, series, colors, x_max, multiple_parts):
         )
     ax.set_xlabel("inverse lattice size 1/L")
     ax.set_ylabel("T*_z(L) − T*_m(L) [J/k_B]")
-    ax.set_title("The code's peak against the magnetisation's, on the same samples (paired jackknife)")
+    ax.set_title("Code peak minus magnetisation peak, same samples (paired jackknife)")
 
 
 def plot_tc_finite_size(estimates: pd.DataFrame, path):
@@ -375,7 +377,7 @@ def plot_tc_finite_size(estimates: pd.DataFrame, path):
     """
     finite = estimates[np.isfinite(estimates["T_c"].astype(float))]
     with use_style():
-        fig, axes = new_figure(2, 1, figsize=(13, 10.5), height_ratios=(2.2, 1), sharex=True)
+        fig, axes = new_figure(2, 1, figsize=(11, 14), height_ratios=(2.2, 1), sharex=True)
         ax = axes[0, 0]
         sizes = finite.loc[finite["method"].isin(["chi_z_peak", "chi_m_peak"]), "L"].dropna().astype(int)
         # wide enough for the smallest L and for the reference point at L = 25
@@ -455,7 +457,7 @@ def plot_tc_finite_size(estimates: pd.DataFrame, path):
         ax.axvline(0.0, color="0.75", linewidth=0.8, zorder=0)
         ax.set_ylabel("pseudo-critical temperature T*(L) [J/k_B]")
         ax.set_title("Susceptibility peaks: latent code against magnetisation")
-        fig.legend(*ax.get_legend_handles_labels(), loc="outside right upper", fontsize=9)
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=1, fontsize=9)
         if "offset_from_chi_m" in finite.columns:
             _offset_panel(axes[1, 0], finite, series, colors, x_max, multiple_parts)
         else:
