@@ -105,6 +105,7 @@ SECTIONS = {
             "nu_err",
             "offset_from_chi_m",
             "offset_from_chi_m_err",
+            "note",
         ],
     ),
     "rg_flow": (
@@ -381,7 +382,14 @@ def latent_tc_rows(summary: dict) -> list[dict]:
         where = ""
         if row.get("L") is not None:
             where = f" L = {row['L']:g}" + (f"/{row['L2']:g}" if row.get("L2") is not None else "")
-        shown.append({"model": row["model"], "estimate": method + where, "T_c": tc_value(row), "seeds": _seeds(row)})
+        value, seeds = tc_value(row), _seeds(row)
+        if row.get("T_c") is None:
+            # why, in the note's first clause (a fit's reason; a peak's is per seed, in the table)
+            reason = str(row.get("note") or "").split(";")[0]
+            if reason and not reason.startswith("not located"):
+                value += f" ({reason})"
+            seeds = f"0 of {row['seeds_trained']}" if row.get("seeds_trained") is not None else ""
+        shown.append({"model": row["model"], "estimate": method + where, "T_c": value, "seeds": seeds})
     return shown
 
 
@@ -561,9 +569,10 @@ MARKDOWN_SECTIONS = {
                 "",
                 "Errors are the jackknife over the test samples (common to every seed) and the seed-to-seed "
                 "spread widened by Student's t; they leave out the noise of the particular training samples, "
-                "which every seed shares (one split of the data). `sys` is the largest shift of T_c(∞) when the "
-                "fit drops the smallest L or adds a 1/L² term. A `@L24` model is one network trained at L = 24 "
-                "and applied at every L.",
+                "which every seed shares (one split of the data). `sys` is the largest shift of T_c(∞), beyond "
+                "the shift's own statistical noise, when the fit drops the smallest L or adds a 1/L² term "
+                "(0 where every shift is within its noise). A `@L24` model is one network trained at L = 24 "
+                "and applied at every L with the same weights.",
             ]
             if "tc_latent" in s
             else None
