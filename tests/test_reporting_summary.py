@@ -20,6 +20,7 @@ from deeprenorm.reporting.summary import (
     report_description,
     summarise,
     summary_markdown,
+    tc_value,
 )
 
 
@@ -337,3 +338,9 @@ def test_the_deep_belief_network_is_reported_trained_beside_untrained():
     assert "| 1 | 2 | trained | 400 | 23 (flattened) | 0.13000 ± 0.00020 |" in text
     assert "| 2 | 4 | trained | 100 | 23 (cap) |" in text and "| 1 | 2 | untrained | 400 | 0 |" in text
     assert "Deep belief network" in readme_block(summary, {})
+
+
+def test_an_extrapolation_without_a_systematic_says_why():
+    two_sizes = {"method": "chi_z_peak_extrapolation", "T_c": 2.297, "T_c_err": 0.018, "T_c_err_sys": None, "dof": 0}
+    assert tc_value(two_sizes) == "2.297 ± 0.018 (stat), no sys: fewer than 3 sizes; 0 dof"
+    assert tc_value({"method": "chi_z_peak", "T_c": None}) == "not located"

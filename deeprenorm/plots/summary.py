@@ -6,6 +6,7 @@ learned code's, configurations beside their block spins and reconstructions, and
 
 from __future__ import annotations
 
+import math
 import textwrap
 
 import numpy as np
@@ -129,7 +130,12 @@ def _finite_size_panel(ax, tc_latent: pd.DataFrame, tc_thermodynamic: pd.DataFra
             line = np.linspace(0, 1.05 * x.max(), 50)
             ax.plot(line, intercept + slope * line, color=color, linewidth=1, linestyle="--")
             ax.errorbar([0.0], [intercept], yerr=[fit["T_c_err"].iloc[0]], color=color, marker="D", markersize=5)
-            text = f": T_c(∞) = {format_value_error(intercept, float(fit['T_c_err'].iloc[0]))}"
+            value = format_value_error(intercept, float(fit["T_c_err"].iloc[0]))
+            text = f": T_c(∞) = {value}"
+            systematic = float(fit["T_c_err_sys"].iloc[0]) if "T_c_err_sys" in fit else math.nan
+            if math.isfinite(systematic):
+                decimals = len(value.split(" ± ")[0].partition(".")[2])  # the statistical error's digits
+                text += f" (stat) ± {systematic:.{decimals}f} (sys)"
         ax.errorbar(
             x,
             peaks["T_c"],

@@ -277,6 +277,8 @@ def tc_value(row: dict) -> str:
         value = text.split(" ± ")[0]
         decimals = len(value.split(".")[1]) if "." in value else 0  # the statistical error's digits
         text += f" (stat) ± {row['T_c_err_sys']:.{decimals}f} (sys)"
+    elif row.get("method", "").endswith("_extrapolation"):
+        text += " (stat), no sys: fewer than 3 sizes"
     if row.get("dof") is not None and row.get("chi2_dof") is not None:
         text += f"; χ²/dof {row['chi2_dof']:.2g}, {row['dof']:g} dof"
     elif row.get("dof") is not None and row.get("method", "").endswith(
