@@ -67,37 +67,19 @@ __all__ = [
     "MARKDOWN_SECTIONS",
 ]
 
+# an estimate of T_c and, for an extrapolation, the systematic and the quality of its fit
+_TC_COLUMNS = ["method", "L", "L2", "T_c", "T_c_err", "T_c_err_sys", "chi2_dof", "dof"]
+
 #: Table-backed sections: section -> (table file name, columns kept).
 SECTIONS = {
-    "tc_thermodynamic": (
-        "tc_thermodynamic.csv",
-        [
-            "method",
-            "L",
-            "L2",
-            "T_c",
-            "T_c_err",
-            "T_c_err_sys",
-            "chi2_dof",
-            "dof",
-            "deviation_from_onsager",
-            "deviation_sigma",
-        ],
-    ),
+    "tc_thermodynamic": ("tc_thermodynamic.csv", [*_TC_COLUMNS, "deviation_from_onsager", "deviation_sigma"]),
     "tc_latent": (
         "tc_latent.csv",
         [
             "model",
             "reduction",
             "observable",
-            "method",
-            "L",
-            "L2",
-            "T_c",
-            "T_c_err",
-            "T_c_err_sys",
-            "chi2_dof",
-            "dof",
+            *_TC_COLUMNS,
             "seed_spread",
             "n_seeds",
             "seeds_trained",
