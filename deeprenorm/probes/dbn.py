@@ -58,8 +58,9 @@ same seed gives bitwise-identical weights.
 CD-1) with 16 000 training and 4 000 held-out 40 x 40 Ising configurations at T = 2.451: an
 epoch of layer 1 (1600 -> 400) took 1.9 s, about 10 000 samples/s in the CD updates and 8 400
 with the two evaluation passes of the history (training and held-out data); an epoch of layer 2
-(400 -> 100) 0.2 s and of layer 3 (100 -> 25) 0.05 s.  The default study's stack (each layer
-until its held-out error flattened: 23, 29 and 24 epochs) trained in 51 s; 200 epochs of every
+(400 -> 100) 0.2 s and of layer 3 (100 -> 25) 0.05 s.  The stack on those 16 000
+configurations (each layer until its held-out error flattened: 23, 29 and 24 epochs) trained
+in 51 s; 200 epochs of every
 layer on N training configurations would take about N / 37 s, some 15 minutes for N = 32 000.
 """
 
