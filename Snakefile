@@ -60,3 +60,24 @@ rule all:
     input:
         STUDY_PRODUCTS,
         SUMMARY_OUTPUTS,
+
+
+# Jobs of a few seconds that draw figures or collect tables: under a cluster executor they run
+# where Snakemake runs instead of waiting in the queue longer than they take.
+localrules:
+    all,
+    thermodynamics_figure,
+    autocorrelation_figure,
+    latent_figures,
+    width_sweep,
+    width_sweep_figure,
+    rg_figures,
+    rg_exponents_figure,
+    rg_verdict,
+    rg_network_figures,
+    locality_table,
+    probe_figures,
+    performance,
+    summary,
+    summary_figure,
+    readme,
