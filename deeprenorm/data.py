@@ -60,11 +60,11 @@ import netCDF4
 import numba as nb
 import numpy as np
 
-from . import __version__
 from .config import temperature_label
 from .io import SchemaError, atomic_path, recovery_hint, timestamp
 from .ising.lattice import staggered_sign
 from .ising.sampler import SampleSet
+from .provenance import source_version
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -122,7 +122,7 @@ def _simulation_attributes(result: SampleSet, config: str) -> dict:
         "boundary_conditions": "periodic",
         "seed": result.seed,
         "chain": result.chain,
-        "deeprenorm_version": __version__,
+        "deeprenorm_version": source_version(),
         "config": config,
     }
 
@@ -553,7 +553,7 @@ def write_dataset(simulation_paths, path: str | os.PathLike, config: str = "", a
         "boundary_conditions": "periodic",
         "algorithm": algorithm or ",".join(sorted(set(scalars["algorithm"].values.tolist()))),
         "seed": int(first["seed"]),
-        "deeprenorm_version": __version__,
+        "deeprenorm_version": source_version(),
         "config": config,
         "created": timestamp(),
     }

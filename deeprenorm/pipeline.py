@@ -24,6 +24,7 @@ import sys
 
 from .config import ConfigError
 from .io import SchemaError
+from .provenance import source_version
 
 __all__ = ["USER_ERRORS", "user_errors", "start", "set_threads"]
 
@@ -85,5 +86,11 @@ def start(snakemake) -> logging.Logger:
     # has closed its file by then, and CPython never promised finalisers at exit.
     atexit.register(gc.freeze)
     set_threads(snakemake.threads)
-    logger.info("rule %s, wildcards %s, %d thread(s)", snakemake.rule, dict(snakemake.wildcards), snakemake.threads)
+    logger.info(
+        "rule %s, wildcards %s, %d thread(s), deeprenorm %s",
+        snakemake.rule,
+        dict(snakemake.wildcards),
+        snakemake.threads,
+        source_version(),
+    )
     return logger

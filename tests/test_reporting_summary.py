@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from deeprenorm.exact import T_C
+from deeprenorm.provenance import source_commit, source_version
 from deeprenorm.reporting.benchmarks import stage_totals
 from deeprenorm.reporting.readme import readme_block
 from deeprenorm.reporting.summary import (
@@ -222,6 +223,8 @@ def test_every_number_of_the_summary_is_the_value_in_its_table():
                 else:
                     assert value == expected, (section, column, value, expected)
     assert summary["onsager_T_c"] == T_C and summary["seed"] == 7 and len(summary["config_sha256"]) == 64
+    # the code that made it: the release version with the commit, and the commit in full
+    assert summary["version"] == source_version() and summary["commit"] == source_commit()
     assert summary["performance"]["rows"][-1]["stage"] == "total"
     assert {"python", "numpy", "torch", "snakemake", "deeprenorm"} <= set(summary["software"])
     assert summary["conclusion"].startswith("No trained network")  # conv fails y_h

@@ -30,10 +30,10 @@ import numpy as np
 import torch
 import xarray as xr
 
-from .. import __version__
 from ..arguments import check_integer
 from ..data import TEMPERATURE_ATTRS, SpinReader, open_dataset
 from ..io import atomic_path, timestamp
+from ..provenance import source_version
 from .models import Autoencoder
 from .split import PART_NAMES
 from .train import check_model_data, resolve_device, to_device
@@ -113,7 +113,7 @@ def encode_dataset(
         dataset=reader.path.name,
         system="antiferromagnet" if reader.staggered else "ferromagnet",
         torch_version=str(torch.__version__),
-        deeprenorm_version=__version__,
+        deeprenorm_version=source_version(),
         **(attrs or {}),
     )
     return xr.Dataset(data_vars, coords, info)

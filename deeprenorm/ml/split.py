@@ -24,10 +24,10 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from .. import __version__
 from ..arguments import check_integer
 from ..data import TEMPERATURE_ATTRS
 from ..io import SchemaError, atomic_path, recovery_hint, timestamp
+from ..provenance import source_version
 from ..seeding import stream
 
 __all__ = [
@@ -128,7 +128,7 @@ def write_split(path: str | os.PathLike, labels: np.ndarray, temperatures, datas
             "title": "train / validation / test split of a deeprenorm dataset",
             "dataset_sha256": str(dataset_sha256),
             "fractions": np.asarray(_check_fractions(fractions)),
-            "deeprenorm_version": __version__,
+            "deeprenorm_version": source_version(),
             "created": timestamp(),
         },
     )

@@ -51,9 +51,9 @@ import torch
 import torch.nn.functional as F
 import torch.utils.deterministic
 
-from .. import __version__
 from ..arguments import check_integer, check_real
 from ..data import SpinReader
+from ..provenance import source_version
 from ..seeding import stream
 from .checkpoint import load_checkpoint, save_checkpoint
 from .models import MODEL_KINDS, Autoencoder, build_model
@@ -174,7 +174,7 @@ class TrainingResult:
         del summary["state_dict"]
         summary["history"] = {column: self.history[column].tolist() for column in HISTORY_COLUMNS}
         summary["settings"] = dataclasses.asdict(self.settings)
-        summary["deeprenorm_version"] = __version__
+        summary["deeprenorm_version"] = source_version()
         return summary
 
 

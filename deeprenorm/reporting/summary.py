@@ -44,6 +44,7 @@ import yaml
 
 from ..exact import T_C
 from ..io import json_ready
+from ..provenance import source_commit, source_version
 from ..rg.verdict import CALIBRATION_COLUMNS, VERDICT_COLUMNS, answer, conclusion, criterion_sentences
 from ..stats import format_value_error as value_error
 
@@ -210,6 +211,8 @@ def summarise(
         "question": "Does a deep autoencoder trained on equilibrium 2D Ising configurations learn block-spin renormalisation?",
         "config_sha256": config_sha256(config),
         "seed": config["seed"],
+        "version": source_version(),
+        "commit": source_commit(),
         "headline_model": headline_model,
         "onsager_T_c": T_C,
         "datasets": datasets,
@@ -696,7 +699,11 @@ MARKDOWN_SECTIONS = {
     "provenance": (
         "Provenance",
         lambda s: (
-            [f"seed {s['seed']}, config SHA-256 `{s['config_sha256']}`", ""]
+            [
+                f"seed {s['seed']}, config SHA-256 `{s['config_sha256']}`, deeprenorm {s['version']}"
+                + (f" (commit `{s['commit']}`)" if s.get("commit") else " (no git checkout: no commit)"),
+                "",
+            ]
             + markdown_table(
                 [{"package": k, "version": v} for k, v in s["software"].items()],
                 [("package", "package"), ("version", "version")],
