@@ -17,3 +17,17 @@ def test_citation_file_names_the_version_and_license_of_the_package():
     # every reference is citable: a title, authors and a year
     for reference in citation["references"]:
         assert reference["title"] and reference["authors"] and reference["year"]
+
+
+def test_the_readme_links_every_identifier_of_the_references():
+    """Each DOI and arXiv identifier of CITATION.cff is a link in the README's citing section, so
+    the two lists cannot drift apart."""
+    citation = yaml.safe_load((REPOSITORY / "CITATION.cff").read_text())
+    readme = " ".join((REPOSITORY / "README.md").read_text().split())  # titles wrap across lines
+    for reference in citation["references"]:
+        if "doi" in reference:
+            assert f"https://doi.org/{reference['doi']}" in readme, reference["title"]
+        for identifier in reference.get("identifiers", []):
+            if identifier["value"].startswith("arXiv:"):
+                assert f"https://arxiv.org/abs/{identifier['value'][6:]}" in readme, reference["title"]
+        assert reference["title"] in readme
