@@ -30,6 +30,7 @@ import numpy as np
 
 __all__ = [
     "format_value_error",
+    "format_with_systematic",
     "AutocorrelationError",
     "TauEstimate",
     "Estimate",
@@ -822,6 +823,18 @@ def format_value_error(value, error) -> str:
         return f"{value:.4g}"
     decimals = max(0, 1 - int(math.floor(math.log10(error))))
     return f"{value:.{decimals}f} ± {error:.{decimals}f}"
+
+
+def format_with_systematic(value, error, systematic) -> str:
+    """``2.2680 ± 0.0045 (stat) ± 0.0032 (sys)``: :func:`format_value_error`, then a finite
+    systematic error to the statistical error's decimals (a systematic of 0 shows as 0.0000, not
+    as a vanished term); the value with its statistical error alone where the systematic is
+    missing or not finite."""
+    text = format_value_error(value, error)
+    if systematic is None or not math.isfinite(systematic) or " ± " not in text:
+        return text
+    decimals = len(text.split(" ± ")[0].partition(".")[2])
+    return f"{text} (stat) ± {systematic:.{decimals}f} (sys)"
 
 
 # --------------------------------------------------------------------------

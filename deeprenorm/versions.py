@@ -56,14 +56,14 @@ STAGE_VERSIONS = {
     "simulate": 2,
     "dataset": 2,
     "thermodynamics": 5,
-    "thermodynamics_figure": 1,
+    "thermodynamics_figure": 2,
     "autocorrelation": 1,
     "autocorrelation_figure": 2,
     "split": 1,
     "train": 2,
     "encode": 2,
     "latent": 5,
-    "latent_figures": 4,
+    "latent_figures": 5,
     "width_sweep": 2,
     "width_sweep_figure": 1,
     "rg_flow": 2,
@@ -80,7 +80,7 @@ STAGE_VERSIONS = {
     "dbn": 3,
     "probe_figures": 4,
     "controls": 1,
-    "report": 6,
+    "report": 7,
 }
 
 

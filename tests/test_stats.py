@@ -30,6 +30,7 @@ from deeprenorm.stats import (
     find_crossings,
     fit_finite_size,
     format_value_error,
+    format_with_systematic,
     integrated_autocorrelation_time,
     jackknife,
     jackknife_error,
@@ -781,3 +782,11 @@ def test_format_value_error_rounds_to_the_error_and_marks_missing_values():
     assert format_value_error(0.996, 0.035) == "0.996 ± 0.035"
     assert format_value_error(None, 0.1) == format_value_error(float("nan"), 0.1) == "n/a"
     assert format_value_error(2.5, None) == "2.5"
+
+
+def test_a_value_with_its_systematic_error_keeps_the_statistical_digits():
+    assert format_with_systematic(2.26802, 0.00453, 0.00321) == "2.2680 ± 0.0045 (stat) ± 0.0032 (sys)"
+    # a systematic of zero is shown, not dropped; none, or NaN, leaves the statistical error alone
+    assert format_with_systematic(2.28999, 0.0111, 0.0) == "2.290 ± 0.011 (stat) ± 0.000 (sys)"
+    assert format_with_systematic(2.28999, 0.0111, None) == format_with_systematic(2.28999, 0.0111, math.nan)
+    assert format_with_systematic(2.28999, 0.0111, None) == "2.290 ± 0.011"

@@ -20,6 +20,7 @@ from ..exact import T_C
 from .style import (
     empty_panel,
     format_value_error,
+    format_with_systematic,
     mark_critical_temperature,
     model_colors,
     new_figure,
@@ -142,7 +143,7 @@ def _estimate_lines(estimates, observable):
         fit = estimates[estimates["method"] == method]
         if len(fit) and np.isfinite(fit["T_c"].iloc[0]):
             row = fit.iloc[0]
-            text = f"T_c(∞), {label}: {format_value_error(row['T_c'], row['T_c_err'])}"
+            text = f"T_c(∞), {label}: {format_with_systematic(row['T_c'], row['T_c_err'], row.get('T_c_err_sys'))}"
             if label == "ν free" and np.isfinite(row["nu"]):
                 text += f" (ν = {format_value_error(row['nu'], row['nu_err'])})"
             lines.append(text)
@@ -303,12 +304,8 @@ def _fit_line(ax, rows, observable, color, x_max, label_prefix, slot):
     fit = fit_rows.iloc[0]
     x = np.linspace(0.0, x_max, 50)
     ax.plot(x, fit["T_c"] + fit["slope"] * x, color=color, linewidth=1.1, linestyle="-", alpha=0.8, zorder=2)
-    value = format_value_error(fit["T_c"], fit["T_c_err"])
-    label = f"{label_prefix}: T_c(∞) = {value}"
-    if np.isfinite(fit.get("T_c_err_sys", np.nan)):
-        decimals = len(value.split(" ± ")[0].partition(".")[2])  # the statistical error's digits
-        label += f" (stat) ± {fit['T_c_err_sys']:.{decimals}f} (sys)"
-    label += " (ν = 1"
+    value = format_with_systematic(fit["T_c"], fit["T_c_err"], fit.get("T_c_err_sys"))
+    label = f"{label_prefix}: T_c(∞) = {value} (ν = 1"
     if np.isfinite(fit.get("chi2_dof", np.nan)):
         label += f"; χ²/dof = {fit['chi2_dof']:.2g}, {int(fit['dof'])} dof"
     label += ")"

@@ -22,7 +22,7 @@ from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from ..exact import T_C
 from ..io import atomic_path
-from ..stats import format_value_error
+from ..stats import format_value_error, format_with_systematic
 
 __all__ = [
     "DPI",
@@ -42,6 +42,7 @@ __all__ = [
     "mark_critical_temperature",
     "plain_log_labels",
     "format_value_error",
+    "format_with_systematic",
     "empty_panel",
     "save",
 ]

@@ -20,6 +20,7 @@ from .style import (
     WEIGHTS_COLORS,
     empty_panel,
     format_value_error,
+    format_with_systematic,
     mark_critical_temperature,
     save,
     size_colors,
@@ -130,12 +131,8 @@ def _finite_size_panel(ax, tc_latent: pd.DataFrame, tc_thermodynamic: pd.DataFra
             line = np.linspace(0, 1.05 * x.max(), 50)
             ax.plot(line, intercept + slope * line, color=color, linewidth=1, linestyle="--")
             ax.errorbar([0.0], [intercept], yerr=[fit["T_c_err"].iloc[0]], color=color, marker="D", markersize=5)
-            value = format_value_error(intercept, float(fit["T_c_err"].iloc[0]))
-            text = f": T_c(∞) = {value}"
             systematic = float(fit["T_c_err_sys"].iloc[0]) if "T_c_err_sys" in fit else math.nan
-            if math.isfinite(systematic):
-                decimals = len(value.split(" ± ")[0].partition(".")[2])  # the statistical error's digits
-                text += f" (stat) ± {systematic:.{decimals}f} (sys)"
+            text = f": T_c(∞) = {format_with_systematic(intercept, float(fit['T_c_err'].iloc[0]), systematic)}"
         ax.errorbar(
             x,
             peaks["T_c"],

@@ -21,6 +21,7 @@ from .style import (
     EXACT_COLOR,
     algorithm_label,
     format_value_error,
+    format_with_systematic,
     mark_critical_temperature,
     new_figure,
     plain_log_labels,
@@ -211,7 +212,7 @@ def _panel_estimates(ax, estimates: pd.DataFrame, colors):
             capsize=3,
             linestyle="none",
             zorder=4,
-            label=f"T*(L) = T_c + a/L: T_c = {format_value_error(fit['T_c'], fit['T_c_err'])}",
+            label=f"T*(L) = T_c + a/L: T_c = {format_with_systematic(fit['T_c'], fit['T_c_err'], fit.get('T_c_err_sys'))}",
         )
     for index, row in enumerate(crossings.itertuples()):
         x = 1.0 / math.sqrt(row.L * row.L2)

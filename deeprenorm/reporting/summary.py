@@ -47,6 +47,7 @@ from ..io import json_ready
 from ..provenance import source_commit, source_version
 from ..rg.verdict import CALIBRATION_COLUMNS, VERDICT_COLUMNS, answer, conclusion, criterion_sentences
 from ..stats import format_value_error as value_error
+from ..stats import format_with_systematic
 
 __all__ = [
     "SECTIONS",
@@ -257,12 +258,8 @@ def tc_value(row: dict) -> str:
     ``2.2633 ± 0.0059 (stat) ± 0.0115 (sys); χ²/dof 1.1, 2 dof``."""
     if row.get("T_c") is None:
         return "not located"
-    text = value_error(row["T_c"], row["T_c_err"])
-    if row.get("T_c_err_sys") is not None:
-        value = text.split(" ± ")[0]
-        decimals = len(value.split(".")[1]) if "." in value else 0  # the statistical error's digits
-        text += f" (stat) ± {row['T_c_err_sys']:.{decimals}f} (sys)"
-    elif row.get("method", "").endswith("_extrapolation"):
+    text = format_with_systematic(row["T_c"], row["T_c_err"], row.get("T_c_err_sys"))
+    if row.get("T_c_err_sys") is None and row.get("method", "").endswith("_extrapolation"):
         text += " (stat), no sys: fewer than 3 sizes"
     if row.get("dof") is not None and row.get("chi2_dof") is not None:
         text += f"; χ²/dof {row['chi2_dof']:.2g}, {row['dof']:g} dof"
