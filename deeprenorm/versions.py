@@ -56,7 +56,7 @@ STAGE_VERSIONS = {
     "simulate": 2,
     "dataset": 2,
     "thermodynamics": 5,
-    "thermodynamics_figure": 2,
+    "thermodynamics_figure": 3,
     "autocorrelation": 1,
     "autocorrelation_figure": 2,
     "split": 1,

@@ -257,6 +257,8 @@ def _panel_estimates(ax, estimates: pd.DataFrame, colors):
     ax.set_xlabel("inverse lattice size 1/L")
     ax.set_ylabel("temperature T [J/k_B]")
     ax.set_title("Critical-temperature estimates")
+    low, high = ax.get_ylim()
+    ax.set_ylim(low, high + 0.45 * (high - low))  # room above the points for the legend
     ax.legend(loc="upper left")
 
 
