@@ -60,6 +60,7 @@ __all__ = [
     "estimate_row",
     "not_located",
     "extrapolation_estimates",
+    "fit_fields",
 ]
 
 #: Columns of :func:`thermodynamic_table`, in order.
@@ -303,7 +304,8 @@ def not_located(row: dict, what: str, stacklevel: int = 3) -> dict:
     return row
 
 
-def _fit_fields(fit: FiniteSizeFit) -> dict:
+def fit_fields(fit: FiniteSizeFit) -> dict:
+    """The estimate columns of a finite-size fit: T_c(inf), the slope a, chi2/dof and dof."""
     return {
         "T_c": fit.T_c_inf,
         "T_c_err": fit.T_c_inf_err,
@@ -330,14 +332,14 @@ def extrapolation_estimates(method: str, extrapolation: FiniteSizeExtrapolation,
         )
     else:
         note += "; no systematic: neither variant fit (too few sizes)"
-    rows = [make_row(method, note=note, T_c_err_sys=extrapolation.systematic, **_fit_fields(fit))]
+    rows = [make_row(method, note=note, T_c_err_sys=extrapolation.systematic, **fit_fields(fit))]
     for name, shift in extrapolation.shifts.items():
         variant = extrapolation.variants[name]
         variant_note = (
             f"{variant.note}; shift from the headline fit {shift.shift:+.4f}, its own noise {shift.noise:.4f},"
             f" systematic part {shift.systematic:.4f}"
         )
-        rows.append(make_row(f"{method}_{name}", note=variant_note, **_fit_fields(variant)))
+        rows.append(make_row(f"{method}_{name}", note=variant_note, **fit_fields(variant)))
     return rows
 
 

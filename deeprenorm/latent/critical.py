@@ -20,7 +20,7 @@ from ..ensemble import (
     temperature_grid_between,
 )
 from ..stats import MIN_RESAMPLING_BLOCK, extrapolate_with_systematics, fit_finite_size
-from ..thermo import ESTIMATE_COLUMNS, estimate_row, extrapolation_estimates, not_located
+from ..thermo import ESTIMATE_COLUMNS, estimate_row, extrapolation_estimates, fit_fields, not_located
 from .codes import REDUCTIONS, encoded_model_name, part_code, reduced_arrays
 
 __all__ = [
@@ -109,12 +109,7 @@ def extrapolation_rows(labels: dict, peak_rows: list, label: str) -> list:
                 labels,
                 observable,
                 f"{observable}_peak_extrapolation_free_nu",
-                T_c=free.T_c_inf,
-                T_c_err=free.T_c_inf_err,
-                slope=free.a,
-                slope_err=free.a_err,
-                chi2_dof=free.chi2_dof,
-                dof=free.dof,
+                **fit_fields(free),
                 nu=free.nu,
                 nu_err=free.nu_err,
                 note=free.note,

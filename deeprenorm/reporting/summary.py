@@ -72,7 +72,7 @@ __all__ = [
 # an estimate of T_c and, for an extrapolation, the systematic and the quality of its fit
 _TC_COLUMNS = ["method", "L", "L2", "T_c", "T_c_err", "T_c_err_sys", "chi2_dof", "dof"]
 
-#: Table-backed sections: section -> (table file name, columns kept).
+#: Table-backed sections: section -> (table file name, columns kept; None: every column).
 SECTIONS = {
     "tc_thermodynamic": ("tc_thermodynamic.csv", [*_TC_COLUMNS, "deviation_from_onsager", "deviation_sigma"]),
     "tc_latent": (
@@ -116,31 +116,8 @@ SECTIONS = {
     ),
     "verdict": ("rg_verdict.csv", VERDICT_COLUMNS),
     "calibration": ("rg_verdict_calibration.csv", CALIBRATION_COLUMNS),
-    "dbn": (
-        "probes/dbn/L{L}_layers.csv",
-        [
-            "L",
-            "temperature",
-            "b",
-            "probe",
-            "weights",
-            "units",
-            "epochs",
-            "flattened",
-            "reconstruction_error",
-            "reconstruction_error_err",
-            "window_fraction",
-            "window_fraction_err",
-            "spread",
-            "spread_err",
-            "window_fraction_difference",
-            "window_fraction_difference_err",
-            "window_fraction_sigma",
-            "spread_difference",
-            "spread_difference_err",
-            "spread_sigma",
-        ],
-    ),
+    # every column: the layer table (deeprenorm.probes.study.DBN_LAYER_COLUMNS) is its summary
+    "dbn": ("probes/dbn/L{L}_layers.csv", None),
 }
 
 #: |sigma| from which the DBN's trained - untrained difference of a locality measure counts
@@ -166,8 +143,8 @@ def software_versions() -> dict[str, str]:
     return versions
 
 
-def _rows(table: pd.DataFrame, columns: list[str]) -> list[dict]:
-    kept = [column for column in columns if column in table.columns]
+def _rows(table: pd.DataFrame, columns: list[str] | None) -> list[dict]:
+    kept = list(table.columns) if columns is None else [column for column in columns if column in table.columns]
     return json_ready(table[kept].to_dict("records"))
 
 

@@ -345,19 +345,25 @@ def _nearest_tc(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[temperatures == temperatures[np.argmin(np.abs(temperatures - T_C))]]
 
 
-def _flow_value(inputs: VerdictInputs, key: MapKey, column: str) -> Value:
-    """T* or nu of the map's U_4 (binder) flow; the exact maps of b = 2 on the learned stage's
-    test split (as the networks), of other b on all samples."""
+def _learned_flow_rows(inputs: VerdictInputs, key: MapKey, observable: str) -> pd.DataFrame:
+    """The learned stage's flow rows of one map and observable: every seed of a network; an
+    exact map once (it is measured beside each network, the same every time)."""
     flow = inputs.learned_flow
     chosen = flow[
         (flow["map"] == key.map)
         & (flow["weights"] == key.weights)
         & (flow["b"] == key.b)
-        & (flow["observable"] == "binder")
+        & (flow["observable"] == observable)
         & ((flow["model"] == key.model) if key.weights != "exact" else True)
     ]
+    return chosen.drop_duplicates("map") if key.weights == "exact" else chosen
+
+
+def _flow_value(inputs: VerdictInputs, key: MapKey, column: str) -> Value:
+    """T* or nu of the map's U_4 (binder) flow; the exact maps of b = 2 on the learned stage's
+    test split (as the networks), of other b on all samples."""
+    chosen = _learned_flow_rows(inputs, key, "binder")
     if key.weights == "exact":
-        chosen = chosen.drop_duplicates("map")
         if chosen.empty:
             block = inputs.block_flow
             chosen = block[
@@ -386,18 +392,9 @@ def _flow_value(inputs: VerdictInputs, key: MapKey, column: str) -> Value:
 def _mismatch_value(inputs: VerdictInputs, key: MapKey) -> Value:
     """T'_nn - T'_U4 at T_c of the map's flow (the learned stage's ``nn`` row), with its paired
     error, combined over seeds."""
-    flow = inputs.learned_flow
-    if "mismatch_tc" not in flow:
+    if "mismatch_tc" not in inputs.learned_flow:
         return Value(note="not measured")
-    chosen = flow[
-        (flow["map"] == key.map)
-        & (flow["weights"] == key.weights)
-        & (flow["b"] == key.b)
-        & (flow["observable"] == "nn")
-        & ((flow["model"] == key.model) if key.weights != "exact" else True)
-    ]
-    if key.weights == "exact":
-        chosen = chosen.drop_duplicates("map")
+    chosen = _learned_flow_rows(inputs, key, "nn")
     if chosen.empty:
         return Value(note="not measured at this b (the short-distance matching runs beside the networks, at b = 2)")
     if key.weights == "exact":
