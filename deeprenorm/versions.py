@@ -80,7 +80,7 @@ STAGE_VERSIONS = {
     "dbn": 3,
     "probe_figures": 4,
     "controls": 1,
-    "report": 7,
+    "report": 8,
 }
 
 

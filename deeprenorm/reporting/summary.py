@@ -604,7 +604,8 @@ MARKDOWN_SECTIONS = {
         lambda s: _verdict_table(s) if "verdict" in s else None,
     ),
     "locality": (
-        "Locality of the receptive fields (median over units)",
+        "Locality of the receptive fields (median over the units of one network; no error: the spread over "
+        "units is in locality.csv, and the DBN's layers have bootstrap errors in their own section)",
         lambda s: (
             markdown_table(
                 s["locality"]["rows"],
