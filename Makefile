@@ -1,11 +1,13 @@
-# `make test` is the one command CI runs (.ci/run); `make run` regenerates the default study.
+# `make test` is the one command CI runs (.ci/run); `make tiny` runs the tiny study as a first try,
+# `make run` regenerates the default study, `make readme` both and then the README from them.
 PYTHON ?= python3
 VENV ?= .venv
 CORES ?= 2
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.deeprenorm-installed
+TINY_STUDY := studies/tiny
 
-.PHONY: install lint format test test-fast run benchmark clean-results
+.PHONY: install lint format test test-fast tiny run readme benchmark clean-results
 
 install: $(STAMP)
 
@@ -36,8 +38,19 @@ test: lint
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow and not workflow and not cluster"
 
+# In a folder of its own, so that it never mixes with the default study's results/ and logs/, with
+# its config beside its results as the default study has, so that load_study("studies/tiny") opens it.
+tiny: $(STAMP)
+	mkdir -p $(TINY_STUDY)
+	cp config/tiny.yaml $(TINY_STUDY)/config.yaml
+	$(BIN)/snakemake --cores $(CORES) --directory $(TINY_STUDY)
+
 run: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES)
+
+# the README's first commands quote both studies' run times, so both are brought up to date first
+readme: tiny run
+	$(BIN)/snakemake --cores 1 readme
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/mc.py
@@ -46,4 +59,4 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/job_startup.py
 
 clean-results:
-	rm -rf results logs
+	rm -rf results logs $(TINY_STUDY)

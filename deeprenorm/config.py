@@ -33,6 +33,7 @@ import yaml
 __all__ = [
     "ConfigError",
     "load_config_file",
+    "load_config_files",
     "load_schema",
     "validate_config",
     "temperature_grid",
@@ -395,6 +396,15 @@ def temperature_label(temperature: float) -> str:
     return f"{temperature:.{TEMPERATURE_DECIMALS}f}"
 
 
+def load_config_files(paths) -> dict:
+    """Config files merged as Snakemake merges ``--configfile`` files (later ones override
+    earlier ones, mappings recursively), then validated; ConfigError as :func:`validate_config`."""
+    merged: dict = {}
+    for path in paths:
+        _deep_update(merged, load_config_file(path))
+    return validate_config(merged, SCHEMA_PATH)
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m deeprenorm.config FILE...``: validate config files as the workflow would."""
     argv = sys.argv[1:] if argv is None else argv
@@ -405,11 +415,8 @@ def main(argv: list[str] | None = None) -> int:
     if not argv:
         print(usage, file=sys.stderr)
         return 2
-    merged: dict = {}
     try:
-        for path in argv:
-            _deep_update(merged, load_config_file(path))
-        config = validate_config(merged, SCHEMA_PATH)
+        config = load_config_files(argv)
     except ConfigError as error:
         print(f"deeprenorm: {error}", file=sys.stderr)
         return 1

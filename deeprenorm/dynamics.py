@@ -33,9 +33,9 @@ AUTOCORRELATION_COLUMNS = [
     "L",
     "temperature",
     "tau_int_abs_m",
-    "tau_int_abs_m_error",
+    "tau_int_abs_m_err",
     "tau_int_energy",
-    "tau_int_energy_error",
+    "tau_int_energy_err",
     "flipped_fraction_per_sweep",
     "pilot_sweeps",
     "seconds_per_sweep",
@@ -56,7 +56,7 @@ def autocorrelation_study(
 
     Rows of ``kind == "scan"``: L = ``scan_lattice_size`` at every temperature; rows of
     ``kind == "size"``: every L of ``lattice_sizes`` at T = T_c. Columns: ``algorithm, kind, L,
-    temperature, tau_int_abs_m, tau_int_abs_m_error, tau_int_energy, tau_int_energy_error,
+    temperature, tau_int_abs_m, tau_int_abs_m_err, tau_int_energy, tau_int_energy_err,
     flipped_fraction_per_sweep`` (Wolff only, NaN otherwise), ``pilot_sweeps, seconds_per_sweep``.
     tau_int is in sweeps of L^2 spin updates for every algorithm: for Wolff, the chain's own sweeps
     (a fixed number of clusters) times ``flipped_fraction_per_sweep``.
@@ -90,9 +90,9 @@ def autocorrelation_study(
                 "L": size,
                 "temperature": temperature,
                 "tau_int_abs_m": pilot.tau_abs_m.tau * unit,
-                "tau_int_abs_m_error": pilot.tau_abs_m.error * unit,
+                "tau_int_abs_m_err": pilot.tau_abs_m.error * unit,
                 "tau_int_energy": pilot.tau_energy.tau * unit,
-                "tau_int_energy_error": pilot.tau_energy.error * unit,
+                "tau_int_energy_err": pilot.tau_energy.error * unit,
                 "flipped_fraction_per_sweep": pilot.flipped_fraction_per_sweep,
                 "pilot_sweeps": pilot.total_sweeps,
                 "seconds_per_sweep": pilot.seconds_per_sweep,
@@ -115,7 +115,7 @@ def dynamic_exponents(table: pd.DataFrame) -> pd.DataFrame:
             z, z_err = fit_dynamic_exponent(
                 group["L"].to_numpy(),
                 group[f"tau_int_{observable}"].to_numpy(),
-                group[f"tau_int_{observable}_error"].to_numpy(),
+                group[f"tau_int_{observable}_err"].to_numpy(),
             )
             rows.append(
                 {

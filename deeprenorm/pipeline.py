@@ -26,7 +26,7 @@ from .config import ConfigError
 from .io import SchemaError
 from .provenance import source_version
 
-__all__ = ["USER_ERRORS", "user_errors", "start", "set_threads"]
+__all__ = ["USER_ERRORS", "user_errors", "start", "set_threads", "torch_device"]
 
 #: Bad input that any job can meet: a damaged file, an impossible setting.
 USER_ERRORS = (SchemaError, ConfigError)
@@ -94,3 +94,17 @@ def start(snakemake) -> logging.Logger:
         source_version(),
     )
     return logger
+
+
+def torch_device(snakemake):
+    """The torch device of a job of a torch rule, ``autoencoder.device`` resolved by
+    :func:`deeprenorm.ml.train.resolve_device` before the job does any work: with ``cuda`` and
+    no CUDA device it fails here in one line; the log says which device ``auto`` gave."""
+    from .ml.train import resolve_device  # here: only the torch rules pay for importing torch
+
+    requested = snakemake.config["autoencoder"]["device"]
+    device = resolve_device(requested)
+    logging.getLogger(f"deeprenorm.rule.{snakemake.rule}").info(
+        "torch device %s (autoencoder.device: %s)", device, requested
+    )
+    return device

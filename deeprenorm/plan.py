@@ -15,15 +15,19 @@ the decisions the rules need, each a named field or a method with a test
 * the configurations of the summary figure (:class:`ReportPlan`).
 
 Snakemake builds the plan once, in ``workflow/rules/common.smk``; the package never needs it.
+``python -m deeprenorm.plan estimate CONFIG...`` prints what the study will cost
+(:mod:`deeprenorm.cost`).
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import shutil
+import sys
 from pathlib import Path
 
-from .config import ConfigError, temperature_grid
+from .config import ConfigError, load_config_files, temperature_grid
 from .exact import T_C
 from .ising.sizes import coarse_size_ok
 from .ml.spec import ModelSpec
@@ -564,3 +568,44 @@ def check_study_fits(plan: StudyPlan, workdir: str | Path = ".", existing_bytes:
             f"{_gigabytes(free)} free (allowed: lattice_sizes, rg.block_factors, temperatures and "
             "samples_per_temperature whose data fit on the disk)"
         )
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m deeprenorm.plan estimate CONFIG...``: print what a study will cost."""
+    parser = argparse.ArgumentParser(prog="python -m deeprenorm.plan", description="The study plan of a config.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    estimate_parser = commands.add_parser(
+        "estimate",
+        help="jobs per stage, core-hours, GPU-hours, peak memory and disk of a study, before it runs",
+        description=(
+            "Estimate a study's cost from its config, by the cost model of deeprenorm.cost (calibrated on "
+            "the benchmark files of real runs: benchmarks/cost_model.py). CONFIG files merge as Snakemake "
+            "merges --configfile files, later ones overriding earlier ones: for `snakemake --configfile X` "
+            "in a folder whose config.yaml is C, give C X."
+        ),
+    )
+    estimate_parser.add_argument("configs", nargs="+", metavar="CONFIG", help="study config files (YAML)")
+    estimate_parser.add_argument("--cores", type=_positive, default=2, help="cores of the wall-time guess (default 2)")
+    args = parser.parse_args(argv)
+    # pandas and the cost model load only here: Snakemake imports this module whenever it reads
+    # the workflow
+    from .cost import estimate, report
+
+    try:
+        config = load_config_files(args.configs)
+    except ConfigError as error:
+        print(f"deeprenorm: {error}", file=sys.stderr)
+        return 1
+    print(report(estimate(config), args.cores, " + ".join(args.configs)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

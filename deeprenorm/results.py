@@ -9,6 +9,7 @@
     study.config["lattice_sizes"]                # the validated config it ran with
     study.tables                                 # the names of every table
     verdict = study.table("rg_verdict")          # a pandas DataFrame
+    study.describe("rg_verdict")                 # its columns: name, meaning, unit
     with study.dataset(24) as data:              # an xarray Dataset, opened lazily and checked
         spins = data["spins"].isel(temperature=0).values
     model = study.model(24, "conv-b2-none", 0)   # rebuilt from its state dict (weights only)
@@ -68,6 +69,14 @@ class Study:
                 f"tables written so far: {known}; `snakemake {path.relative_to(self.root)}` makes it",
             )
         return read_table(path)
+
+    def describe(self, name: str):
+        """The columns of the table ``name`` (one of :attr:`tables`, or a per-model one such as
+        ``training_history``) with their meaning and unit, as a pandas DataFrame
+        (:func:`deeprenorm.columns.describe`)."""
+        from .columns import describe
+
+        return describe(name)
 
     @property
     def lattice_sizes(self) -> list[int]:

@@ -64,7 +64,7 @@ UNIT_COLUMNS = [
     "model", "L", "training_seed", "part", "unit", "n",
     "corr_m", "corr_m_err", "corr_abs_m", "corr_abs_m_err", "corr_e", "corr_e_err",
 ]  # fmt: skip
-_REDUCTION_COLUMNS = [f"{name}_{reduction}" for reduction in ("mean", "pc1", "norm") for name in ("T_c", "T_c_err")]
+_REDUCTION_COLUMNS = [f"T_c_{reduction}{error}" for reduction in ("mean", "pc1", "norm") for error in ("", "_err")]
 SWEEP_COLUMNS = [
     "reference", "reference_L", "reference_T_peak", "reference_deviation_percent", "reference_r_chi", "match",
     "model", "kind", "latent", "regularisation", "L", "n_seeds",
@@ -203,9 +203,9 @@ def _model_row(spec: dict, model: str, L: int, tc, summary, reconstruction, unit
     for reduction in ("mean", "pc1", "norm"):
         # a one-unit code is its own reduction: the latent analysis reports it as "mean"
         T, error = _peak(tc, model, L, reduction if spec["latent"] > 1 else "mean", "chi_z")
-        row[f"T_c_{reduction}"], row[f"T_c_err_{reduction}"] = T, error
+        row[f"T_c_{reduction}"], row[f"T_c_{reduction}_err"] = T, error
     row["deviation_percent"] = 100.0 * (row["T_c_mean"] - T_C) / T_C
-    row["deviation_sigma"] = (row["T_c_mean"] - T_C) / row["T_c_err_mean"] if row["T_c_err_mean"] > 0 else math.nan
+    row["deviation_sigma"] = (row["T_c_mean"] - T_C) / row["T_c_mean_err"] if row["T_c_mean_err"] > 0 else math.nan
     row["T_c_magnetic"], row["T_c_magnetic_err"] = _peak(tc, model, L, "mean", "chi_m")
     test = mine(summary)
     test = test[(test["reduction"] == "mean") & (test["part"] == "test")]

@@ -7,7 +7,7 @@ reruns a job whose params changed, and with it everything downstream. Nothing up
 that changes what it writes: values, columns, units, figure content, or a bug fix. Do not bump it
 for refactoring, comments, documentation or speed-ups that leave the output identical, so that a
 cosmetic edit never reruns simulations or retrains models. When unsure, compare the outputs of the
-tiny test study (``tests/config/tiny.yaml``) before and after the change.
+tiny test study (``config/tiny.yaml``) before and after the change.
 
 ========================  ===================================================================
 stage                     code it covers
@@ -57,30 +57,30 @@ STAGE_VERSIONS = {
     "dataset": 2,
     "thermodynamics": 5,
     "thermodynamics_figure": 3,
-    "autocorrelation": 1,
+    "autocorrelation": 2,
     "autocorrelation_figure": 2,
     "split": 1,
     "train": 2,
-    "encode": 2,
+    "encode": 3,
     "latent": 5,
     "latent_figures": 5,
-    "width_sweep": 2,
+    "width_sweep": 3,
     "width_sweep_figure": 1,
     "rg_flow": 2,
-    "rg_exponents": 2,
+    "rg_exponents": 3,
     "rg_figures": 3,
     "rg_learned": 3,
     "network_flow": 3,
     "rg_information": 3,
-    "rg_verdict": 4,
-    "rsmi": 1,
+    "rg_verdict": 5,
+    "rsmi": 2,
     "rg_network_figures": 3,
     "probes": 1,
     "dbn_configurations": 1,
     "dbn": 3,
     "probe_figures": 4,
     "controls": 1,
-    "report": 8,
+    "report": 10,
 }
 
 

@@ -42,14 +42,12 @@ def one_torch_thread():
 
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory):
-    """The tiny study (tests/config/tiny.yaml) run once, locally on 2 cores without a profile,
+    """The tiny study (config/tiny.yaml) run once, locally on 2 cores without a profile,
     shared by the workflow tests that inspect its results and by the SLURM test, which compares
     its own run with this one. Tests that damage files work on a copy; tests that try another
     config write the tiny one back."""
     workdir = tmp_path_factory.mktemp("tiny_run")
-    (workdir / "config.yaml").write_text(
-        yaml.safe_dump(yaml.safe_load((REPOSITORY / "tests/config/tiny.yaml").read_text()))
-    )
+    (workdir / "config.yaml").write_text(yaml.safe_dump(yaml.safe_load((REPOSITORY / "config/tiny.yaml").read_text())))
     command = [
         sys.executable,
         "-m",

@@ -77,9 +77,9 @@ def test_dynamic_exponents_recover_the_exponent_of_each_algorithm_from_the_size_
             "L": L,
             "temperature": T_C,
             "tau_int_abs_m": 0.4 * L**z,
-            "tau_int_abs_m_error": 0.02 * L**z,
+            "tau_int_abs_m_err": 0.02 * L**z,
             "tau_int_energy": 0.7 * L ** (z - 0.1),
-            "tau_int_energy_error": 0.03 * L ** (z - 0.1),
+            "tau_int_energy_err": 0.03 * L ** (z - 0.1),
         }
         for algorithm, z in (("metropolis", 2.17), ("wolff", 0.25))
         for L in sizes
@@ -103,7 +103,7 @@ def test_autocorrelation_study_has_its_columns_and_wolff_decorrelates_faster_tha
     for table in tables.values():
         assert list(table.columns) == AUTOCORRELATION_COLUMNS
         assert list(table["kind"]) == ["scan", "scan", "size", "size"]
-        assert (table["tau_int_abs_m"] > 0).all() and (table["tau_int_abs_m_error"] > 0).all()
+        assert (table["tau_int_abs_m"] > 0).all() and (table["tau_int_abs_m_err"] > 0).all()
         assert table.loc[table["kind"] == "size", "temperature"].eq(T_C).all()
     assert tables["metropolis"]["flipped_fraction_per_sweep"].isna().all()
     assert tables["wolff"]["flipped_fraction_per_sweep"].between(0, 1).all()
@@ -111,6 +111,4 @@ def test_autocorrelation_study_has_its_columns_and_wolff_decorrelates_faster_tha
     # faster, by more than 4 standard errors of the pilots
     at_tc = {algorithm: table.query("kind == 'size' and L == 8").iloc[0] for algorithm, table in tables.items()}
     difference = at_tc["metropolis"]["tau_int_abs_m"] - at_tc["wolff"]["tau_int_abs_m"]
-    assert difference > 4 * math.hypot(
-        at_tc["metropolis"]["tau_int_abs_m_error"], at_tc["wolff"]["tau_int_abs_m_error"]
-    )
+    assert difference > 4 * math.hypot(at_tc["metropolis"]["tau_int_abs_m_err"], at_tc["wolff"]["tau_int_abs_m_err"])

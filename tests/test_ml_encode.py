@@ -71,3 +71,9 @@ def test_staggered_reader_feeds_the_antiferromagnet_and_encodes_its_order_parame
     assert encoded["magnetization"].attrs["long_name"] == "staggered magnetisation per spin"
     np.testing.assert_array_equal(encoded["magnetization"].values, ferro["magnetization"].values)
     assert not np.array_equal(encoded["latent"].values, ferro["latent"].values)
+
+
+def test_the_encoding_records_the_device_that_auto_chose(ml_reader, ml_labels, monkeypatch):
+    model = model_of("alexandrou", 1, None)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert encode_dataset(model, ml_reader, ml_labels, device="auto").attrs["device"] == "cpu"

@@ -231,3 +231,23 @@ def test_regularisation_must_match_the_model(ml_reader, ml_labels):
         train_autoencoder(model_of("wide", 2, None, dropout=0.1), ml_reader, ml_labels, TrainingSettings(), ML_SEED)
     with pytest.raises(ValueError, match="is for L = 16"):
         train_autoencoder(build_model(WIDE, 16), ml_reader, ml_labels, TrainingSettings(), ML_SEED)
+
+
+def test_the_device_resolver_refuses_cuda_without_a_device_as_bad_input(monkeypatch):
+    from deeprenorm.config import ConfigError
+    from deeprenorm.pipeline import user_errors
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ConfigError, match="device 'cuda' requested but torch finds no CUDA device") as refused:
+        train_module.resolve_device("cuda")
+    # bad input: a job logs it in one line, without a traceback
+    assert isinstance(refused.value, user_errors()) and "autoencoder.device" in str(refused.value)
+    assert train_module.resolve_device("auto") == torch.device("cpu")
+    assert train_module.resolve_device("cpu") == torch.device("cpu")
+
+
+def test_auto_takes_cuda_where_torch_finds_it(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert train_module.resolve_device("auto") == torch.device("cuda")
+    assert train_module.resolve_device("cuda") == torch.device("cuda")
+    assert train_module.resolve_device("cpu") == torch.device("cpu")

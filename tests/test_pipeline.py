@@ -1,7 +1,11 @@
 """deeprenorm.pipeline and the start-up of small jobs: what they import, which errors are bad input."""
 
+import logging
 import subprocess
 import sys
+from types import SimpleNamespace
+
+import pytest
 
 from deeprenorm import pipeline
 from deeprenorm.config import ConfigError
@@ -35,3 +39,16 @@ def test_bad_input_errors_include_those_of_the_stages_imported():
     errors = pipeline.user_errors()
     assert {SchemaError, ConfigError, ThermalizationError} <= set(errors)
     assert not issubclass(ZeroDivisionError, errors)
+
+
+def test_a_torch_job_resolves_its_device_and_logs_which_one_ran(monkeypatch, caplog):
+    import torch
+
+    job = SimpleNamespace(rule="probes", config={"autoencoder": {"device": "auto"}})
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with caplog.at_level(logging.INFO):
+        assert pipeline.torch_device(job) == torch.device("cpu")
+    assert "torch device cpu (autoencoder.device: auto)" in caplog.text
+    job.config["autoencoder"]["device"] = "cuda"
+    with pytest.raises(ConfigError, match="torch finds no CUDA device"):
+        pipeline.torch_device(job)

@@ -43,7 +43,7 @@ def network_models(*specs: ModelSpec) -> dict[str, NetworkModel]:
 
 
 def test_the_tiny_study():
-    plan = shipped("tests/config/tiny.yaml")
+    plan = shipped("config/tiny.yaml")
     assert plan.rg_pairs == ((8, 2),) and plan.simulated_sizes == (4, 8) and plan.rg_sizes == (4, 8)
     assert plan.models["conv-b2-none"].lattice_sizes == (8,) and plan.models["conv-b2-none"].no_block_lattice == (4,)
     assert (plan.default_model, plan.default_seed, plan.seeds) == ("alexandrou-k1-none", 0, (0, 1))
@@ -319,3 +319,28 @@ def test_transfer_plan_takes_the_first_conv_model_at_its_largest_size():
     assert transfer_plan(dense_only, plan.lattice_sizes) is None
     # one size it fits: nothing to scale
     assert transfer_plan(plan.models, (24,)) is None
+
+
+def run_plan(*arguments: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "deeprenorm.plan", *arguments]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=REPOSITORY)
+
+
+def test_the_estimate_command_prints_the_cost_table():
+    result = run_plan("estimate", "config/tiny.yaml", "--cores", "4")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Cost estimate of config/tiny.yaml: 73 jobs"
+    assert lines[2].split() == ["stage", "jobs", "core-hours", "GPU-hours", "peak", "memory"]
+    total = next(line for line in lines if line.startswith("total"))
+    assert total.split()[1] == "73"
+    assert "Wall time on 4 cores: at least" in result.stdout and "Disk: up to" in result.stdout
+
+
+def test_the_estimate_command_rejects_a_bad_config_naming_the_key(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("samples_per_temperature: -5\n")
+    result = run_plan("estimate", str(bad))
+    assert result.returncode == 1 and result.stdout == ""
+    assert "samples_per_temperature" in result.stderr and "Traceback" not in result.stderr
+    assert run_plan("estimate", "config/tiny.yaml", "--cores", "0").returncode == 2

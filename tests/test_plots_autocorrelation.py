@@ -33,9 +33,9 @@ def autocorrelation_table(scan_L=16, sizes=(8, 16, 32, 64), tc=T_C):
         "L",
         "temperature",
         "tau_int_abs_m",
-        "tau_int_abs_m_error",
+        "tau_int_abs_m_err",
         "tau_int_energy",
-        "tau_int_energy_error",
+        "tau_int_energy_err",
         "seconds_per_sweep",
     ]
     return pd.DataFrame(rows, columns=columns)
@@ -76,7 +76,7 @@ def test_plot_autocorrelation_row_selection_and_missing_parts(tmp_path):
     plot_autocorrelation(rounded[rounded["algorithm"] == "wolff"], tmp_path / "a.png")
     assert_png(tmp_path / "a.png")
     with pytest.raises(ValueError, match="columns"):
-        plot_autocorrelation(table.drop(columns="tau_int_energy_error"), tmp_path / "b.png")
+        plot_autocorrelation(table.drop(columns="tau_int_energy_err"), tmp_path / "b.png")
     # an explicit kind column (deeprenorm.dynamics) decides instead of the temperature
     labelled = rounded.assign(kind=np.where(np.isclose(rounded["temperature"], round(T_C, 4)), "size", "scan"))
     scan, at_tc, scan_L = split_autocorrelation_table(labelled)

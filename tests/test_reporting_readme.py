@@ -1,9 +1,12 @@
-"""deeprenorm.reporting.readme: the README's generated section is replaced between its markers
-and nothing else is touched."""
+"""deeprenorm.reporting.readme: the README's generated sections are replaced between their
+markers and nothing else is touched; its first commands quote the measured run times, and a study
+that recorded none is refused. The sections' content from a real summary is checked on the tiny
+study in test_workflow.py."""
 
 import pytest
 
-from deeprenorm.reporting.readme import BEGIN_MARKER, END_MARKER, replace_between_markers
+from deeprenorm.reporting.readme import BEGIN_MARKER, END_MARKER, replace_between_markers, start_block
+from deeprenorm.reporting.summary import format_duration
 
 
 def test_the_readme_block_is_replaced_between_the_markers_and_nothing_else():
@@ -18,3 +21,36 @@ def test_the_readme_block_is_replaced_between_the_markers_and_nothing_else():
     ):
         with pytest.raises(ValueError):
             replace_between_markers(broken, "x")
+
+
+def _summary(elapsed_s, jobs, version="0.1.0+gabc"):
+    run = {"first_started": "2026-12-06 10:00:00", "elapsed_s": elapsed_s, "jobs": jobs, "machine_cpus": 2}
+    return {"version": version, "performance": {"rows": [], "run": run}}
+
+
+def test_the_start_block_quotes_each_study_s_measured_run():
+    block = start_block(_summary(639.4, 398), _summary(83.0, 74))
+    lines = block.splitlines()
+    assert lines[0] == "```bash" and lines[3] == "```"
+    assert lines[1].startswith("make tiny ") and "74 jobs, 1 min 23 s on 2 CPUs" in lines[1]
+    assert lines[2].startswith("make run ") and "398 jobs, 10 min 39 s on 2 CPUs" in lines[2]
+
+
+def test_a_study_without_a_recorded_run_time_is_refused_by_name():
+    unmeasured = _summary(None, 0)
+    with pytest.raises(ValueError, match="the tiny study"):
+        start_block(_summary(639.4, 398), unmeasured)
+    del unmeasured["performance"]["run"]
+    with pytest.raises(ValueError, match="the default study"):
+        start_block(unmeasured, _summary(83.0, 74))
+
+
+def test_durations_read_as_people_say_them():
+    assert [format_duration(s) for s in (0.4, 48, 60, 639.4, 3599.6, 7500)] == [
+        "0 s",
+        "48 s",
+        "1 min 00 s",
+        "10 min 39 s",
+        "1 h 00 min",
+        "2 h 05 min",
+    ]

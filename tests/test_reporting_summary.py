@@ -13,7 +13,7 @@ import pandas as pd
 from deeprenorm.exact import T_C
 from deeprenorm.provenance import source_commit, source_version
 from deeprenorm.reporting.benchmarks import stage_totals
-from deeprenorm.reporting.readme import readme_block
+from deeprenorm.reporting.readme import readme_block, results_page
 from deeprenorm.reporting.summary import (
     MARKDOWN_SECTIONS,
     SECTIONS,
@@ -22,6 +22,7 @@ from deeprenorm.reporting.summary import (
     summarise,
     summary_markdown,
     tc_value,
+    torch_devices,
 )
 
 
@@ -148,7 +149,7 @@ def _tables():
     verdict = pd.DataFrame(
         [
             {"map": name, "model": model, "weights": weights, "b": 2, "criterion": criterion}
-            | {"value": value, "error": error, "reference": "15/8" if criterion == "y_h" else "T_c"}
+            | {"value": value, "value_err": error, "reference": "15/8" if criterion == "y_h" else "T_c"}
             | {"threshold": "t", "passed": passed, "votes": "true", "seeds": seeds, "note": ""}
             for name, model, weights, seeds, criterion, value, error, passed in (
                 ("majority", np.nan, "exact", np.nan, "y_h", 1.8755, 0.0005, "true"),
@@ -340,10 +341,23 @@ def test_the_deep_belief_network_is_reported_trained_beside_untrained():
     assert "not measurable" in sentences[2]
     assert "| 1 | 2 | trained | 400 | 23 (flattened) | 0.13000 ± 0.00020 |" in text
     assert "| 2 | 4 | trained | 100 | 23 (cap) |" in text and "| 1 | 2 | untrained | 400 | 0 |" in text
-    assert "Deep belief network" in readme_block(summary, {})
+    assert "Deep belief network" in results_page(summary, {})
 
 
 def test_an_extrapolation_without_a_systematic_says_why():
     two_sizes = {"method": "chi_z_peak_extrapolation", "T_c": 2.297, "T_c_err": 0.018, "T_c_err_sys": None, "dof": 0}
     assert tc_value(two_sizes) == "2.297 ± 0.018 (stat), no sys: fewer than 3 sizes; 0 dof"
     assert tc_value({"method": "chi_z_peak", "T_c": None}) == "not located"
+
+
+def test_the_devices_of_the_torch_jobs_are_counted_from_their_outputs(tmp_path):
+    import xarray as xr
+
+    sidecars = []
+    for index, device in enumerate(["cuda", "cpu", "cuda"]):
+        sidecars.append(tmp_path / f"seed{index}.json")
+        sidecars[-1].write_text(json.dumps({"device": device, "best_epoch": 3}))
+    encoding = tmp_path / "seed0.nc"
+    xr.Dataset({"latent": ("sample", np.zeros(2))}, attrs={"device": "cpu"}).to_netcdf(encoding)
+    assert torch_devices(sidecars, [encoding, encoding]) == {"train": {"cpu": 1, "cuda": 2}, "encode": {"cpu": 2}}
+    assert torch_devices([], []) == {"train": {}, "encode": {}}

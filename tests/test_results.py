@@ -19,6 +19,8 @@ def test_a_finished_study_in_python(tiny_run):
     assert {"rg_verdict", "rg_verdict_calibration", "tc_thermodynamic"} <= set(study.tables)
     verdict = study.table("rg_verdict")
     assert isinstance(verdict, pd.DataFrame) and {"criterion", "votes"} <= set(verdict.columns)
+    described = study.describe("rg_verdict")
+    assert described["name"].tolist() == list(verdict.columns) and described["unit"].str.len().gt(0).all()
     assert study.lattice_sizes == [4, 8]
     with study.dataset(8) as data:
         assert data["spins"].shape[-2:] == (8, 8) and data.attrs

@@ -281,7 +281,7 @@ def test_a_conv_network_that_is_the_majority_rule_has_its_exponent_and_a_mixed_s
     assert list(table.columns) == EXPONENT_TABLE_COLUMNS
     y_h = table.query("exponent == 'y_h' and level == 2 and operators == 3").set_index("weights")
     tolerance = 0.01 * 15 / 8
-    assert abs(y_h.loc["majority", "value"] - 15 / 8) < 4 * y_h.loc["majority", "error"] + tolerance
-    assert abs(y_h.loc["mixed", "value"] - 15 / 8) > 4 * y_h.loc["mixed", "error"] + tolerance
+    assert abs(y_h.loc["majority", "value"] - 15 / 8) < 4 * y_h.loc["majority", "value_err"] + tolerance
+    assert abs(y_h.loc["mixed", "value"] - 15 / 8) > 4 * y_h.loc["mixed", "value_err"] + tolerance
     with pytest.raises(ValueError, match="only a conv model"):
         code_sign_step(identity_dense(4))

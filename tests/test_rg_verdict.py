@@ -94,7 +94,7 @@ def _exponents(rows):
                     "operators": 3,
                     "exponent": exponent,
                     "value": value,
-                    "error": 0.002 if exponent == "y_h" else 0.01,
+                    "value_err": 0.002 if exponent == "y_h" else 0.01,
                     "reversal_asymmetry": 0.0,
                 }
             )
@@ -256,7 +256,7 @@ def test_the_table_contract():
         if name not in ("global_sign", "block-spin autoencoder"):
             assert set(rows["criterion"]) == set(CRITERIA), (name, weights)
     # a number without an error says why
-    missing = verdict[np.isfinite(verdict["value"].astype(float)) & ~np.isfinite(verdict["error"].astype(float))]
+    missing = verdict[np.isfinite(verdict["value"].astype(float)) & ~np.isfinite(verdict["value_err"].astype(float))]
     assert (missing["note"].str.len() > 0).all()
     # the written table reads back with the same outcomes
     buffer = io.StringIO()
@@ -320,7 +320,7 @@ def test_information_differences_are_paired():
     # the trained code (buffer 3) against decimation at buffer 3: 0.41 - 0.38, the shared draws
     # cancel and the paired error is the maps' own noise, far below the combined 0.03 * sqrt(2)
     assert cell(verdict, "information", column="value") == pytest.approx(0.03)
-    assert cell(verdict, "information", column="error") < 0.01
+    assert cell(verdict, "information", column="value_err") < 0.01
     assert cell(verdict, "information", map_name="majority", weights="exact", column="value") == pytest.approx(0.10)
     assert cell(verdict, "information", weights="untrained") == "false"
 
@@ -335,7 +335,10 @@ def test_the_spread_over_the_probe_splits_joins_the_error_of_an_information_diff
     verdict, _ = verdict_table(VerdictInputs(**{**inputs.__dict__, "information_replicas": replicas}))
     bootstrap_only, _ = verdict_table(inputs)
     assert cell(verdict, "information", column="value") == pytest.approx(0.03)
-    error, paired = cell(verdict, "information", column="error"), cell(bootstrap_only, "information", column="error")
+    error, paired = (
+        cell(verdict, "information", column="value_err"),
+        cell(bootstrap_only, "information", column="value_err"),
+    )
     spread = np.std([0.03, 0.06], ddof=1)
     assert error == pytest.approx(math.hypot(paired, spread), rel=1e-6)
     assert "split spread" in cell(verdict, "information", column="note")

@@ -18,6 +18,7 @@ import pytest
 import xarray as xr
 import yaml
 
+from deeprenorm import columns
 from deeprenorm.config import load_schema, validate_config
 from deeprenorm.plan import StudyPlan
 from deeprenorm.rg.verdict import CRITERIA
@@ -28,7 +29,7 @@ SNAKEFILE = REPOSITORY / "Snakefile"
 
 pytestmark = pytest.mark.workflow
 
-TINY = yaml.safe_load((REPOSITORY / "tests/config/tiny.yaml").read_text())
+TINY = yaml.safe_load((REPOSITORY / "config/tiny.yaml").read_text())
 
 FIGURES = [
     "results/figures/thermodynamics.png",
@@ -81,6 +82,7 @@ TABLES = [
     "results/tables/locality.csv",
     "results/tables/performance.csv",
     "results/tables/performance_stages.csv",
+    "results/tables/performance_run.csv",
 ]
 
 
@@ -185,6 +187,84 @@ def test_dry_run_of_the_slurm_profile_with_its_gpu_block(tmp_path):
     assert train["gpu"] == 1 and train["slurm_partition"] == "gpu"
 
 
+# The rules that train a network or run one over data: with autoencoder.device cuda each asks for
+# a GPU (rg_exponents only where it has an RSMI map, which the tiny study has not)
+TORCH_RULES = [
+    "train",
+    "train_far",
+    "train_control",
+    "encode",
+    "probes",
+    "probes_control",
+    "dbn",
+    "rg_learned",
+    "rg_exponents_learned",
+    "network_flow",
+    "rg_information",
+]
+# the torch scripts, each refusing a missing CUDA device before it reads anything
+TORCH_SCRIPTS = [
+    "train",
+    "encode",
+    "probes",
+    "dbn",
+    "train_rsmi",
+    "rg_learned",
+    "rg_learned_rsmi",
+    "rg_exponents_learned",
+    "network_flow",
+    "rg_information",
+]
+
+
+def _gpu_requests(output: str) -> list[str]:
+    """The ``[device ..., gpu=N]`` end of every job's message in a dry run (torch jobs only)."""
+    return re.findall(r"(?m)^Job \d+: .*(\[device \w+, gpu=\d+\])$", output)
+
+
+@pytest.mark.parametrize("profile", ["none", str(REPOSITORY / "profiles/slurm")])
+def test_with_cuda_every_torch_job_asks_for_a_gpu_and_gpu_limits_are_accepted(tmp_path, profile):
+    config = dict(TINY, autoencoder=dict(TINY["autoencoder"], device="cuda"))
+    result = snakemake(tmp_path, "--dry-run", "--resources", "gpu=1", config=config, profile=profile)
+    assert result.returncode == 0, result.stderr[-3000:]
+    output = result.stdout + result.stderr
+    counts = job_counts(output)
+    requests = _gpu_requests(output)
+    assert requests.count("[device cuda, gpu=1]") == sum(counts[rule] for rule in TORCH_RULES) > 0
+    # every other job is rg_exponents without an RSMI map: it runs no torch
+    assert requests.count("[device cuda, gpu=0]") == counts["rg_exponents"] == 1
+    assert len(requests) == sum(counts[rule] for rule in TORCH_RULES) + 1
+
+
+@pytest.mark.parametrize("device", ["cpu", "auto"])
+def test_without_cuda_no_job_asks_for_a_gpu(tmp_path, device):
+    config = dict(TINY, autoencoder=dict(TINY["autoencoder"], device=device))
+    result = snakemake(tmp_path, "--dry-run", config=config, profile=str(REPOSITORY / "profiles/slurm"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    output = result.stdout + result.stderr
+    requests = _gpu_requests(output)
+    assert set(requests) == {f"[device {device}, gpu=0]"}
+    assert len(requests) == sum(job_counts(output)[rule] for rule in [*TORCH_RULES, "rg_exponents"])
+
+
+@pytest.mark.parametrize("script", TORCH_SCRIPTS)
+def test_a_torch_job_without_its_cuda_device_fails_at_once_in_one_line(tmp_path, script):
+    log = tmp_path / f"{script}.log"
+    job = (
+        "import runpy, types\n"
+        f"snakemake = types.SimpleNamespace(rule={script!r}, log=[{str(log)!r}], threads=1, wildcards={{}},"
+        " config={'autoencoder': {'device': 'cuda'}}, params=None, input=None, output=None)\n"
+        f"runpy.run_path({str(REPOSITORY / 'workflow/scripts' / f'{script}.py')!r}, init_globals={{'snakemake': snakemake}})"
+    )
+    # no GPU is visible, whatever the machine: the job must stop before it touches params or inputs
+    environment = dict(os.environ, CUDA_VISIBLE_DEVICES="")
+    result = subprocess.run([sys.executable, "-c", job], capture_output=True, text=True, env=environment, timeout=120)
+    assert result.returncode != 0
+    failure = [line for line in log.read_text().splitlines() if "job failed" in line]
+    assert len(failure) == 1 and "ConfigError: device 'cuda' requested but torch finds no CUDA device" in failure[0]
+    assert "Traceback" not in log.read_text()
+
+
 def test_full_run_produces_valid_datasets_figures_and_tables(finished_run):
     workdir, _ = finished_run
     for size in TINY["lattice_sizes"]:
@@ -211,6 +291,44 @@ def test_full_run_produces_valid_datasets_figures_and_tables(finished_run):
         assert (workdir / table).stat().st_size > 0
     for log in ("logs/simulate/L4/T2.3000.log", "logs/dataset/L8.log"):
         assert (workdir / log).stat().st_size > 0
+
+
+def _file_pattern(path: str) -> re.Pattern:
+    """A file pattern of deeprenorm.columns (``{L}`` a lattice size, other ``{...}`` a name) as
+    a regular expression."""
+    parts = re.split(r"(\{\w+\})", path)
+    return re.compile(
+        "".join(r"\d+" if part == "{L}" else "[^/]+" if part.startswith("{") else re.escape(part) for part in parts)
+    )
+
+
+def test_every_table_of_the_study_is_documented_column_by_column(finished_run):
+    import csv
+
+    workdir, _ = finished_run
+    patterns = [(_file_pattern(path), table) for table in columns.TABLES.values() for path in table.paths]
+    problems, seen = [], set()
+    for path in sorted((workdir / "results").rglob("*.csv")):
+        relative = path.relative_to(workdir).as_posix()
+        tables = [table for pattern, table in patterns if pattern.fullmatch(relative)]
+        if len(tables) != 1:
+            problems.append(f"{relative}: the file of {len(tables)} tables of deeprenorm.columns, not 1")
+            continue
+        table = tables[0]
+        seen.add(table.name)
+        with path.open(newline="") as file:
+            header = next(csv.reader(file))
+        documented = [column.name for column in table.columns]
+        if header != documented:
+            problems.append(
+                f"{relative} (table {table.name}): undocumented {[c for c in header if c not in documented]}, "
+                f"documented but not written {[c for c in documented if c not in header]}"
+                + ("" if set(header) != set(documented) else ", in another order")
+            )
+    # the tiny study's networks are too small for the RSMI coarse-grainer's environment
+    unwritten = set(columns.TABLES) - seen - {"rsmi_history"}
+    problems += [f"table {name}: documented, but no file of it in the tiny study" for name in sorted(unwritten)]
+    assert not problems, "deeprenorm.columns and the study's files differ:\n" + "\n".join(problems)
 
 
 # (model, code units, sizes, seeds) of the tiny config: conv needs L/2 even and >= 4
@@ -323,8 +441,8 @@ def test_mcrg_exponents_of_every_map_at_every_level_and_operator_count(finished_
     # a value is measured with its error, or not located with the count of replicas that failed
     # (at L_coarse = 4 the third-neighbour operator nearly repeats the nearest one)
     located = table["value"].notna()
-    assert table.loc[located, "error"].gt(0).all()
-    assert table.loc[~located, "error"].isna().all() and table.loc[~located, "replicas_failed"].gt(0).all()
+    assert table.loc[located, "value_err"].gt(0).all()
+    assert table.loc[~located, "value_err"].isna().all() and table.loc[~located, "replicas_failed"].gt(0).all()
     majority = table[table["map"] == "majority"]
     assert majority.loc[majority["exponent"] == "y_h", "value"].notna().all()
 
@@ -357,6 +475,28 @@ def test_control_models_are_trained_by_the_same_rule_and_probed_beside_the_ising
         assert set(rows["criterion"]) == set(CRITERIA), model
 
 
+def test_where_each_torch_job_ran_is_recorded_in_its_outputs_and_the_summary(finished_run):
+    import json
+
+    # the tiny study leaves autoencoder.device at auto: which device ran is a result
+    workdir, result = finished_run
+    counts = job_counts(result.stdout + result.stderr)
+    sidecars = [path for path in workdir.glob("results/**/seed*.json") if "figures" not in path.parts]
+    trained = [json.loads(path.read_text())["device"] for path in sidecars]
+    encoded = []
+    for path in workdir.glob("results/latent/**/*.nc"):
+        with xr.open_dataset(path) as encoding:
+            encoded.append(encoding.attrs["device"])
+    assert len(trained) == counts["train"] + counts["train_far"] + counts["train_control"]
+    assert len(encoded) == counts["encode"]
+    devices = json.loads((workdir / "results/summary.json").read_text())["devices"]
+    assert devices == {
+        "train": {device: trained.count(device) for device in set(trained)},
+        "encode": {device: encoded.count(device) for device in set(encoded)},
+    }
+    assert set(trained) | set(encoded) <= {"cpu", "cuda"}
+
+
 def test_the_verdict_table_contract_on_the_tiny_study(finished_run):
     import pandas as pd
 
@@ -378,7 +518,7 @@ def test_the_verdict_table_contract_on_the_tiny_study(finished_run):
     # every learned map and weights has a row for every criterion; a number without an error says why
     for _, rows in verdict[verdict["weights"] != "exact"].groupby(["map", "model", "weights"]):
         assert set(rows["criterion"]) == set(CRITERIA)
-    value, error = pd.to_numeric(verdict["value"]), pd.to_numeric(verdict["error"])
+    value, error = pd.to_numeric(verdict["value"]), pd.to_numeric(verdict["value_err"])
     assert (verdict.loc[value.notna() & error.isna(), "note"] != "").all()
 
 
@@ -499,6 +639,13 @@ def test_every_benchmarked_job_is_in_the_performance_table(finished_run):
     jobs = pd.read_csv(workdir / "results/tables/performance.csv", keep_default_na=False)
     files = sorted((workdir / "results/benchmarks").rglob("*.tsv"))
     assert len(jobs) == len(files) > 50
+    # every job's log opens with its start, so the run's span covers every job
+    assert (jobs["started"] != "").all(), jobs.loc[jobs["started"] == "", ["rule", "job"]]
+    run = pd.read_csv(workdir / "results/tables/performance_run.csv").iloc[0]
+    starts = pd.to_datetime(jobs["started"])
+    assert run["jobs"] == len(jobs) and pd.Timestamp(run["first_started"]) == starts.min().floor("s")
+    # the jobs overlap on 2 cores: together they take less than one after another, at least the longest
+    assert jobs["wall_s"].max() <= run["elapsed_s"] <= jobs["wall_s"].sum() + 60
     rules = set(jobs["rule"])
     assert {"simulate", "dataset", "train", "train_control", "probes_control", "rg_verdict", "probe_figures"} <= rules
     assert "other" not in set(jobs["stage"]), set(
@@ -507,27 +654,42 @@ def test_every_benchmarked_job_is_in_the_performance_table(finished_run):
     assert rules <= {rule for members in STAGES.values() for rule in members}
 
 
-def test_readme_rule_rewrites_only_its_marked_section(finished_run, tmp_path):
+def test_readme_rule_rewrites_only_its_marked_sections(finished_run, tmp_path):
     import json
 
-    from deeprenorm.reporting import BEGIN_MARKER, END_MARKER
+    import pandas as pd
+
+    from deeprenorm.reporting.readme import BEGIN_MARKER, END_MARKER, START_BEGIN, START_END
 
     workdir, _ = finished_run
     readme = workdir / "README.md"
-    before, after = "# a project\n\nhand-written text\n", "\n## later\n\nmore hand-written text\n"
-    readme.write_text(f"{before}{BEGIN_MARKER}\nstale\n{END_MARKER}{after}")
+    # the tiny study stands in for both: its summary is where `make tiny` puts the tiny study's
+    tiny_summary = workdir / "studies/tiny/results/summary.json"
+    tiny_summary.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(workdir / "results/summary.json", tiny_summary)
+    before, middle, after = "# a project\n\n", "\nhand-written text\n", "\n## later\n\nmore hand-written text\n"
+    readme.write_text(f"{before}{START_BEGIN}\nstale\n{START_END}{middle}{BEGIN_MARKER}\nstale\n{END_MARKER}{after}")
     result = snakemake(workdir, "--cores", "1", "readme")
     assert result.returncode == 0, result.stderr[-3000:]
     text = readme.read_text()
-    assert text.startswith(before + BEGIN_MARKER) and text.endswith(END_MARKER + after) and "stale" not in text
+    assert text.startswith(before + START_BEGIN) and text.endswith(END_MARKER + after) and "stale" not in text
+    assert f"{START_END}{middle}{BEGIN_MARKER}" in text
     summary = json.loads((workdir / "results/summary.json").read_text())
+    run = summary["performance"]["run"]
+    assert run["jobs"] == len(pd.read_csv(workdir / "results/tables/performance.csv")) and run["elapsed_s"] > 0
+    start = text[text.index(START_BEGIN) : text.index(START_END)]
+    assert f"make run    # the default study: {run['jobs']} jobs, " in start and "make tiny   # first try" in start
     assert summary["config_sha256"][:16] in text and "![" in text and "docs/figures/summary.png" in text
-    assert (workdir / "docs/results.md").read_text().strip() in text
+    page = (workdir / "docs/results.md").read_text()
+    # the README is short, the page has every table, with the figures relative to itself
+    assert "### Key numbers" in text and "Calibration" not in text and "## Calibration" in page
+    assert "](figures/summary.png)" in page and "docs/figures" not in page
     for name in ("summary", "performance", "rg_verdict", "locality"):
         assert_png(workdir / f"docs/figures/{name}.png")
-    readme.write_text("no markers here\n")
+    readme.write_text(f"{START_BEGIN}\n{START_END}\nno results markers here\n")
+    untouched = readme.read_text()
     refused = snakemake(workdir, "--cores", "1", "--forcerun", "readme", "readme")
-    assert refused.returncode != 0 and readme.read_text() == "no markers here\n"
+    assert refused.returncode != 0 and readme.read_text() == untouched
 
 
 def test_second_run_is_a_no_op(finished_run):

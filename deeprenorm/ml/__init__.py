@@ -26,6 +26,7 @@ _HOMES = {
     "build_model": "models",
     "at_lattice_size": "models",
     "model_from_architecture": "models",
+    "module_device": "models",
     "CheckpointError": "checkpoint",
     "save_checkpoint": "checkpoint",
     "load_checkpoint": "checkpoint",

@@ -19,7 +19,8 @@ codes of increasing width with block-spin coarse-graining.
 
 Attributes: the model's architecture (``kind``, ``L``, ``latent``, ``dropout``, ``widths``,
 ``block`` for conv), ``system`` (``"ferromagnet"`` or ``"antiferromagnet"``), the dataset's
-file name, versions, and whatever the caller adds.
+file name, versions, the torch ``device`` that encoded (``cpu`` or ``cuda``), and whatever the
+caller adds.
 """
 
 from __future__ import annotations
@@ -113,6 +114,7 @@ def encode_dataset(
         dataset=reader.path.name,
         system="antiferromagnet" if reader.staggered else "ferromagnet",
         torch_version=str(torch.__version__),
+        device=str(torch_device),
         deeprenorm_version=source_version(),
         **(attrs or {}),
     )

@@ -24,6 +24,7 @@ which :func:`model_from_architecture` rebuilds it (the checkpoints of :mod:`.che
 
 from __future__ import annotations
 
+import torch
 from torch import nn
 
 from ..arguments import check_integer
@@ -39,6 +40,7 @@ __all__ = [
     "build_model",
     "at_lattice_size",
     "model_from_architecture",
+    "module_device",
 ]
 
 
@@ -169,3 +171,11 @@ def model_from_architecture(
     if model.architecture != dict(architecture):
         raise ValueError(f"this code builds {model.architecture} from the recorded architecture {dict(architecture)}")
     return model
+
+
+def module_device(module: nn.Module) -> torch.device:
+    """The device of ``module``'s parameters (the CPU for a module without any): where the
+    functions that run a network over data put their inputs, so that a caller moves the network
+    once (``module.to(device)``) and every measurement follows it."""
+    parameter = next(module.parameters(), None)
+    return parameter.device if parameter is not None else torch.device("cpu")

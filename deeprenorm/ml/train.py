@@ -52,6 +52,7 @@ import torch.nn.functional as F
 import torch.utils.deterministic
 
 from ..arguments import check_integer, check_real
+from ..config import ConfigError
 from ..data import SpinReader
 from ..provenance import source_version
 from ..seeding import stream
@@ -179,11 +180,17 @@ class TrainingResult:
 
 
 def resolve_device(device: str) -> torch.device:
-    """``"auto"``: CUDA where available, else the CPU; ``ValueError`` for unavailable CUDA."""
+    """The one place a job's torch device is chosen: ``"auto"``, CUDA where available, else the
+    CPU. ``"cuda"`` without a CUDA device raises :class:`deeprenorm.config.ConfigError` (a
+    ``ValueError``), which a job reports in one line as bad input."""
     if device not in DEVICES:
         raise ValueError(f"device must be one of {DEVICES}, got {device!r}")
     if device == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' requested but torch finds no CUDA device")
+        build = "a CPU-only build" if torch.version.cuda is None else f"built for CUDA {torch.version.cuda}"
+        raise ConfigError(
+            f"device 'cuda' requested but torch finds no CUDA device (torch {torch.__version__}, {build}): "
+            "set autoencoder.device to auto or cpu, or run on a machine with a GPU"
+        )
     return torch.device("cuda" if device == "cuda" or (device == "auto" and torch.cuda.is_available()) else "cpu")
 
 

@@ -31,7 +31,7 @@ OBSERVABLES = {
 }
 
 _REQUIRED = {"algorithm", "L", "temperature"} | {
-    name for column, _ in OBSERVABLES.values() for name in (column, f"{column}_error")
+    name for column, _ in OBSERVABLES.values() for name in (column, f"{column}_err")
 }
 
 
@@ -66,7 +66,7 @@ def _fit_lookup(fits, at_tc: pd.DataFrame, algorithm: str, observable: str):
             return float(z), float(z_err)
     column = OBSERVABLES[observable][0]
     rows = at_tc[at_tc["algorithm"] == algorithm]
-    return fit_dynamic_exponent(rows["L"], rows[column], rows[f"{column}_error"])
+    return fit_dynamic_exponent(rows["L"], rows[column], rows[f"{column}_err"])
 
 
 def _fitted_line(L, tau, tau_err, z):
@@ -86,7 +86,7 @@ def _scan_panel(ax, scan, observable, scan_L):
         ax.errorbar(
             part["temperature"],
             part[column],
-            yerr=part[f"{column}_error"],
+            yerr=part[f"{column}_err"],
             color=algorithm_color(algorithm),
             marker="o",
             markersize=4,
@@ -108,7 +108,7 @@ def _size_panel(ax, at_tc, observable, fits):
     all_sizes = at_tc["L"].to_numpy(dtype=float)
     for algorithm, part in at_tc.groupby("algorithm", sort=True):
         color = algorithm_color(algorithm)
-        L, tau, tau_err = part["L"], part[column], part[f"{column}_error"]
+        L, tau, tau_err = part["L"], part[column], part[f"{column}_err"]
         z, z_err = _fit_lookup(fits, at_tc, algorithm, observable)
         literature = DYNAMIC_EXPONENTS.get(algorithm)
         text = f"{algorithm_label(algorithm)}: z = {format_value_error(z, z_err)}"
@@ -156,7 +156,7 @@ def plot_autocorrelation(
 
     ``table`` has one row per (algorithm, L, temperature) with the columns of
     :func:`deeprenorm.dynamics.autocorrelation_study`: ``algorithm, L, temperature,
-    tau_int_abs_m, tau_int_abs_m_error, tau_int_energy, tau_int_energy_error`` (tau_int in
+    tau_int_abs_m, tau_int_abs_m_err, tau_int_energy, tau_int_energy_err`` (tau_int in
     sweeps, Sokal convention); ``seconds_per_sweep`` may be present and is not used.
 
     Which rows go where:

@@ -387,7 +387,7 @@ def plot_rg_exponents(table: pd.DataFrame, path):
                 ax.errorbar(
                     mine["level"] + offset,
                     shown,
-                    yerr=mine["error"].where(shown == mine["value"]),
+                    yerr=mine["value_err"].where(shown == mine["value"]),
                     marker="o" if weights == "exact" else "^",
                     markerfacecolor=color if weights == "exact" else "white",
                     color=color,

@@ -269,7 +269,7 @@ def _draw_criterion(ax, rows: pd.DataFrame, position: dict, bounds) -> None:
                     "✕ none", (0.02, y), xycoords=("axes fraction", "data"), va="center", fontsize=6, color=color
                 )
             continue
-        error = float(row.error) if math.isfinite(float(row.error)) else None
+        error = float(row.value_err) if math.isfinite(float(row.value_err)) else None
         marker = {"true": "o", "false": "X"}.get(passed, "o")
         if bounds is not None and not bounds[0] <= value <= bounds[1]:
             value, error = min(max(value, bounds[0]), bounds[1]), None

@@ -132,7 +132,7 @@ def _tc_panel(ax, sweep):
     ax.errorbar(
         matched.loc[ours, "T_c_mean"],
         y[ours],
-        xerr=matched.loc[ours, "T_c_err_mean"],
+        xerr=matched.loc[ours, "T_c_mean_err"],
         color="#0072B2",
         marker="o",
         linestyle="none",
@@ -144,7 +144,7 @@ def _tc_panel(ax, sweep):
     ax.errorbar(
         matched.loc[pc1, "T_c_pc1"],
         y[pc1] - 0.12,
-        xerr=matched.loc[pc1, "T_c_err_pc1"],
+        xerr=matched.loc[pc1, "T_c_pc1_err"],
         color="#CC79A7",
         marker="^",
         linestyle="none",

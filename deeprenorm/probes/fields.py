@@ -58,7 +58,7 @@ import torch
 from torch import nn
 
 from ..arguments import check_integer, check_real, is_integer
-from ..ml import Autoencoder
+from ..ml import Autoencoder, module_device
 from ..seeding import seed_sequence
 
 __all__ = [
@@ -176,7 +176,7 @@ def saliency(model: Autoencoder, spins, unit: int) -> Saliency:
     array = _spins(model, spins)
     L = model.L
     with _frozen(model):
-        device = _device(model)
+        device = module_device(model)
         latent = _units(model, model.encoder)
         unit = _index("unit", unit, latent, "code units")
         signed = torch.zeros((L, L), dtype=torch.float64)
@@ -314,7 +314,7 @@ def _maximise(model, layer, units, target, starts, steps, lr, l2, seed) -> _Foun
     generator = torch.Generator().manual_seed(_torch_seed(seed))
     L = model.L
     with _frozen(model):
-        device = _device(model)
+        device = module_device(model)
         truncated = _layer(model, _layer_index(model, layer))
         width = _units(model, truncated)
         units = [_index("unit", unit, width, f"units of layer {layer}") for unit in units]
@@ -391,12 +391,7 @@ def _units(model: Autoencoder, module: nn.Module) -> int:
     """Outputs per configuration of ``module`` (run in the caller's eval mode)."""
     L = model.L
     with torch.no_grad():
-        return module(torch.zeros((1, L, L), device=_device(model))).numel()
-
-
-def _device(model: Autoencoder) -> torch.device:
-    parameter = next(model.parameters(), None)
-    return parameter.device if parameter is not None else torch.device("cpu")
+        return module(torch.zeros((1, L, L), device=module_device(model))).numel()
 
 
 def _require_dense(model: Autoencoder, function: str) -> None:

@@ -380,6 +380,7 @@ def dbn_study(
     n_bootstrap: int,
     patience: int | None = None,
     tolerance: float = 0.01,
+    device="cpu",
     **training,
 ) -> DBNStudy:
     """Mehta & Schwab's deep belief network on ``spins`` (int8 ``(n, L, L)``, one chain in chain
@@ -387,7 +388,8 @@ def dbn_study(
     (L^2 -> L^2/4 -> ...), trained greedily (:func:`.dbn.train_dbn` with ``training``) on the
     first configurations, with the last ``held_out`` fraction (:func:`held_out_split`) held out:
     each layer stops once its held-out reconstruction error has flattened (``patience``,
-    ``tolerance``; :func:`.dbn.flattened`), or after ``training["epochs"]``.
+    ``tolerance``; :func:`.dbn.flattened`), or after ``training["epochs"]``.  It trains on
+    ``device`` and is measured on the CPU.
 
     The trained network and the same widths with the initial weights its training started from
     (:meth:`.dbn.DeepBeliefNetwork.from_widths` of the training stream) go through the same
@@ -413,8 +415,10 @@ def dbn_study(
         held_out=held,
         patience=patience,
         tolerance=tolerance,
+        device=device,
         **training,
     )
+    network.cpu()
     untrained = DeepBeliefNetwork.from_widths(widths, seed=child(root, 1))
     tables, fields = [], {}
     for weights, measured in zip(_DBN_WEIGHTS, (network, untrained)):

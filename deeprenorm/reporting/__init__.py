@@ -2,7 +2,16 @@
 (:mod:`.benchmarks`), the summary of every result table in JSON and Markdown and the report's
 front page (:mod:`.summary`), and the README's generated results section (:mod:`.readme`)."""
 
-from .benchmarks import STAGES, BenchmarkError, benchmark_table, read_benchmark, stage_of, stage_totals
+from .benchmarks import (
+    STAGES,
+    BenchmarkError,
+    benchmark_table,
+    read_benchmark,
+    run_span,
+    stage_of,
+    stage_totals,
+    with_start_times,
+)
 from .readme import BEGIN_MARKER, END_MARKER, readme_block, replace_between_markers
 from .summary import (
     config_sha256,
@@ -12,6 +21,7 @@ from .summary import (
     software_versions,
     summarise,
     summary_markdown,
+    torch_devices,
 )
 
 __all__ = [
@@ -21,6 +31,8 @@ __all__ = [
     "benchmark_table",
     "stage_of",
     "stage_totals",
+    "with_start_times",
+    "run_span",
     "BEGIN_MARKER",
     "END_MARKER",
     "replace_between_markers",
@@ -32,4 +44,5 @@ __all__ = [
     "software_versions",
     "summarise",
     "summary_markdown",
+    "torch_devices",
 ]

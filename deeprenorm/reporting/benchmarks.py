@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import math
 import os
+import re
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -28,6 +30,8 @@ __all__ = [
     "benchmark_table",
     "stage_of",
     "stage_totals",
+    "with_start_times",
+    "run_span",
 ]
 
 #: The stages of the study, in pipeline order, and the rules of each.
@@ -173,3 +177,47 @@ def stage_totals(table: pd.DataFrame) -> pd.DataFrame:
     whole = totals["wall_s"].iloc[-1]
     totals["wall_share"] = totals["wall_s"] / whole if whole > 0 else math.nan
     return totals
+
+
+# pipeline.start opens every job's log with a line stamped by logging's default asctime format
+_LOG_STAMP = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}),(\d{3}) ")
+
+
+def _log_start(path: Path) -> str:
+    try:
+        with path.open() as log:
+            first = log.readline()
+    except (OSError, UnicodeDecodeError):
+        return ""
+    stamp = _LOG_STAMP.match(first)
+    return f"{stamp[1]}.{stamp[2]}" if stamp else ""
+
+
+def with_start_times(jobs: pd.DataFrame, logs: str | os.PathLike) -> pd.DataFrame:
+    """``jobs`` (:func:`benchmark_table`) with ``started``: when each job began, the timestamp
+    of the first line of its log ``<logs>/<rule>/<job>.log`` (``<logs>/<rule>.log`` for a one-job
+    rule), as ``YYYY-MM-DD HH:MM:SS.mmm`` in the machine's local time; empty for a job whose log
+    is missing or does not open with a timestamp."""
+    logs = Path(logs)
+    paths = [logs / (f"{rule}/{job}.log" if job else f"{rule}.log") for rule, job in zip(jobs["rule"], jobs["job"])]
+    return jobs.assign(started=[_log_start(path) for path in paths])
+
+
+def run_span(jobs: pd.DataFrame) -> dict:
+    """How long the study's jobs took together, as a user waits for them: ``first_started`` (the
+    earliest ``started`` of :func:`with_start_times`), ``last_finished`` (the latest start plus
+    wall time), ``elapsed_s`` between the two, and ``jobs``, how many of them had a start time.
+    A study resumed after a pause, or partly rerun later, counts the pause as well: the span is
+    the run's duration only when one command ran every job."""
+    timed = jobs[jobs["started"] != ""]
+    if timed.empty:
+        return {"first_started": "", "last_finished": "", "elapsed_s": math.nan, "jobs": 0}
+    starts = [datetime.fromisoformat(stamp) for stamp in timed["started"]]
+    ends = [start + timedelta(seconds=float(wall)) for start, wall in zip(starts, timed["wall_s"])]
+    first, last = min(starts), max(ends)
+    return {
+        "first_started": first.isoformat(sep=" ", timespec="seconds"),
+        "last_finished": last.isoformat(sep=" ", timespec="seconds"),
+        "elapsed_s": round((last - first).total_seconds(), 1),
+        "jobs": len(timed),
+    }

@@ -20,8 +20,11 @@ page of the Snakemake report, generated from the tables so that no number is typ
   held-out reconstruction error, median locality with bootstrap errors, and the paired
   trained - untrained differences in standard errors (``probes/dbn/L{L}_layers.csv``);
 * ``datasets`` -- per L: temperatures, samples per temperature, spins stored, bytes on disk;
+* ``devices`` -- how many training and encoding jobs ran on each torch device
+  (:func:`torch_devices`; the workflow adds it beside :func:`summarise`'s sections);
 * ``performance`` -- per stage: jobs, summed wall and CPU seconds, the largest peak memory of a
-  job (:func:`.benchmarks.stage_totals`);
+  job (:func:`.benchmarks.stage_totals`); ``run``: how long the jobs took together, from the
+  first one's start to the last one's end, and the machine's CPUs (:func:`.benchmarks.run_span`);
 * ``software`` and ``config_sha256`` -- the versions of the packages that produced it and a hash
   of the validated config.
 
@@ -54,6 +57,7 @@ __all__ = [
     "config_sha256",
     "software_versions",
     "summarise",
+    "torch_devices",
     "key_numbers",
     "summary_markdown",
     "report_description",
@@ -109,7 +113,7 @@ SECTIONS = {
             "n_seeds",
             "test_loss",
             "T_c_mean",
-            "T_c_err_mean",
+            "T_c_mean_err",
             "deviation_percent",
             "r_chi",
         ],
@@ -174,6 +178,7 @@ def summarise(
     *,
     headline_model: str,
     locality: pd.DataFrame | None = None,
+    run: dict | None = None,
 ) -> dict:
     """The summary of the module docstring.
 
@@ -182,7 +187,8 @@ def summarise(
     summary); ``datasets``: one dict per dataset (``L``, ``temperatures``,
     ``samples_per_temperature``, ``spins``, ``bytes``, ``algorithm``); ``stages``:
     :func:`.benchmarks.stage_totals`; ``config``: the validated config; ``headline_model``: the
-    model whose T_c the one-line answer quotes; ``locality``: ``locality.csv``, or None.
+    model whose T_c the one-line answer quotes; ``locality``: ``locality.csv``, or None;
+    ``run``: the row of ``performance_run.csv``, or None.
     """
 
     summary = {
@@ -208,6 +214,8 @@ def summarise(
             "rows": _locality_rows(locality),
         }
     summary["performance"] = {"rows": _rows(stages, ["stage", "jobs", "wall_s", "cpu_s", "max_rss_mb", "wall_share"])}
+    if run is not None:
+        summary["performance"]["run"] = json_ready(run)
     summary["software"] = software_versions()
     json.dumps(summary, allow_nan=False)  # a NaN that slipped through would make invalid JSON
     return summary
@@ -463,7 +471,7 @@ def _verdict_table(summary: dict) -> list[str]:
         if row["value"] is None:
             # a learned map whose measurement located nothing fails; otherwise not measurable
             return "none located FAIL" if outcome == "FAIL" else "·"
-        return f"{value_error(row['value'], row['error'])} {outcome}"
+        return f"{value_error(row['value'], row['value_err'])} {outcome}"
 
     table = [
         {
@@ -587,7 +595,7 @@ MARKDOWN_SECTIONS = {
                     ("model", "model"),
                     ("L", "L"),
                     ("test loss", "test_loss"),
-                    ("T_c (mean code) [J/k_B]", lambda r: value_error(r["T_c_mean"], r["T_c_err_mean"])),
+                    ("T_c (mean code) [J/k_B]", lambda r: value_error(r["T_c_mean"], r["T_c_mean_err"])),
                     ("r_chi", "r_chi"),
                 ],
             )
@@ -660,15 +668,18 @@ MARKDOWN_SECTIONS = {
     ),
     "performance": (
         "Run time and memory per stage (from the benchmark files)",
-        lambda s: markdown_table(
-            s["performance"]["rows"],
-            [
-                ("stage", "stage"),
-                ("jobs", "jobs"),
-                ("summed wall time (s)", lambda r: f"{r['wall_s']:.0f}"),
-                ("CPU time (s)", lambda r: "" if r["cpu_s"] is None else f"{r['cpu_s']:.0f}"),
-                ("largest job (MB)", lambda r: "" if r["max_rss_mb"] is None else f"{r['max_rss_mb']:.0f}"),
-            ],
+        lambda s: (
+            _run_sentence(s["performance"].get("run"))
+            + markdown_table(
+                s["performance"]["rows"],
+                [
+                    ("stage", "stage"),
+                    ("jobs", "jobs"),
+                    ("summed wall time (s)", lambda r: f"{r['wall_s']:.0f}"),
+                    ("CPU time (s)", lambda r: "" if r["cpu_s"] is None else f"{r['cpu_s']:.0f}"),
+                    ("largest job (MB)", lambda r: "" if r["max_rss_mb"] is None else f"{r['max_rss_mb']:.0f}"),
+                ],
+            )
         ),
     ),
     "provenance": (
@@ -686,6 +697,27 @@ MARKDOWN_SECTIONS = {
         ),
     ),
 }
+
+
+def format_duration(seconds: float) -> str:
+    """``seconds`` as people say a run's length: ``"48 s"``, ``"10 min 39 s"``, ``"2 h 05 min"``."""
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+def _run_sentence(run: dict | None) -> list[str]:
+    if not run or run.get("elapsed_s") is None:
+        return []
+    return [
+        f"The {run['jobs']} jobs ran for {format_duration(run['elapsed_s'])} on a machine with {run['machine_cpus']} "
+        f"CPUs, from the first one's start ({run['first_started']}) to the last one's end; the summed wall time below "
+        "is what they would take one after another.",
+        "",
+    ]
 
 
 def summary_markdown(summary: dict, sections=None, *, level: int = 2, title: bool = True) -> str:
@@ -736,3 +768,21 @@ def dataset_record(path: str | Path) -> dict:
             "bytes": Path(path).stat().st_size,
             "algorithm": str(dataset.attrs.get("algorithm", "")),
         }
+
+
+def torch_devices(sidecars, encodings) -> dict[str, dict[str, int]]:
+    """``{"train": {device: jobs}, "encode": {device: jobs}}``: on which torch device (``cpu``,
+    ``cuda``) each training job ran, from its checkpoint's JSON sidecar (``sidecars``), and each
+    encoding job, from its encoding's ``device`` attribute (``encodings``), counted. With
+    ``autoencoder.device: auto`` this is where the study says whether it found a GPU."""
+    import xarray as xr
+
+    trained = [json.loads(Path(path).read_text())["device"] for path in sidecars]
+    encoded = []
+    for path in encodings:
+        with xr.open_dataset(path) as encoding:
+            encoded.append(str(encoding.attrs["device"]))
+    return {
+        kind: {device: devices.count(device) for device in sorted(set(devices))}
+        for kind, devices in (("train", trained), ("encode", encoded))
+    }

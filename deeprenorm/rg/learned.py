@@ -40,7 +40,7 @@ import torch
 from ..data import SpinReader, open_dataset
 from ..ensemble import Ensemble
 from ..exact import T_C
-from ..ml import TEST, Autoencoder, build_model
+from ..ml import TEST, Autoencoder, build_model, module_device
 from ..seeding import stream, temperature_key
 from ..stats import resampling_block_length
 from .blocking import decimation, majority, tie_breaking_rng
@@ -142,10 +142,11 @@ def learned_coarse_variables(
         return {"rsmi": rsmi_block_spins(model, spins)}
     convolutional = model.spec.is_convolutional
     model.eval()
+    device = module_device(model)
     outputs = []
     for begin in range(0, len(spins), _BATCH):
-        x = torch.from_numpy(np.asarray(spins[begin : begin + _BATCH], dtype=np.float32))
-        outputs.append((model.encode(x) if convolutional else model(x)[0]).numpy())
+        x = torch.from_numpy(np.asarray(spins[begin : begin + _BATCH], dtype=np.float32)).to(device)
+        outputs.append((model.encode(x) if convolutional else model(x)[0]).cpu().numpy())
     values = np.concatenate(outputs) if outputs else np.empty((0,) + spins.shape[1:], dtype=np.float32)
     if convolutional:
         if model.spec.block != b:
@@ -422,11 +423,11 @@ def support_margin(network, b: int) -> int:
     precedes the b x b one). Measured with the weights, so an exactly zero weight reads nothing."""
     L = network.L if hasattr(network, "L") else 4 * b
     with torch.enable_grad():
-        x = torch.zeros((1, L, L), dtype=torch.float32, requires_grad=True)
+        x = torch.zeros((1, L, L), dtype=torch.float32, device=module_device(network), requires_grad=True)
         code = network.encode(x) if hasattr(network, "encode") else network.field(x)
         centre = code.shape[-1] // 2
         code[0, centre, centre].backward()
-    reads = np.argwhere(x.grad[0].abs().numpy() > 0)
+    reads = np.argwhere(x.grad[0].abs().cpu().numpy() > 0)
     if not len(reads):
         return 0
     origin = b * centre
@@ -618,9 +619,12 @@ def monotone_prefix(temperatures, curve) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _flow_step(network: Autoencoder, variant: str):
+    device = module_device(network)
+
     @torch.no_grad()
     def step(x: np.ndarray) -> np.ndarray:
-        reconstruction = network(torch.from_numpy(np.asarray(x, dtype=np.float32)))[0].numpy().astype(np.float64)
+        x = torch.from_numpy(np.asarray(x, dtype=np.float32)).to(device)
+        reconstruction = network(x)[0].cpu().numpy().astype(np.float64)
         return np.where(reconstruction >= 0, 1.0, -1.0) if variant == "sign" else reconstruction
 
     return step
@@ -768,10 +772,10 @@ def code_sign_step(model: Autoencoder):
         raise ValueError(
             f"{model.spec.name} has no code field on a block lattice: only a conv model maps spins to spins"
         )
-    state = model.state_dict()
+    state, device = model.state_dict(), module_device(model)
 
     def step(spins: np.ndarray) -> np.ndarray:
-        network = build_model(model.spec, spins.shape[-1])
+        network = build_model(model.spec, spins.shape[-1]).to(device)
         network.load_state_dict(state)
         return learned_coarse_variables(network, spins, model.spec.block)["code_sign"]
 

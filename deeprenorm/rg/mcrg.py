@@ -108,7 +108,7 @@ ODD_OPERATORS = {"magnetisation": _magnetisation, "corners": _corners, "row_of_t
 EXACT_EXPONENTS = {"y_t": 1.0, "y_h": 15 / 8}
 
 #: Columns of :func:`mcrg_exponents`.
-EXPONENT_COLUMNS = ["level", "L_coarse", "operators", "exponent", "value", "error", "replicas_failed", "exact"]
+EXPONENT_COLUMNS = ["level", "L_coarse", "operators", "exponent", "value", "value_err", "replicas_failed", "exact"]
 
 _SECTORS = {"y_t": EVEN_OPERATORS, "y_h": ODD_OPERATORS}
 
@@ -214,7 +214,7 @@ def mcrg_exponents(
                         "operators": k,
                         "exponent": exponent,
                         "value": value if located else math.nan,
-                        "error": jackknife_error(replica_values) if located else math.nan,
+                        "value_err": jackknife_error(replica_values) if located else math.nan,
                         "replicas_failed": failed,
                         "exact": EXACT_EXPONENTS[exponent],
                     }

@@ -80,6 +80,7 @@ import torch.nn.functional as F
 
 from ..arguments import check_integer, check_real
 from ..ml.checkpoint import CheckpointError, read_checkpoint, save_checkpoint
+from ..ml.models import module_device
 from ..ml.train import TrainingError, deterministic_algorithms
 from ..seeding import child, seed_sequence
 from .blocking import checked_configurations
@@ -208,6 +209,7 @@ def train_rsmi(
     buffer: int | None = None,
     shell: int = 2,
     beta: float = 2.0,
+    device: str | torch.device = "cpu",
 ) -> tuple[RSMICoarseGrainer, pd.DataFrame]:
     """Learn the RSMI filter of b x b blocks from the int8 configurations ``spins`` ``(n, L, L)``.
 
@@ -220,8 +222,10 @@ def train_rsmi(
 
     The environments are gathered once, as int8 (a quarter of the memory of float32: ``n
     (L/b)^2 n_env`` bytes, 9 MB for 1000 configurations of L = 24 at b = 2), and converted to
-    float per batch.  Deterministic on the CPU for a seed and a number of torch threads (the
-    caller's to fix).  Returns the module (eval mode) and the history (:data:`HISTORY_COLUMNS`;
+    float per batch on ``device``, where the module is trained and left.  Deterministic on the
+    CPU for a seed and a number of torch threads (the caller's to fix); the initial filter and
+    the order of the configurations are drawn on the CPU, so a GPU starts from the same ones.
+    Returns the module (eval mode) and the history (:data:`HISTORY_COLUMNS`;
     the bound as optimised, of the stochastic variable, averaged over the epoch's batches).
     Raises :class:`deeprenorm.ml.train.TrainingError` if the bound becomes non-finite.
     """
@@ -246,13 +250,16 @@ def train_rsmi(
     generator = torch.Generator().manual_seed(int(torch_sequence.generate_state(1, np.uint64)[0]))
     rng = np.random.default_rng(shuffle_sequence)
     rows = []
-    with deterministic_algorithms(warn_only=False):
+    device = torch.device(device)
+    # as in deeprenorm.ml.train: CUDA has ops without a deterministic kernel, which only warn
+    with deterministic_algorithms(warn_only=device.type != "cpu"):
         with torch.random.fork_rng(devices=[]):  # Conv2d's own initialisation draws from it
             model = RSMICoarseGrainer(b, beta)
         with torch.no_grad():
             model.conv.weight.normal_(generator=generator)
-        probe_weight = torch.nn.Parameter(torch.zeros(environment.shape[-1]))
-        probe_bias = torch.nn.Parameter(torch.zeros(()))
+        model.to(device)
+        probe_weight = torch.nn.Parameter(torch.zeros(environment.shape[-1], device=device))
+        probe_bias = torch.nn.Parameter(torch.zeros((), device=device))
         optimizer = torch.optim.Adam([*model.parameters(), probe_weight, probe_bias], lr=learning_rate)
         model.train()
         for epoch in range(1, epochs + 1):
@@ -262,8 +269,8 @@ def train_rsmi(
                 chosen = order[begin : begin + batch_size]
                 terms = _bound_terms(
                     model,
-                    configurations[chosen].to(torch.float32),
-                    environment[chosen].to(torch.float32),
+                    configurations[chosen].to(device, torch.float32),
+                    environment[chosen].to(device, torch.float32),
                     probe_weight,
                     probe_bias,
                 )
@@ -296,8 +303,10 @@ def rsmi_block_spins(model: RSMICoarseGrainer, spins) -> np.ndarray:
     spins = _checked_spins(spins, b)
     coarse = spins.shape[-1] // b
     blocked = np.empty((spins.shape[0], coarse, coarse), dtype=np.int8)
+    device = module_device(model)
     for begin in range(0, spins.shape[0], _BATCH):
-        field = model.field(torch.from_numpy(np.ascontiguousarray(spins[begin : begin + _BATCH]))).numpy()
+        batch = torch.from_numpy(np.ascontiguousarray(spins[begin : begin + _BATCH])).to(device)
+        field = model.field(batch).cpu().numpy()
         blocked[begin : begin + _BATCH] = np.where(field >= 0, 1, -1)
     return blocked
 

@@ -164,7 +164,7 @@ VERDICT_COLUMNS = [
     "b",
     "criterion",
     "value",
-    "error",
+    "value_err",
     "reference",
     "threshold",
     "passed",
@@ -432,7 +432,7 @@ def _exponent_value(inputs: VerdictInputs, key: MapKey, exponent: str) -> Value:
             return Value(note="a dense reconstruction has no block lattice of its own to block again")
         return Value(note="not on the MCRG ensemble (blocked at b = 2 by maps that yield +-1 block spins)")
     chosen = chosen[chosen["operators"] == chosen["operators"].max()]
-    value = combine_seeds(chosen["value"], chosen["error"], chosen["seed"])
+    value = combine_seeds(chosen["value"], chosen["value_err"], chosen["seed"])
     coarse = int(chosen["L_coarse"].iloc[0])
     where = f"level {level} (L = {int(chosen['L'].iloc[0])} -> {coarse}), {int(chosen['operators'].iloc[0])} operators"
     asymmetry = float(chosen["reversal_asymmetry"].max())
@@ -675,7 +675,7 @@ def verdict_table(inputs: VerdictInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
                     "b": key.b,
                     "criterion": criterion,
                     "value": value.value,
-                    "error": value.error,
+                    "value_err": value.error,
                     "reference": reference or value.reference,
                     "threshold": definition.threshold,
                     "passed": passed,

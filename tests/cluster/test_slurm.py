@@ -43,7 +43,7 @@ CLUSTER_OPTIONS = ["--slurm-status-command", "squeue", "--slurm-init-seconds-bef
 ARRAY_RULES = ["simulate"]
 ARRAY_OPTIONS = [f"--slurm-array-jobs={','.join(ARRAY_RULES)}"]
 
-TINY = yaml.safe_load((REPOSITORY / "tests/config/tiny.yaml").read_text())
+TINY = yaml.safe_load((REPOSITORY / "config/tiny.yaml").read_text())
 # What goes through SLURM: every kind of job the profile has to place (job arrays of simulations,
 # the algorithm comparison, datasets, a reweighting table and its figure, a split, a training with
 # its threads and an encoding, the RG flow), not every job of the tiny study: each SLURM job costs a

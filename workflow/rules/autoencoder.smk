@@ -56,6 +56,7 @@ rule train:
     resources:
         mem_mb=training_mem_mb,
         runtime=training_runtime,
+        gpu=TORCH_GPUS,
     params:
         spec=model_spec,
         staggered=staggered,
@@ -65,7 +66,7 @@ rule train:
         trained_on="all temperatures",
         stage_versions=stage_versions("train"),
     message:
-        "Train {wildcards.model}: L={wildcards.L}, seed {wildcards.seed}"
+        f"Train {{wildcards.model}}: L={{wildcards.L}}, seed {{wildcards.seed}}{ON_DEVICE}"
     script:
         "../scripts/train.py"
 
@@ -87,13 +88,14 @@ rule encode:
     resources:
         mem_mb=encoding_mem_mb,
         runtime=30,
+        gpu=TORCH_GPUS,
     params:
         device=AUTOENCODER["device"],
         staggered=staggered,
         trained_at=None,
         stage_versions=stage_versions("encode"),
     message:
-        "Encode {wildcards.model}: L={wildcards.L}, seed {wildcards.seed}"
+        f"Encode {{wildcards.model}}: L={{wildcards.L}}, seed {{wildcards.seed}}{ON_DEVICE}"
     script:
         "../scripts/encode.py"
 
@@ -126,6 +128,7 @@ if TRANSFER:
         resources:
             mem_mb=encoding_mem_mb,
             runtime=30,
+            gpu=TORCH_GPUS,
         params:
             device=AUTOENCODER["device"],
             staggered=False,
@@ -134,7 +137,7 @@ if TRANSFER:
             name=TRANSFER.name,
             stage_versions=stage_versions("encode"),
         message:
-            f"Encode {TRANSFER.name} (trained at L = {TRANSFER.trained_at}): L={{wildcards.L}}, seed {{wildcards.seed}}"
+            f"Encode {TRANSFER.name} (trained at L = {TRANSFER.trained_at}): L={{wildcards.L}}, seed {{wildcards.seed}}{ON_DEVICE}"
         script:
             "../scripts/encode.py"
 

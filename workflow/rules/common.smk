@@ -155,6 +155,16 @@ RG_NETWORKS = RG["networks"]
 PROBES = config["probes"]
 NETWORK_L = PLAN.network.lattice_size
 
+# The torch rules (those that train a network or run one over data) run on autoencoder.device;
+# their scripts read it from the config, not from params, so that switching the device reruns
+# nothing. With cuda each job asks for one GPU: `--resources gpu=N` caps the jobs that share a
+# workstation's GPUs, and the SLURM plugin turns it into `--gpus=1`. auto asks for none, since it
+# may fall back to the CPU and a CPU-only cluster refuses GPU requests (the SLURM profile's
+# set-resources gives an auto job a GPU). ON_DEVICE ends their messages, so a dry run shows both.
+TORCH_DEVICE = AUTOENCODER["device"]
+TORCH_GPUS = int(TORCH_DEVICE == "cuda")
+ON_DEVICE = f" [device {TORCH_DEVICE}, gpu={{resources.gpu}}]"
+
 
 # Only the study's own sizes and temperatures match, so a file name cannot ask for a size or a
 # temperature that validation never saw (an odd L, L = 2, T = nan). The simulate and dataset

@@ -90,6 +90,7 @@ use rule train as train_control with:
     resources:
         mem_mb=control_training_mem_mb,
         runtime=lambda wildcards: training_runtime(wildcards, PLAN.probes.control_samples),
+        gpu=TORCH_GPUS,
     params:
         spec=model_spec,
         staggered=False,
@@ -99,7 +100,7 @@ use rule train as train_control with:
         trained_on=lambda wildcards: f"{wildcards.kind} control data",
         stage_versions=stage_versions("train"),
     message:
-        "Train {wildcards.model} on the {wildcards.kind} control: L={wildcards.L}, seed {wildcards.seed}"
+        f"Train {{wildcards.model}} on the {{wildcards.kind}} control: L={{wildcards.L}}, seed {{wildcards.seed}}{ON_DEVICE}"
 
 
 rule probes:
@@ -121,6 +122,7 @@ rule probes:
     resources:
         mem_mb=probe_mem_mb,
         runtime=20,
+        gpu=TORCH_GPUS,
     params:
         training_seed=lambda wildcards: network_model(wildcards).seed,
         b=PROBE_BLOCK_FACTOR,
@@ -130,7 +132,7 @@ rule probes:
         untrained=True,
         stage_versions=stage_versions("probes"),
     message:
-        "Probes of {wildcards.model}: L={wildcards.L}"
+        f"Probes of {{wildcards.model}}: L={{wildcards.L}}{ON_DEVICE}"
     script:
         "../scripts/probes.py"
 
@@ -161,7 +163,7 @@ use rule probes as probes_control with:
         untrained=False,
         stage_versions=stage_versions("probes"),
     message:
-        "Probes of {wildcards.model} trained on the {wildcards.kind} control: L={wildcards.L}"
+        f"Probes of {{wildcards.model}} trained on the {{wildcards.kind}} control: L={{wildcards.L}}{ON_DEVICE}"
 
 
 # The deep belief network's own data: one Wolff chain at its L and T (the study's sampler and its
@@ -211,12 +213,13 @@ rule dbn:
     resources:
         mem_mb=dbn_mem_mb,
         runtime=60,
+        gpu=TORCH_GPUS,
     params:
         dbn=PROBES["dbn"],
         seed=config["seed"],
         stage_versions=stage_versions("dbn"),
     message:
-        "Deep belief network (Mehta & Schwab), trained and untrained: L={wildcards.L}"
+        f"Deep belief network (Mehta & Schwab), trained and untrained: L={{wildcards.L}}{ON_DEVICE}"
     script:
         "../scripts/dbn.py"
 

@@ -22,7 +22,17 @@ SUMMARY_TABLES = {
     if PLAN.network.measured
     else {}
 )
+# every training job's sidecar: the study's models, their far-trained and control-trained twins
+TRAINED_SIDECARS = [
+    path
+    for name, model in PLAN.models.items()
+    for path in expand(checkpoint(suffix="json"), L=model.lattice_sizes, model=name, seed=model.seeds)
+] + sorted(
+    {str(Path(path).with_suffix(".json")) for name in PLAN.network.models for path in network_controls(name).values()}
+)
 SUMMARY_OUTPUTS = ["results/summary.json", "results/summary.md", figure("summary"), figure("performance")]
+# where `make tiny` runs the tiny study (config/tiny.yaml), whose run time the README quotes
+TINY_STUDY = "studies/tiny"
 # the images the README embeds, refreshed by rule readme
 README_FIGURES = ["summary", "performance", "tc_finite_size"] + (
     ["rg_verdict", "locality"] if PLAN.network.measured else []
@@ -36,6 +46,7 @@ rule performance:
     output:
         jobs=table("performance"),
         stages=table("performance_stages"),
+        run=table("performance_run"),
         figure=report(figure("performance"), caption="../report/performance.rst", category="Performance"),
     log:
         logs("performance"),
@@ -45,6 +56,7 @@ rule performance:
         runtime=5,
     params:
         root="results/benchmarks",
+        logs="logs",
         stage_versions=stage_versions("report"),
     message:
         "Pipeline performance from the benchmark files"
@@ -57,6 +69,10 @@ rule summary:
         **SUMMARY_TABLES,
         datasets=expand(dataset(), L=PLAN.lattice_sizes),
         stages=table("performance_stages"),
+        # where the torch jobs ran (summary.json's devices)
+        sidecars=TRAINED_SIDECARS,
+        encodings=ALL_ENCODINGS,
+        run=table("performance_run"),
     output:
         json="results/summary.json",
         markdown="results/summary.md",
@@ -120,10 +136,12 @@ rule summary_figure:
 rule readme:
     input:
         summary="results/summary.json",
+        # the README's first commands quote the tiny study's run time too: `make readme` runs it first
+        tiny_summary=f"{TINY_STUDY}/results/summary.json",
         figures=[figure(name) for name in README_FIGURES],
     output:
         figures=[f"docs/figures/{name}.png" for name in README_FIGURES],
-        block="docs/results.md",
+        page="docs/results.md",
     log:
         logs("readme"),
     localrule: True
@@ -131,6 +149,6 @@ rule readme:
         readme="README.md",
         names=README_FIGURES,
     message:
-        "README results section from results/summary.json (between the markers in README.md)"
+        "README start and results sections from results/summary.json and {input.tiny_summary}, and docs/results.md"
     script:
         "../scripts/readme.py"

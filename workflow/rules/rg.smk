@@ -78,6 +78,8 @@ rule rg_exponents:
     resources:
         mem_mb=mcrg_mem_mb(),
         runtime=30,
+        # torch runs here only for the RSMI coarse-grainer's map
+        gpu=TORCH_GPUS if rsmi_exponent_checkpoints() else 0,
     params:
         levels=RG["mcrg"]["levels"],
         maps=RG["maps"],
@@ -85,7 +87,7 @@ rule rg_exponents:
         seed=config["seed"],
         stage_versions=stage_versions("rg_exponents", "rsmi"),
     message:
-        f"MCRG exponents of {', '.join(RG['maps'])} and the conv models' maps, {RG['mcrg']['levels']} levels"
+        f"MCRG exponents of {', '.join(RG['maps'])} and the conv models' maps, {RG['mcrg']['levels']} levels{ON_DEVICE}"
     script:
         "../scripts/rg_exponents.py"
 

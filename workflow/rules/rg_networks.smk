@@ -38,6 +38,7 @@ rule rg_learned:
     resources:
         mem_mb=learned_rg_mem_mb,
         runtime=20,
+        gpu=TORCH_GPUS,
     params:
         b=lambda wildcards: network_model(wildcards).b,
         training_seeds=lambda wildcards: list(network_model(wildcards).seeds),
@@ -48,7 +49,7 @@ rule rg_learned:
         seed=config["seed"],
         stage_versions=stage_versions("thermodynamics", "rg_flow", "rg_learned"),
     message:
-        "RG of the learned map of {wildcards.model}: L={wildcards.L}"
+        f"RG of the learned map of {{wildcards.model}}: L={{wildcards.L}}{ON_DEVICE}"
     script:
         "../scripts/rg_learned.py"
 
@@ -71,6 +72,7 @@ rule rg_exponents_learned:
     resources:
         mem_mb=mcrg_mem_mb() + TORCH_MEM_MB,
         runtime=30,
+        gpu=TORCH_GPUS,
     params:
         training_seeds=lambda wildcards: list(network_model(wildcards).seeds),
         control_seed=lambda wildcards: network_model(wildcards).seed,
@@ -79,7 +81,7 @@ rule rg_exponents_learned:
         seed=config["seed"],
         stage_versions=stage_versions("rg_exponents"),
     message:
-        "MCRG exponents of the map of {wildcards.model} (trained, untrained and controls): L={wildcards.L}"
+        f"MCRG exponents of the map of {{wildcards.model}} (trained, untrained and controls): L={{wildcards.L}}{ON_DEVICE}"
     script:
         "../scripts/rg_exponents_learned.py"
 
@@ -110,7 +112,7 @@ use rule train as train_far with:
         trained_on=PLAN.network.far_description,
         stage_versions=stage_versions("train"),
     message:
-        f"Train {{wildcards.model}} far from T_c ({PLAN.network.far_description}): L={{wildcards.L}}, seed {{wildcards.seed}}"
+        f"Train {{wildcards.model}} far from T_c ({PLAN.network.far_description}): L={{wildcards.L}}, seed {{wildcards.seed}}{ON_DEVICE}"
 
 
 rule network_flow:
@@ -132,6 +134,7 @@ rule network_flow:
     resources:
         mem_mb=network_flow_mem_mb,
         runtime=20,
+        gpu=TORCH_GPUS,
     params:
         training_seeds=lambda wildcards: list(network_model(wildcards).seeds),
         control_seed=lambda wildcards: network_model(wildcards).seed,
@@ -141,7 +144,7 @@ rule network_flow:
         seed=config["seed"],
         stage_versions=stage_versions("network_flow"),
     message:
-        "Network flow of {wildcards.model} and its controls: L={wildcards.L}"
+        f"Network flow of {{wildcards.model}} and its controls: L={{wildcards.L}}{ON_DEVICE}"
     script:
         "../scripts/network_flow.py"
 
@@ -166,6 +169,7 @@ if PLAN.rsmi_model:
         resources:
             mem_mb=BASE_MEM_MB + TORCH_MEM_MB,
             runtime=20,
+            gpu=TORCH_GPUS,
         params:
             b=RG["rsmi"]["block"],
             model=lambda wildcards: wildcards.model,
@@ -175,7 +179,7 @@ if PLAN.rsmi_model:
             seed=config["seed"],
             stage_versions=stage_versions("rsmi"),
         message:
-            "Train the RSMI coarse-grainer {wildcards.model} (the verdict's learned positive control)"
+            f"Train the RSMI coarse-grainer {{wildcards.model}} (the verdict's learned positive control){ON_DEVICE}"
         script:
             "../scripts/train_rsmi.py"
 
@@ -195,6 +199,7 @@ if PLAN.rsmi_model:
         resources:
             mem_mb=BASE_MEM_MB + TORCH_MEM_MB,
             runtime=20,
+            gpu=TORCH_GPUS,
         params:
             b=RG["rsmi"]["block"],
             model=PLAN.rsmi_model,
@@ -203,7 +208,7 @@ if PLAN.rsmi_model:
             seed=config["seed"],
             stage_versions=stage_versions("thermodynamics", "rg_flow", "rg_learned", "rsmi"),
         message:
-            f"RG of the RSMI coarse-grainer's map: L={NETWORK_L}"
+            f"RG of the RSMI coarse-grainer's map: L={NETWORK_L}{ON_DEVICE}"
         script:
             "../scripts/rg_learned_rsmi.py"
 
@@ -252,6 +257,7 @@ rule rg_information:
     resources:
         mem_mb=information_mem_mb(NETWORK_L or 4),
         runtime=20,
+        gpu=TORCH_GPUS,
     params:
         networks=[list(entry[:3]) for entry in conv_network_entries()],
         rsmi_model=PLAN.rsmi_model,
@@ -263,7 +269,7 @@ rule rg_information:
         seed=config["seed"],
         stage_versions=stage_versions("rg_information"),
     message:
-        f"Information kept by block variables: L={NETWORK_L}"
+        f"Information kept by block variables: L={NETWORK_L}{ON_DEVICE}"
     script:
         "../scripts/rg_information.py"
 

@@ -15,6 +15,7 @@ from deeprenorm.probes.study import dbn_study
 from deeprenorm.seeding import stream, temperature_key
 
 logger = pipeline.start(snakemake)
+device = pipeline.torch_device(snakemake)
 params, inputs, outputs = snakemake.params, snakemake.input, snakemake.output
 settings = dict(params.dbn)
 L, temperature, n = settings.pop("lattice_size"), settings.pop("temperature"), settings.pop("configurations")
@@ -29,7 +30,11 @@ if spins.shape != (n, L, L) or not math.isclose(stored_temperature, temperature)
         + recovery_hint(inputs.configurations)
     )
 study = dbn_study(
-    spins, settings.pop("layers"), stream(params.seed, "dbn", L, temperature_key(temperature)), **settings
+    spins,
+    settings.pop("layers"),
+    stream(params.seed, "dbn", L, temperature_key(temperature)),
+    device=device,
+    **settings,
 )
 save_dbn(outputs.network, study.network)
 histories = [history.assign(layer=k + 1) for k, history in enumerate(study.histories)]

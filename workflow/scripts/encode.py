@@ -9,6 +9,7 @@ from deeprenorm.data import SpinReader
 from deeprenorm.ml import at_lattice_size, encode_dataset, file_sha256, load_checkpoint, read_split, write_encoding
 
 logger = pipeline.start(snakemake)
+pipeline.torch_device(snakemake)  # fails before any work where the device is missing
 inputs, wildcards, params = snakemake.input, snakemake.wildcards, snakemake.params
 L = int(wildcards.L)
 dataset_sha256 = file_sha256(inputs.dataset)

@@ -12,6 +12,7 @@ from deeprenorm.ml import file_sha256, load_checkpoint, read_split, untrained_co
 from deeprenorm.probes.study import locality_rows, probe_maps
 
 logger = pipeline.start(snakemake)
+device = pipeline.torch_device(snakemake)
 params, inputs, outputs, wildcards = snakemake.params, snakemake.input, snakemake.output, snakemake.wildcards
 dataset_sha256 = file_sha256(inputs.dataset)
 split = read_split(inputs.split, dataset_sha256)
@@ -25,7 +26,7 @@ if params.untrained:
 arrays, tables = {}, []
 with SpinReader(inputs.dataset) as reader:
     for weights, network in networks.items():
-        maps = probe_maps(network, reader, split.labels, params.seed, steps=params.steps)
+        maps = probe_maps(network.to(device), reader, split.labels, params.seed, steps=params.steps)
         arrays.update({f"{weights}/{name}": values for name, values in maps.items()})
         tables.append(locality_rows(maps, L=int(wildcards.L), b=params.b, model=wildcards.model, weights=weights))
 write_arrays(arrays, outputs.maps)

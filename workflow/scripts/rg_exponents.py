@@ -16,7 +16,7 @@ with open_simulation(snakemake.input.ensemble) as ensemble:
     configurations = ensemble["spins"].values
 frames = [map_exponents(configurations, params.maps, params.levels, params.seed)]
 for path in snakemake.input.rsmi:
-    model, _ = load_rsmi(path)
+    model = load_rsmi(path)[0].to(pipeline.torch_device(snakemake))
     step = rsmi_step(model)
     frames.append(
         mcrg_exponents(configurations, step, model.block, levels=params.levels).assign(

@@ -10,8 +10,9 @@ from deeprenorm.ml import measured_networks
 from deeprenorm.rg.learned import network_exponents
 
 logger = pipeline.start(snakemake)
+device = pipeline.torch_device(snakemake)
 params, inputs, wildcards = snakemake.params, snakemake.input, snakemake.wildcards
-networks = measured_networks(
+measured = measured_networks(
     inputs.checkpoints,
     params.training_seeds,
     inputs.controls,
@@ -20,6 +21,7 @@ networks = measured_networks(
     params.seed,
     {"L": int(wildcards.L), "model_name": wildcards.model},
 )
+networks = {key: network.to(device) for key, network in measured.items()}
 with open_simulation(inputs.ensemble) as ensemble:
     configurations = ensemble["spins"].values
 table = network_exponents(configurations, networks, params.levels, model_name=wildcards.model)

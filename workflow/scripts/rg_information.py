@@ -11,6 +11,7 @@ from deeprenorm.rg.learned import information_study
 from deeprenorm.rg.rsmi import load_rsmi
 
 logger = pipeline.start(snakemake)
+device = pipeline.torch_device(snakemake)
 params, inputs = snakemake.params, snakemake.input
 dataset_sha256 = file_sha256(inputs.dataset)
 split = read_split(inputs.split, dataset_sha256)
@@ -27,7 +28,7 @@ for path in inputs.rsmi:
 table, replicas = information_study(
     inputs.dataset,
     split.labels,
-    networks,
+    {key: network.to(device) for key, network in networks.items()},
     params.block_factors,
     params.temperatures,
     params.seed,

@@ -8,10 +8,11 @@ from deeprenorm.ml import file_sha256, measured_networks, read_split
 from deeprenorm.rg.learned import learned_rg_study
 
 logger = pipeline.start(snakemake)
+device = pipeline.torch_device(snakemake)
 params, inputs, outputs, wildcards = snakemake.params, snakemake.input, snakemake.output, snakemake.wildcards
 dataset_sha256 = file_sha256(inputs.dataset)
 split = read_split(inputs.split, dataset_sha256)
-networks = measured_networks(
+measured = measured_networks(
     inputs.checkpoints,
     params.training_seeds,
     inputs.controls,
@@ -20,6 +21,7 @@ networks = measured_networks(
     params.seed,
     {"L": int(wildcards.L), "model_name": wildcards.model, "dataset_sha256": dataset_sha256},
 )
+networks = {key: network.to(device) for key, network in measured.items()}
 tables = learned_rg_study(
     networks,
     inputs.dataset,

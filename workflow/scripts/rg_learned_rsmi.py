@@ -8,6 +8,7 @@ from deeprenorm.rg.learned import learned_rg_study
 from deeprenorm.rg.rsmi import load_rsmi
 
 logger = pipeline.start(snakemake)
+device = pipeline.torch_device(snakemake)
 params, inputs, outputs = snakemake.params, snakemake.input, snakemake.output
 dataset_sha256 = file_sha256(inputs.dataset)
 split = read_split(inputs.split, dataset_sha256)
@@ -15,7 +16,7 @@ model, metadata = load_rsmi(inputs.checkpoint)
 if metadata.get("dataset_sha256") != dataset_sha256:
     raise ValueError(f"{inputs.checkpoint} was trained on another dataset: delete it and run the workflow again")
 tables = learned_rg_study(
-    {("rsmi", 0): model},
+    {("rsmi", 0): model.to(device)},
     inputs.dataset,
     split.labels,
     inputs.direct,

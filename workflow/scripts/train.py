@@ -9,6 +9,7 @@ from deeprenorm.ml import ModelSpec, TrainingSettings, build_model, file_sha256,
 from deeprenorm.plots.training import plot_loss_curves
 
 logger = pipeline.start(snakemake)
+pipeline.torch_device(snakemake)  # fails before any work where the device is missing
 params, inputs, outputs, wildcards = snakemake.params, snakemake.input, snakemake.output, snakemake.wildcards
 spec = ModelSpec(**params.spec)
 dataset_sha256 = file_sha256(inputs.dataset)

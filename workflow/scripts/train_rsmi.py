@@ -8,12 +8,15 @@ from deeprenorm.rg.rsmi import save_rsmi, train_rsmi, training_configurations
 from deeprenorm.seeding import stream
 
 logger = pipeline.start(snakemake)
+device = pipeline.torch_device(snakemake)
 params, inputs, outputs = snakemake.params, snakemake.input, snakemake.output
 dataset_sha256 = file_sha256(inputs.dataset)
 split = read_split(inputs.split, dataset_sha256)
 spins = training_configurations(inputs.dataset, split.labels, params.window, params.configurations)
 L = spins.shape[-1]
-model, history = train_rsmi(spins, params.b, stream(params.seed, "rsmi_training", L, params.b), epochs=params.epochs)
+model, history = train_rsmi(
+    spins, params.b, stream(params.seed, "rsmi_training", L, params.b), epochs=params.epochs, device=device
+)
 save_rsmi(
     outputs.checkpoint,
     model,
@@ -24,6 +27,7 @@ save_rsmi(
         "configurations": len(spins),
         "window": list(params.window),
         "epochs": params.epochs,
+        "device": str(device),
     },
 )
 write_table(history, outputs.history)

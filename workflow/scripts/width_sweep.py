@@ -27,6 +27,6 @@ write_table(reconstruction, outputs.reconstruction)
 logger.info(
     "width sweep:\n%s",
     sweep[
-        ["model", "L", "test_loss", "T_c_mean", "T_c_err_mean", "T_c_magnetic", "reference_T_peak", "r_chi"]
+        ["model", "L", "test_loss", "T_c_mean", "T_c_mean_err", "T_c_magnetic", "reference_T_peak", "r_chi"]
     ].to_string(),
 )
