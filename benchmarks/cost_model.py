@@ -3,6 +3,7 @@ check it against them.
 
     python benchmarks/cost_model.py STUDY [STUDY...]                 # fit on all, compare
     python benchmarks/cost_model.py STUDY [STUDY...] --coefficients  # and print COEFFICIENTS
+    python benchmarks/cost_model.py STUDY [STUDY...] --shipped       # the shipped model, no fit
 
 Each STUDY is a folder where a study ran: its ``config.yaml`` (the whole config: the study is
 read from it alone, as Snakemake reads a working directory's config.yaml) and
@@ -19,7 +20,8 @@ Snakemake's sampling interval, whose Python was never measured).
 
 Printed: per study and stage, the estimate against the summed measured job time, and the
 total's deviation (the acceptance is 30 %); with several studies also out of sample, each
-study estimated by the coefficients of the others.
+study estimated by the coefficients of the others. ``--shipped`` fits nothing: it checks the
+coefficients ``python -m deeprenorm.plan estimate`` uses against runs they were not fitted on.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ import pandas as pd
 from scipy.optimize import nnls
 
 from deeprenorm.config import SCHEMA_PATH, load_config_file, validate_config
-from deeprenorm.cost import RSS_COPIES, planned_jobs
+from deeprenorm.cost import COEFFICIENTS, RSS_COPIES, planned_jobs
 from deeprenorm.reporting.benchmarks import benchmark_table
 
 # below this a max_rss is not a Python job's (see the module docstring)
@@ -132,7 +134,9 @@ def coefficient_literal(coefficients: dict) -> str:
     """``COEFFICIENTS`` of deeprenorm/cost.py as Python source, 4 significant digits."""
     lines = ["COEFFICIENTS: dict[str, tuple[float, float, float]] = {"]
     for key, values in sorted(coefficients.items()):
-        lines.append(f"    {key!r}: ({', '.join(f'{value:.4g}' for value in values)}),")
+        # a key whose jobs were all too short for a memory reading has no rss: math.nan
+        terms = ("math.nan" if math.isnan(value) else f"{value:.4g}" for value in values)
+        lines.append(f"    {key!r}: ({', '.join(terms)}),")
     return "\n".join([*lines, "}"])
 
 
@@ -140,8 +144,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("studies", nargs="+", type=Path, help="folders with config.yaml and results/benchmarks")
     parser.add_argument("--coefficients", action="store_true", help="print COEFFICIENTS for deeprenorm/cost.py")
+    parser.add_argument("--shipped", action="store_true", help="check deeprenorm.cost.COEFFICIENTS, fit nothing")
     args = parser.parse_args(argv)
     studies = {folder: study_jobs(folder) for folder in args.studies}
+    if args.shipped:
+        for folder, jobs in studies.items():
+            compare(jobs, COEFFICIENTS, f"{folder}: the shipped coefficients (deeprenorm.cost.COEFFICIENTS)")
+        return 0
     everything = pd.concat(studies.values(), ignore_index=True)
     coefficients = fit(everything)
     for folder, jobs in studies.items():

@@ -160,7 +160,7 @@ _ESTIMATE = (
     ("n_bootstrap_failed", "always empty: an estimate some replica cannot locate is reported as not located", COUNT),
     "note",
 )
-_LATENT_ESTIMATE = (
+_PER_SEED_LATENT_ESTIMATE = (
     "model",
     "reduction",
     "part",
@@ -170,6 +170,12 @@ _LATENT_ESTIMATE = (
     err("least-squares"),
     ("offset_from_chi_m", "T*_z(L) - T*_m(L): the code's chi_z peak minus chi_m's of the same samples", TEMPERATURE),
     err("paired blocked-jackknife"),
+)
+SEED_COMBINED = "seed-combined (sqrt(mean sigma^2 + (t s)^2 / n) over the seeds that located it)"
+# the same columns combined over training seeds: every error but a fit's own is combined
+_SEED_COMBINED_LATENT_ESTIMATE = tuple(
+    err(SEED_COMBINED) if isinstance(entry, _Error) and entry.how != "least-squares" else entry
+    for entry in _PER_SEED_LATENT_ESTIMATE
 )
 _LATENT_CURVE = (
     ("abs_z", "<|z|>, mean absolute reduced code", "code units"),
@@ -319,8 +325,13 @@ _TABLES = (
             err(JACKKNIFE),
             ("binder", "Binder cumulant U_4 = 1 - <m^4> / (3 <m^2>^2)", NUMBER),
             err(JACKKNIFE),
-            ("tau_int_abs_m", "integrated autocorrelation time of |m| in the pilot run (1/2: independent)", SWEEPS),
-            ("tau_int_energy", "integrated autocorrelation time of e in the pilot run", SWEEPS),
+            (
+                "tau_int_abs_m",
+                "integrated autocorrelation time of |m| in the pilot run (1/2: independent), in sweeps of the row's "
+                "algorithm (for wolff, its own sweep of clusters, not L^2 single-spin updates)",
+                SWEEPS,
+            ),
+            ("tau_int_energy", "integrated autocorrelation time of e in the pilot run, in the same sweeps", SWEEPS),
             ("sweeps_between_samples", "sweeps of the chain between stored configurations (>= 2 tau_int)", SWEEPS),
             ("e_exact", "Kaufman's exact <e> of the finite L x L torus", ENERGY),
             ("specific_heat_exact", "Kaufman's exact c of the finite torus", SPECIFIC_HEAT),
@@ -407,7 +418,7 @@ _TABLES = (
         "one row per (model, reduction, estimator) on the test split, combined over training seeds: T_c from the "
         "reweighted chi_z, chi_m and U_z of the code; errors: sqrt(mean jackknife^2 + (t seed_spread)^2 / n_seeds)",
         _columns(
-            *_LATENT_ESTIMATE,
+            *_SEED_COMBINED_LATENT_ESTIMATE,
             ("T_c_err_jackknife", "the statistical part of T_c_err: RMS of the seeds' jackknife errors", TEMPERATURE),
             ("seed_spread", "standard deviation of T_c over the seeds that located it", TEMPERATURE),
             ("n_seeds", "training seeds that located the estimate", COUNT),
@@ -419,7 +430,7 @@ _TABLES = (
         "Latent analysis",
         ("results/tables/tc_latent_per_seed.csv",),
         "the rows of tc_latent before the seeds are combined, one set per training seed",
-        _columns(*_LATENT_ESTIMATE, "training_seed"),
+        _columns(*_PER_SEED_LATENT_ESTIMATE, "training_seed"),
     ),
     Table(
         "latent_phase",
@@ -533,16 +544,16 @@ _TABLES = (
             ("n_seeds", "training seeds averaged", COUNT),
             ("test_loss", "reconstruction MSE per spin of the test split, mean over seeds", NUMBER),
             err("statistical and seed-spread combined"),
-            ("T_c_mean", "chi_z peak T*(L) of the mean reduction", TEMPERATURE),
-            err(JACKKNIFE),
-            ("T_c_pc1", "chi_z peak T*(L) of the pc1 reduction", TEMPERATURE),
-            err(JACKKNIFE),
-            ("T_c_norm", "chi_z peak T*(L) of the norm reduction", TEMPERATURE),
-            err(JACKKNIFE),
+            ("T_c_mean", "chi_z peak T*(L) of the mean reduction (tc_latent.csv)", TEMPERATURE),
+            err(SEED_COMBINED),
+            ("T_c_pc1", "chi_z peak T*(L) of the pc1 reduction (tc_latent.csv)", TEMPERATURE),
+            err(SEED_COMBINED),
+            ("T_c_norm", "chi_z peak T*(L) of the norm reduction (tc_latent.csv)", TEMPERATURE),
+            err(SEED_COMBINED),
             ("deviation_percent", "(T_c_mean - T_c) / T_c", PERCENT),
             ("deviation_sigma", "(T_c_mean - T_c) / T_c_mean_err", SIGMAS),
-            ("T_c_magnetic", "chi_m peak of the same test samples", TEMPERATURE),
-            err(JACKKNIFE),
+            ("T_c_magnetic", "chi_m peak of the same test samples (tc_latent.csv)", TEMPERATURE),
+            err(SEED_COMBINED),
             ("r_chi", "Pearson r of chi_z(T) with chi_m(T), mean over seeds", NUMBER),
             ("r_chi_spread", "seed-to-seed standard deviation of r_chi", NUMBER),
             ("r_samples", "Pearson r of |z| with |m| over samples, mean over seeds", NUMBER),
@@ -804,7 +815,8 @@ _TABLES = (
             *_LOCALITY,
             (
                 "reconstruction_error",
-                "mean squared error per spin of the held-out configurations from the layer",
+                "mean squared error per visible unit v = (s + 1) / 2 of the held-out configurations reconstructed "
+                "from the layer (a quarter of the squared error in spins s = +-1)",
                 NUMBER,
             ),
             err("binned (contiguous blocks of at least tau_int)"),
@@ -826,7 +838,12 @@ _TABLES = (
             err("bootstrap (over the layer's units)"),
             ("spread", "median spread of the units", SITES),
             err("bootstrap (over the layer's units)"),
-            ("reconstruction_error", "held-out mean squared error per spin from the layer", NUMBER),
+            (
+                "reconstruction_error",
+                "mean squared error per visible unit v = (s + 1) / 2 of the held-out configurations reconstructed "
+                "from the layer (a quarter of the squared error in spins s = +-1)",
+                NUMBER,
+            ),
             err("binned (contiguous blocks of at least tau_int)"),
             ("epochs", "epochs the layer trained", COUNT),
             ("flattened", "whether the held-out error had flattened (the stopping rule)", FLAG),
@@ -852,8 +869,12 @@ _TABLES = (
                 NUMBER,
             ),
             ("held_out_error", "the same on the held-out data", NUMBER),
-            ("free_energy", "mean free energy of the training data", "k_B T"),
-            ("free_energy_gap", "mean CD gap F(data) - F(negative sample) over the epoch's batches", "k_B T"),
+            (
+                "free_energy",
+                "mean free energy of the training data under the RBM (its own units, no temperature)",
+                NUMBER,
+            ),
+            ("free_energy_gap", "mean CD gap F(data) - F(negative sample) over the epoch's batches", NUMBER),
             ("flattened", "whether the held-out error had flattened after this epoch", FLAG),
             *_HISTORY_TIME,
             ("layer", "layer, from 1", LABEL),
@@ -883,13 +904,15 @@ _TABLES = (
         "performance_run",
         "Report",
         ("results/tables/performance_run.csv",),
-        "one row: how long the study's jobs took together, from the first one's start to the last one's end "
-        "(a pause between two commands counts)",
+        "one row: the study's last run, its jobs split into runs wherever none ran for two minutes "
+        "(deeprenorm.reporting.benchmarks.run_span)",
         _columns(
-            ("first_started", "the earliest start of a job", TIMESTAMP),
-            ("last_finished", "the latest start plus wall time of a job", TIMESTAMP),
+            ("first_started", "the earliest start of a job of the last run", TIMESTAMP),
+            ("last_finished", "the latest start plus wall time of a job of the last run", TIMESTAMP),
             ("elapsed_s", "time from first_started to last_finished", SECONDS),
-            ("jobs", "jobs with a start time", COUNT),
+            ("jobs", "jobs of the last run", COUNT),
+            ("of_jobs", "benchmarked jobs of the study (more than jobs when earlier commands made some)", COUNT),
+            ("max_parallel_jobs", "the most jobs of the last run that ran at once", COUNT),
             ("machine_cpus", "CPUs of the machine that ran the report", COUNT),
         ),
     ),

@@ -29,7 +29,7 @@ import pandas as pd
 
 from .config import temperature_grid, temperature_label
 from .ml.spec import CONV_CHANNELS, ModelSpec
-from .plan import DENSE_BLOCK_FACTOR, StudyPlan
+from .plan import DENSE_BLOCK_FACTOR, DEVICE_RULES, StudyPlan
 from .reporting.benchmarks import STAGES, stage_of
 from .reporting.summary import format_duration
 
@@ -37,7 +37,6 @@ __all__ = [
     "CALIBRATION",
     "COEFFICIENTS",
     "RSS_COPIES",
-    "DEVICE_RULES",
     "UNBENCHMARKED_RULES",
     "PlannedJob",
     "Estimate",
@@ -50,7 +49,7 @@ __all__ = [
 #: The runs :data:`COEFFICIENTS` were fitted on (``benchmarks/cost_model.py``).
 CALIBRATION = (
     "fitted on the benchmark files of the default study (config.yaml, 398 jobs) and of the tiny "
-    "study (config/tiny.yaml, 70 jobs), both run with --cores 2 on a 2-core x86-64 Linux VM "
+    "study (config/tiny.yaml, 70 jobs), each run alone with --cores 2 on a 2-core x86-64 Linux VM "
     "(torch 2.13 CPU, one thread per job); another machine is easily 2x faster or slower"
 )
 
@@ -60,48 +59,45 @@ RSS_COPIES = 3
 #: Per cost key: ``(overhead_s, s_per_unit, rss_mb)``, from
 #: ``python benchmarks/cost_model.py --coefficients`` (see the module docstring).
 COEFFICIENTS: dict[str, tuple[float, float, float]] = {
-    "autocorrelation:metropolis": (0.5203, 9.698e-07, 221.7),
-    "autocorrelation:swendsen_wang": (0.5573, 2.739e-07, 246),
+    "autocorrelation:metropolis": (0.4503, 9.736e-07, 221.7),
+    "autocorrelation:swendsen_wang": (0.4672, 2.787e-07, 246),
     "autocorrelation:wolff": (0.4693, 6.792e-08, 193.6),
-    "autocorrelation_figure": (1.184, 0, 125.4),
-    "control_dataset": (1.459, 2.328e-07, 400.5),
-    "control_split": (0.4382, 0, 105),
-    "dataset": (0.8444, 1.742e-08, 220.2),
-    "dbn": (1.42, 1.891e-10, 383.8),
-    "dbn_configurations": (1.309, 8.503e-08, 363.2),
-    "encode:conv": (1.548, 6.936e-10, 463.6),
-    "encode:dense": (2.099, 0, 439.5),
-    "latent_analysis": (1.914, 2.389e-05, 553.1),
-    "latent_figures": (2.052, 0, 191.8),
-    "locality_table": (1.449, 0, 328.9),
+    "autocorrelation_figure": (0.8715, 0, 123.3),
+    "control_dataset": (1.379, 2.617e-07, 400.5),
+    "control_split": (0.3813, 0, math.nan),
+    "dataset": (0.7516, 2.306e-08, 220.2),
+    "dbn": (1.5, 1.89e-10, 383.8),
+    "dbn_configurations": (1.449, 8.153e-08, 355.8),
+    "encode:conv": (1.325, 7.97e-10, 463.6),
+    "encode:dense": (1.472, 2.515e-11, 439.5),
+    "latent_analysis": (0.8832, 2.483e-05, 553.1),
+    "latent_figures": (1.511, 0, 191.8),
+    "locality_table": (1.129, 0, 337.6),
     "mcrg_ensemble": (0.4843, 1.113e-07, 178.8),
-    "network_flow": (3.123, 1.949e-07, 468.5),
-    "network_flow_block_spin": (2.94, 0, 406.3),
-    "probe_figures": (13.5, 0, 528.4),
-    "probes": (4.121, 0, 501.9),
-    "rg_exponents": (3.219, 2.078e-08, 710.4),
-    "rg_exponents_figure": (0.9614, 0, 115.6),
-    "rg_exponents_learned": (3.106, 2.851e-07, 641.9),
-    "rg_figures": (2.449, 0, 249),
-    "rg_flow": (1.598, 2.025e-07, 300.8),
-    "rg_information": (4.123, 0.0001071, 457.6),
-    "rg_learned": (3.565, 8.844e-08, 529.5),
+    "network_flow": (1.547, 2.304e-07, 468.5),
+    "network_flow_block_spin": (1.46, 9.264e-08, 383.2),
+    "probe_figures": (7.648, 0, 528.4),
+    "probes": (2.166, 1.42e-05, 501.9),
+    "rg_exponents": (1.416, 7.58e-08, 710.4),
+    "rg_exponents_figure": (0.6431, 0, 115.6),
+    "rg_exponents_learned": (1.455, 2.922e-07, 641.9),
+    "rg_figures": (1.782, 0, 249),
+    "rg_flow": (0.7879, 2.19e-07, 300.8),
+    "rg_information": (1.31, 0.0002633, 457.6),
+    "rg_learned": (2.19, 1.114e-07, 529.5),
     "rg_learned_rsmi": (3.85, 0, 463.8),
-    "rg_network_figures": (3.541, 0, 159.4),
-    "rg_verdict": (1.346, 0, 145.2),
-    "simulate": (0.4205, 7.354e-08, 255.2),
-    "split": (0.4837, 0, 159),
-    "thermodynamics_figure": (1.487, 0, 143.7),
-    "thermodynamics_table": (1.129, 4.584e-05, 404.9),
-    "train:conv": (4.499, 1.082e-09, 544),
-    "train:dense": (4.781, 6.111e-11, 541.4),
+    "rg_network_figures": (2.418, 0, 159.4),
+    "rg_verdict": (0.9736, 0, 145.2),
+    "simulate": (0.4192, 7.477e-08, 255.2),
+    "split": (0.404, 0, math.nan),
+    "thermodynamics_figure": (1.1, 0, 143.7),
+    "thermodynamics_table": (0.4673, 5.274e-05, 404.9),
+    "train:conv": (2.611, 1.267e-09, 544),
+    "train:dense": (2.796, 7.321e-11, 541.4),
     "train_rsmi": (2.65, 0, 499.1),
-    "width_sweep": (0.5519, 0, 116.9),
-    "width_sweep_figure": (1.486, 0, 133.9),
+    "width_sweep": (0.5439, 0, 116.9),
+    "width_sweep_figure": (1.016, 0, 133.9),
 }
-
-#: Rules that run on ``autoencoder.device``: their time is GPU time where that is ``cuda``.
-DEVICE_RULES = ("train", "train_far", "train_control", "encode", "encode_transferred")
 
 #: Rules without a benchmark file (the report reads the others' files while they are written):
 #: counted as jobs, not in the time sums.

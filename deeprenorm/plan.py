@@ -62,6 +62,26 @@ __all__ = [
 #: sign): the smallest block, the step Broomberg & Rabinovich's "Deep Renormalization" compares.
 DENSE_BLOCK_FACTOR = 2
 
+#: The rules whose jobs run torch on ``autoencoder.device`` and, with ``cuda``, ask Snakemake for a
+#: GPU (``rg_exponents`` too, where it measures the RSMI map; its other maps are numpy). The figure
+#: rules that reconstruct a few configurations for display stay on the CPU.
+DEVICE_RULES = (
+    "train",
+    "train_far",
+    "train_control",
+    "encode",
+    "encode_transferred",
+    "probes",
+    "probes_control",
+    "dbn",
+    "train_rsmi",
+    "rg_learned",
+    "rg_learned_rsmi",
+    "rg_exponents_learned",
+    "network_flow",
+    "rg_information",
+)
+
 #: The block whose windows the probes measure every map's locality against (2 x 2: a dense
 #: model's code unit is compared with one block spin of the b = 2 step).
 PROBE_BLOCK_FACTOR = 2

@@ -16,7 +16,6 @@ import yaml
 from deeprenorm.config import SCHEMA_PATH, validate_config
 from deeprenorm.cost import (
     COEFFICIENTS,
-    DEVICE_RULES,
     UNBENCHMARKED_RULES,
     estimate,
     multiply_adds,
@@ -24,6 +23,7 @@ from deeprenorm.cost import (
     report,
 )
 from deeprenorm.ml.spec import ModelSpec
+from deeprenorm.plan import DEVICE_RULES
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 TINY = yaml.safe_load((REPOSITORY / "config/tiny.yaml").read_text())

@@ -3,9 +3,19 @@ and the jobs named by rule and wildcards from their paths and summed per stage."
 
 import math
 
+import pandas as pd
 import pytest
 
-from deeprenorm.reporting.benchmarks import BenchmarkError, benchmark_table, read_benchmark, stage_of, stage_totals
+from deeprenorm.reporting.benchmarks import (
+    RUN_GAP_S,
+    BenchmarkError,
+    benchmark_table,
+    read_benchmark,
+    run_span,
+    stage_of,
+    stage_totals,
+    with_start_times,
+)
 
 HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
 
@@ -58,3 +68,51 @@ def test_benchmark_table_names_rule_and_job_from_the_path_and_sums_per_stage(tmp
     assert stages.loc["total", "max_rss_mb"] == 600
     assert stages.drop(index="total")["wall_share"].sum() == pytest.approx(1.0)
     assert benchmark_table(tmp_path / "none").empty
+
+
+def _job_log(path, started):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"{started} INFO deeprenorm.rule.x: rule x, wildcards {{}}, 1 thread(s), deeprenorm 0.1.0\n")
+
+
+def test_each_job_starts_when_its_log_says_and_a_log_without_a_stamp_gives_none(tmp_path):
+    root, logs = tmp_path / "benchmarks", tmp_path / "logs"
+    _benchmark(root / "simulate/L8/T2.0000.tsv", 3.0, 300, 2.5)
+    _benchmark(root / "rg_flow.tsv", 12.0, 450, 11.0)
+    _benchmark(root / "train/L8/m/seed0.tsv", 40.0, 600, 39.0)
+    _job_log(logs / "simulate/L8/T2.0000.log", "2026-12-06 10:00:00,250")
+    _job_log(logs / "rg_flow.log", "2026-12-06 10:00:04,000")
+    (logs / "train/L8/m").mkdir(parents=True)
+    (logs / "train/L8/m/seed0.log").write_text("Traceback (most recent call last):\n")
+    jobs = with_start_times(benchmark_table(root), logs).set_index("rule")
+    assert jobs.loc["simulate", "started"] == "2026-12-06 10:00:00.250"
+    assert jobs.loc["rg_flow", "started"] == "2026-12-06 10:00:04.000" and jobs.loc["train", "started"] == ""
+
+
+def _jobs(*intervals):
+    """Jobs started at the given second after 10:00:00, each running for its wall time."""
+    return pd.DataFrame(
+        {
+            "started": [f"2026-12-06 10:{start // 60:02d}:{start % 60:02d}.000" for start, _ in intervals],
+            "wall_s": [float(wall) for _, wall in intervals],
+        }
+    )
+
+
+def test_the_run_spans_its_jobs_and_counts_how_many_ran_at_once():
+    # two jobs side by side, then a third after them: 30 s, at most 2 at once
+    span = run_span(_jobs((0, 10), (2, 10), (12, 18)))
+    assert span["elapsed_s"] == 30.0 and span["jobs"] == span["of_jobs"] == 3 and span["max_parallel_jobs"] == 2
+    assert span["first_started"] == "2026-12-06 10:00:00" and span["last_finished"] == "2026-12-06 10:00:30"
+    # a job that ends as the next starts does not run beside it
+    assert run_span(_jobs((0, 10), (10, 5)))["max_parallel_jobs"] == 1
+
+
+def test_a_later_partial_run_is_the_run_and_says_it_made_part_of_the_study():
+    """A rerun of two jobs five minutes after the study was made: its span is that rerun's,
+    not the hours between, and it says how many of the study's jobs it made."""
+    span = run_span(_jobs((0, 60), (30, 60), (400, 20), (405, 20)))
+    assert span["elapsed_s"] == 25.0 and span["jobs"] == 2 and span["of_jobs"] == 4
+    # a gap shorter than RUN_GAP_S is the workflow waiting for its next job, part of one run
+    assert run_span(_jobs((0, 10), (10 + int(RUN_GAP_S) - 1, 10)))["jobs"] == 2
+    assert run_span(_jobs())["jobs"] == 0

@@ -23,8 +23,9 @@ def test_the_readme_block_is_replaced_between_the_markers_and_nothing_else():
             replace_between_markers(broken, "x")
 
 
-def _summary(elapsed_s, jobs, version="0.1.0+gabc"):
-    run = {"first_started": "2026-12-06 10:00:00", "elapsed_s": elapsed_s, "jobs": jobs, "machine_cpus": 2}
+def _summary(elapsed_s, jobs, of_jobs=None, version="0.1.0+gabc"):
+    run = {"first_started": "2026-12-06 10:00:00", "elapsed_s": elapsed_s, "jobs": jobs}
+    run |= {"of_jobs": jobs if of_jobs is None else of_jobs, "max_parallel_jobs": 2, "machine_cpus": 2}
     return {"version": version, "performance": {"rows": [], "run": run}}
 
 
@@ -32,11 +33,13 @@ def test_the_start_block_quotes_each_study_s_measured_run():
     block = start_block(_summary(639.4, 398), _summary(83.0, 74))
     lines = block.splitlines()
     assert lines[0] == "```bash" and lines[3] == "```"
-    assert lines[1].startswith("make tiny ") and "74 jobs, 1 min 23 s on 2 CPUs" in lines[1]
-    assert lines[2].startswith("make run ") and "398 jobs, 10 min 39 s on 2 CPUs" in lines[2]
+    assert lines[1].startswith("make tiny ") and "74 jobs in 1 min 23 s, at most 2 at once, 2 CPUs" in lines[1]
+    assert lines[2].startswith("make run ") and "398 jobs in 10 min 39 s, at most 2 at once, 2 CPUs" in lines[2]
 
 
-def test_a_study_without_a_recorded_run_time_is_refused_by_name():
+def test_a_study_without_one_measured_run_is_refused_by_name():
+    with pytest.raises(ValueError, match="the tiny study: its last run made 3 of its 74 jobs"):
+        start_block(_summary(639.4, 398), _summary(20.0, 3, of_jobs=74))
     unmeasured = _summary(None, 0)
     with pytest.raises(ValueError, match="the tiny study"):
         start_block(_summary(639.4, 398), unmeasured)

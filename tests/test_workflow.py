@@ -20,7 +20,7 @@ import yaml
 
 from deeprenorm import columns
 from deeprenorm.config import load_schema, validate_config
-from deeprenorm.plan import StudyPlan
+from deeprenorm.plan import DEVICE_RULES, StudyPlan
 from deeprenorm.rg.verdict import CRITERIA
 from deeprenorm.stats import format_value_error
 
@@ -187,23 +187,9 @@ def test_dry_run_of_the_slurm_profile_with_its_gpu_block(tmp_path):
     assert train["gpu"] == 1 and train["slurm_partition"] == "gpu"
 
 
-# The rules that train a network or run one over data: with autoencoder.device cuda each asks for
-# a GPU (rg_exponents only where it has an RSMI map, which the tiny study has not)
-TORCH_RULES = [
-    "train",
-    "train_far",
-    "train_control",
-    "encode",
-    "probes",
-    "probes_control",
-    "dbn",
-    "rg_learned",
-    "rg_exponents_learned",
-    "network_flow",
-    "rg_information",
-]
 # the torch scripts, each refusing a missing CUDA device before it reads anything
 TORCH_SCRIPTS = [
+    "rg_exponents",
     "train",
     "encode",
     "probes",
@@ -230,10 +216,11 @@ def test_with_cuda_every_torch_job_asks_for_a_gpu_and_gpu_limits_are_accepted(tm
     output = result.stdout + result.stderr
     counts = job_counts(output)
     requests = _gpu_requests(output)
-    assert requests.count("[device cuda, gpu=1]") == sum(counts[rule] for rule in TORCH_RULES) > 0
+    # every rule of DEVICE_RULES the tiny study runs, and only those (it has no RSMI map)
+    assert requests.count("[device cuda, gpu=1]") == sum(counts.get(rule, 0) for rule in DEVICE_RULES) > 0
     # every other job is rg_exponents without an RSMI map: it runs no torch
     assert requests.count("[device cuda, gpu=0]") == counts["rg_exponents"] == 1
-    assert len(requests) == sum(counts[rule] for rule in TORCH_RULES) + 1
+    assert len(requests) == sum(counts.get(rule, 0) for rule in DEVICE_RULES) + 1
 
 
 @pytest.mark.parametrize("device", ["cpu", "auto"])
@@ -244,16 +231,19 @@ def test_without_cuda_no_job_asks_for_a_gpu(tmp_path, device):
     output = result.stdout + result.stderr
     requests = _gpu_requests(output)
     assert set(requests) == {f"[device {device}, gpu=0]"}
-    assert len(requests) == sum(job_counts(output)[rule] for rule in [*TORCH_RULES, "rg_exponents"])
+    counts = job_counts(output)
+    assert len(requests) == sum(counts.get(rule, 0) for rule in [*DEVICE_RULES, "rg_exponents"])
 
 
 @pytest.mark.parametrize("script", TORCH_SCRIPTS)
 def test_a_torch_job_without_its_cuda_device_fails_at_once_in_one_line(tmp_path, script):
     log = tmp_path / f"{script}.log"
+    # rg_exponents runs torch only for an RSMI map: it is given one (never read before the device)
+    inputs = "types.SimpleNamespace(rsmi=['rsmi-b2.pt'])" if script == "rg_exponents" else "None"
     job = (
         "import runpy, types\n"
         f"snakemake = types.SimpleNamespace(rule={script!r}, log=[{str(log)!r}], threads=1, wildcards={{}},"
-        " config={'autoencoder': {'device': 'cuda'}}, params=None, input=None, output=None)\n"
+        f" config={{'autoencoder': {{'device': 'cuda'}}}}, params=None, input={inputs}, output=None)\n"
         f"runpy.run_path({str(REPOSITORY / 'workflow/scripts' / f'{script}.py')!r}, init_globals={{'snakemake': snakemake}})"
     )
     # no GPU is visible, whatever the machine: the job must stop before it touches params or inputs
@@ -643,7 +633,8 @@ def test_every_benchmarked_job_is_in_the_performance_table(finished_run):
     assert (jobs["started"] != "").all(), jobs.loc[jobs["started"] == "", ["rule", "job"]]
     run = pd.read_csv(workdir / "results/tables/performance_run.csv").iloc[0]
     starts = pd.to_datetime(jobs["started"])
-    assert run["jobs"] == len(jobs) and pd.Timestamp(run["first_started"]) == starts.min().floor("s")
+    assert run["jobs"] == run["of_jobs"] == len(jobs) and pd.Timestamp(run["first_started"]) == starts.min().floor("s")
+    assert 1 <= run["max_parallel_jobs"] <= 2  # the tiny run has --cores 2
     # the jobs overlap on 2 cores: together they take less than one after another, at least the longest
     assert jobs["wall_s"].max() <= run["elapsed_s"] <= jobs["wall_s"].sum() + 60
     rules = set(jobs["rule"])
@@ -678,7 +669,7 @@ def test_readme_rule_rewrites_only_its_marked_sections(finished_run, tmp_path):
     run = summary["performance"]["run"]
     assert run["jobs"] == len(pd.read_csv(workdir / "results/tables/performance.csv")) and run["elapsed_s"] > 0
     start = text[text.index(START_BEGIN) : text.index(START_END)]
-    assert f"make run    # the default study: {run['jobs']} jobs, " in start and "make tiny   # first try" in start
+    assert f"make run    # the default study: {run['jobs']} jobs in " in start and "make tiny   # first try" in start
     assert summary["config_sha256"][:16] in text and "![" in text and "docs/figures/summary.png" in text
     page = (workdir / "docs/results.md").read_text()
     # the README is short, the page has every table, with the figures relative to itself
@@ -1108,7 +1099,7 @@ def test_interrupted_run_resumes(tmp_path):
     os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
     assert not (tmp_path / "results/simulations/L64/T2.2700.nc").exists()
-    # A killed Snakemake cannot remove its lock: the README's recovery is --unlock, then the same command.
+    # A killed Snakemake cannot remove its lock: the recovery docs/running.md gives is --unlock, then the same command.
     unlock = subprocess.run([*command, "--unlock"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert unlock.returncode == 0, unlock.stderr[-3000:]
     rerun = subprocess.run([*command, "--rerun-incomplete"], cwd=tmp_path, capture_output=True, text=True, timeout=300)

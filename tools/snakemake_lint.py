@@ -3,7 +3,7 @@
 The one lint left out is "Specify a conda environment or container for each rule": this project
 installs one pinned environment (``make install``) that every rule runs in, and the machines it
 is developed and tested on reach no conda channel or container registry, so per-rule
-environments could be neither built nor tested there (README, "Development"). Every other lint
+environments could be neither built nor tested there (docs/development.md). Every other lint
 fails the check. ``snakemake --lint json`` prints text in Snakemake 9, so the text is parsed.
 """
 

@@ -203,21 +203,43 @@ def with_start_times(jobs: pd.DataFrame, logs: str | os.PathLike) -> pd.DataFram
     return jobs.assign(started=[_log_start(path) for path in paths])
 
 
+#: A pause longer than this with no job running ends one run: the workflow itself starts the next
+#: job within seconds of the last one's end, so a longer gap is a later command.
+RUN_GAP_S = 120.0
+
+
 def run_span(jobs: pd.DataFrame) -> dict:
-    """How long the study's jobs took together, as a user waits for them: ``first_started`` (the
-    earliest ``started`` of :func:`with_start_times`), ``last_finished`` (the latest start plus
-    wall time), ``elapsed_s`` between the two, and ``jobs``, how many of them had a start time.
-    A study resumed after a pause, or partly rerun later, counts the pause as well: the span is
-    the run's duration only when one command ran every job."""
+    """How long the study's last run took, as a user waits for it: the jobs of ``jobs``
+    (:func:`with_start_times`) are split into runs wherever no job ran for :data:`RUN_GAP_S`,
+    and the last run is described by ``first_started``, ``last_finished`` (a start plus its wall
+    time), ``elapsed_s`` between the two, ``jobs`` (how many of its jobs ran), ``of_jobs`` (how
+    many the study has: fewer in the last run when part of the study was made by an earlier
+    command) and ``max_parallel_jobs`` (the most that ran at once). A job's log opens a second or
+    two after its process starts (the imports come first), so the span is short by about that."""
     timed = jobs[jobs["started"] != ""]
+    empty = {"first_started": "", "last_finished": "", "elapsed_s": math.nan, "jobs": 0, "max_parallel_jobs": 0}
     if timed.empty:
-        return {"first_started": "", "last_finished": "", "elapsed_s": math.nan, "jobs": 0}
+        return empty | {"of_jobs": len(jobs)}
     starts = [datetime.fromisoformat(stamp) for stamp in timed["started"]]
-    ends = [start + timedelta(seconds=float(wall)) for start, wall in zip(starts, timed["wall_s"])]
-    first, last = min(starts), max(ends)
+    intervals = sorted((start, start + timedelta(seconds=float(wall))) for start, wall in zip(starts, timed["wall_s"]))
+    run, busy_until = [], None
+    for start, end in intervals:
+        if busy_until is not None and (start - busy_until).total_seconds() > RUN_GAP_S:
+            run, busy_until = [], None
+        run.append((start, end))
+        busy_until = end if busy_until is None else max(busy_until, end)
+    # the most jobs running at once: +1 at each start, -1 at each end, ends first on a tie
+    events = sorted([(start, 1) for start, _ in run] + [(end, -1) for _, end in run], key=lambda e: (e[0], e[1]))
+    running = peak = 0
+    for _, step in events:
+        running += step
+        peak = max(peak, running)
+    first, last = run[0][0], max(end for _, end in run)
     return {
         "first_started": first.isoformat(sep=" ", timespec="seconds"),
         "last_finished": last.isoformat(sep=" ", timespec="seconds"),
         "elapsed_s": round((last - first).total_seconds(), 1),
-        "jobs": len(timed),
+        "jobs": len(run),
+        "of_jobs": len(jobs),
+        "max_parallel_jobs": peak,
     }

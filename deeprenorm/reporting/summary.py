@@ -713,9 +713,10 @@ def _run_sentence(run: dict | None) -> list[str]:
     if not run or run.get("elapsed_s") is None:
         return []
     return [
-        f"The {run['jobs']} jobs ran for {format_duration(run['elapsed_s'])} on a machine with {run['machine_cpus']} "
-        f"CPUs, from the first one's start ({run['first_started']}) to the last one's end; the summed wall time below "
-        "is what they would take one after another.",
+        f"The last run made {run['jobs']} of the study's {run['of_jobs']} jobs in {format_duration(run['elapsed_s'])}, "
+        f"from the first one's start ({run['first_started']}) to the last one's end, at most {run['max_parallel_jobs']} "
+        f"at once on a machine with {run['machine_cpus']} CPUs; the summed wall time below is what every job of the "
+        "study would take one after another.",
         "",
     ]
 

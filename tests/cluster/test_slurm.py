@@ -39,7 +39,7 @@ SLURM_SH = Path(__file__).resolve().with_name("slurm.sh")
 # (sacct fails there, so job states come from squeue; a 5 s first status check instead of 40 s).
 # Everything else, resources included, comes from the unchanged profile.
 CLUSTER_OPTIONS = ["--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "5"]
-# The README's way to pack the many short simulations: one SLURM job array per batch of ready jobs.
+# The way docs/running.md gives to pack the many short simulations: one SLURM job array per batch of ready jobs.
 ARRAY_RULES = ["simulate"]
 ARRAY_OPTIONS = [f"--slurm-array-jobs={','.join(ARRAY_RULES)}"]
 

@@ -155,9 +155,10 @@ RG_NETWORKS = RG["networks"]
 PROBES = config["probes"]
 NETWORK_L = PLAN.network.lattice_size
 
-# The torch rules (those that train a network or run one over data) run on autoencoder.device;
-# their scripts read it from the config, not from params, so that switching the device reruns
-# nothing. With cuda each job asks for one GPU: `--resources gpu=N` caps the jobs that share a
+# The torch rules (deeprenorm.plan.DEVICE_RULES: those that train a network or run one over data)
+# run on autoencoder.device. Training and encoding record it with their settings, so switching
+# the device retrains and re-encodes; the measurements read it from the config, not from params,
+# so that a measurement of the same network is not redone for the device alone. With cuda each job asks for one GPU: `--resources gpu=N` caps the jobs that share a
 # workstation's GPUs, and the SLURM plugin turns it into `--gpus=1`. auto asks for none, since it
 # may fall back to the CPU and a CPU-only cluster refuses GPU requests (the SLURM profile's
 # set-resources gives an auto job a GPU). ON_DEVICE ends their messages, so a dry run shows both.
@@ -272,7 +273,7 @@ def simulation_provenance(wildcards):
 
 
 # Memory requests, in MB, from the sizes of what each job holds (measured with
-# benchmarks/memory.py; see the README's table). A job's Python with numpy, numba, xarray and
+# benchmarks/memory.py; see docs/running.md, "Memory"). A job's Python with numpy, numba, xarray and
 # netCDF4 imported peaks near 300 MB; importing torch adds about 500 MB.
 BASE_MEM_MB = 400
 TORCH_MEM_MB = 600

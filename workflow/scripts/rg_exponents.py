@@ -12,11 +12,13 @@ from deeprenorm.rg.rsmi import load_rsmi, rsmi_step
 
 logger = pipeline.start(snakemake)
 params = snakemake.params
+# before the exact maps' MCRG, which takes the most time: a missing CUDA device fails at once
+device = pipeline.torch_device(snakemake) if snakemake.input.rsmi else None
 with open_simulation(snakemake.input.ensemble) as ensemble:
     configurations = ensemble["spins"].values
 frames = [map_exponents(configurations, params.maps, params.levels, params.seed)]
 for path in snakemake.input.rsmi:
-    model = load_rsmi(path)[0].to(pipeline.torch_device(snakemake))
+    model = load_rsmi(path)[0].to(device)
     step = rsmi_step(model)
     frames.append(
         mcrg_exponents(configurations, step, model.block, levels=params.levels).assign(
