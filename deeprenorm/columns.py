@@ -894,8 +894,8 @@ _TABLES = (
             ("max_rss_mb", "peak resident memory of the job", MEGABYTES),
             (
                 "started",
-                "when the job began: the first line of its log, YYYY-MM-DD HH:MM:SS.mmm in the machine's local "
-                "time; empty where its log has none",
+                "when the job began: its benchmark file's modification time less wall_s, YYYY-MM-DD "
+                "HH:MM:SS.mmm in the machine's local time",
                 TIMESTAMP,
             ),
         ),

@@ -2,6 +2,8 @@
 and the jobs named by rule and wildcards from their paths and summed per stage."""
 
 import math
+import os
+from datetime import datetime
 
 import pandas as pd
 import pytest
@@ -70,23 +72,19 @@ def test_benchmark_table_names_rule_and_job_from_the_path_and_sums_per_stage(tmp
     assert benchmark_table(tmp_path / "none").empty
 
 
-def _job_log(path, started):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"{started} INFO deeprenorm.rule.x: rule x, wildcards {{}}, 1 thread(s), deeprenorm 0.1.0\n")
-
-
-def test_each_job_starts_when_its_log_says_and_a_log_without_a_stamp_gives_none(tmp_path):
-    root, logs = tmp_path / "benchmarks", tmp_path / "logs"
-    _benchmark(root / "simulate/L8/T2.0000.tsv", 3.0, 300, 2.5)
-    _benchmark(root / "rg_flow.tsv", 12.0, 450, 11.0)
-    _benchmark(root / "train/L8/m/seed0.tsv", 40.0, 600, 39.0)
-    _job_log(logs / "simulate/L8/T2.0000.log", "2026-12-06 10:00:00,250")
-    _job_log(logs / "rg_flow.log", "2026-12-06 10:00:04,000")
-    (logs / "train/L8/m").mkdir(parents=True)
-    (logs / "train/L8/m/seed0.log").write_text("Traceback (most recent call last):\n")
-    jobs = with_start_times(benchmark_table(root), logs).set_index("rule")
-    assert jobs.loc["simulate", "started"] == "2026-12-06 10:00:00.250"
-    assert jobs.loc["rg_flow", "started"] == "2026-12-06 10:00:04.000" and jobs.loc["train", "started"] == ""
+def test_each_job_started_its_wall_time_before_its_benchmark_file_was_written(tmp_path):
+    root = tmp_path / "benchmarks"
+    simulate = _benchmark(root / "simulate/L8/T2.0000.tsv", 3.0, 300, 2.5)
+    flow = _benchmark(root / "rg_flow.tsv", 12.5, 450, 11.0)
+    finished = datetime(2026, 12, 6, 10, 0, 30).timestamp()
+    os.utime(simulate, (finished, finished))
+    os.utime(flow, (finished + 0.25, finished + 0.25))
+    jobs = with_start_times(benchmark_table(root), root).set_index("rule")
+    assert jobs.loc["simulate", "started"] == "2026-12-06 10:00:27.000"
+    assert jobs.loc["rg_flow", "started"] == "2026-12-06 10:00:17.750"
+    flow.unlink()
+    gone = with_start_times(benchmark_table(root).assign(rule=["simulate", "rg_flow"][:1]), root)
+    assert list(gone["started"]) == ["2026-12-06 10:00:27.000"]
 
 
 def _jobs(*intervals):
@@ -104,8 +102,13 @@ def test_the_run_spans_its_jobs_and_counts_how_many_ran_at_once():
     span = run_span(_jobs((0, 10), (2, 10), (12, 18)))
     assert span["elapsed_s"] == 30.0 and span["jobs"] == span["of_jobs"] == 3 and span["max_parallel_jobs"] == 2
     assert span["first_started"] == "2026-12-06 10:00:00" and span["last_finished"] == "2026-12-06 10:00:30"
-    # a job that ends as the next starts does not run beside it
+    # a job that ends as the next starts, or a moment after (OVERLAP_SLACK_S), does not run beside it
     assert run_span(_jobs((0, 10), (10, 5)))["max_parallel_jobs"] == 1
+    overlapping = _jobs((0, 10), (10, 5)).assign(wall_s=[10.4, 5.0])
+    assert run_span(overlapping)["max_parallel_jobs"] == 1
+    assert run_span(_jobs((0, 10), (9, 5)))["max_parallel_jobs"] == 2
+    # a job shorter than the slack still counts once
+    assert run_span(_jobs((0, 10), (5, 0)).assign(wall_s=[10.0, 0.2]))["max_parallel_jobs"] == 2
 
 
 def test_a_later_partial_run_is_the_run_and_says_it_made_part_of_the_study():

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -179,33 +178,30 @@ def stage_totals(table: pd.DataFrame) -> pd.DataFrame:
     return totals
 
 
-# pipeline.start opens every job's log with a line stamped by logging's default asctime format
-_LOG_STAMP = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}),(\d{3}) ")
-
-
-def _log_start(path: Path) -> str:
-    try:
-        with path.open() as log:
-            first = log.readline()
-    except (OSError, UnicodeDecodeError):
-        return ""
-    stamp = _LOG_STAMP.match(first)
-    return f"{stamp[1]}.{stamp[2]}" if stamp else ""
-
-
-def with_start_times(jobs: pd.DataFrame, logs: str | os.PathLike) -> pd.DataFrame:
-    """``jobs`` (:func:`benchmark_table`) with ``started``: when each job began, the timestamp
-    of the first line of its log ``<logs>/<rule>/<job>.log`` (``<logs>/<rule>.log`` for a one-job
-    rule), as ``YYYY-MM-DD HH:MM:SS.mmm`` in the machine's local time; empty for a job whose log
-    is missing or does not open with a timestamp."""
-    logs = Path(logs)
-    paths = [logs / (f"{rule}/{job}.log" if job else f"{rule}.log") for rule, job in zip(jobs["rule"], jobs["job"])]
-    return jobs.assign(started=[_log_start(path) for path in paths])
+def with_start_times(jobs: pd.DataFrame, root: str | os.PathLike) -> pd.DataFrame:
+    """``jobs`` (:func:`benchmark_table` of ``root``) with ``started``: when each job began, its
+    benchmark file's modification time (Snakemake writes it as the job ends) less its wall time,
+    as ``YYYY-MM-DD HH:MM:SS.mmm`` in the machine's local time; empty for a file that is gone.
+    A study copied without its files' times (``cp`` without ``-p``) has lost them."""
+    root = Path(root)
+    started = []
+    for rule, job, wall in zip(jobs["rule"], jobs["job"], jobs["wall_s"]):
+        try:
+            finished = (root / (f"{rule}/{job}.tsv" if job else f"{rule}.tsv")).stat().st_mtime
+        except OSError:
+            started.append("")
+            continue
+        started.append(datetime.fromtimestamp(finished - float(wall)).isoformat(sep=" ", timespec="milliseconds"))
+    return jobs.assign(started=started)
 
 
 #: A pause longer than this with no job running ends one run: the workflow itself starts the next
 #: job within seconds of the last one's end, so a longer gap is a later command.
 RUN_GAP_S = 120.0
+
+#: Snakemake writes a job's benchmark file a moment after the job's process ends and may start
+#: the next job in that moment: an overlap shorter than this is not two jobs at once.
+OVERLAP_SLACK_S = 0.5
 
 
 def run_span(jobs: pd.DataFrame) -> dict:
@@ -214,8 +210,8 @@ def run_span(jobs: pd.DataFrame) -> dict:
     and the last run is described by ``first_started``, ``last_finished`` (a start plus its wall
     time), ``elapsed_s`` between the two, ``jobs`` (how many of its jobs ran), ``of_jobs`` (how
     many the study has: fewer in the last run when part of the study was made by an earlier
-    command) and ``max_parallel_jobs`` (the most that ran at once). A job's log opens a second or
-    two after its process starts (the imports come first), so the span is short by about that."""
+    command) and ``max_parallel_jobs`` (the most that ran at once, overlaps shorter than
+    :data:`OVERLAP_SLACK_S` aside)."""
     timed = jobs[jobs["started"] != ""]
     empty = {"first_started": "", "last_finished": "", "elapsed_s": math.nan, "jobs": 0, "max_parallel_jobs": 0}
     if timed.empty:
@@ -228,8 +224,12 @@ def run_span(jobs: pd.DataFrame) -> dict:
             run, busy_until = [], None
         run.append((start, end))
         busy_until = end if busy_until is None else max(busy_until, end)
-    # the most jobs running at once: +1 at each start, -1 at each end, ends first on a tie
-    events = sorted([(start, 1) for start, _ in run] + [(end, -1) for _, end in run], key=lambda e: (e[0], e[1]))
+    # the most jobs running at once: +1 at each start, -1 at each end (ends sort first on a tie)
+    events = []
+    for start, end in run:
+        slack = min(timedelta(seconds=OVERLAP_SLACK_S / 2), (end - start) / 4)
+        events += [(start + slack, 1), (end - slack, -1)]
+    events.sort()
     running = peak = 0
     for _, step in events:
         running += step

@@ -143,7 +143,7 @@ def start_block(default: dict, tiny: dict) -> str:
             "```",
             "",
             f"*Measured by the runs the results below come from (deeprenorm {tiny['version']} and {default['version']}), "
-            "from the first job's start to the last one's end in their logs, on a machine with that many CPUs; each "
+            "from the first job's start to the last one's end, on a machine with that many CPUs; each "
             "command first installs the pinned environment into `.venv/` once, which is not included.*",
         ]
     )

@@ -56,7 +56,6 @@ rule performance:
         runtime=5,
     params:
         root="results/benchmarks",
-        logs="logs",
         stage_versions=stage_versions("report"),
     message:
         "Pipeline performance from the benchmark files"

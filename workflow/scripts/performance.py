@@ -1,5 +1,5 @@
-"""Snakemake adapter: every benchmark file and job log of the study -> the cost of each job and
-each stage, the span of the run (results/tables/performance.csv, performance_stages.csv,
+"""Snakemake adapter: every benchmark file of the study -> the cost of each job and each stage,
+the span of the run (results/tables/performance.csv, performance_stages.csv,
 performance_run.csv) and its figure."""
 
 import os
@@ -12,7 +12,7 @@ from deeprenorm.plots.performance import plot_performance
 from deeprenorm.reporting import benchmark_table, run_span, stage_totals, with_start_times
 
 logger = pipeline.start(snakemake)
-jobs = with_start_times(benchmark_table(snakemake.params.root), snakemake.params.logs)
+jobs = with_start_times(benchmark_table(snakemake.params.root), snakemake.params.root)
 stages = stage_totals(jobs)
 # a script never learns the run's --cores (only its own threads); the machine's CPUs bound it
 run = run_span(jobs) | {"machine_cpus": os.cpu_count()}
