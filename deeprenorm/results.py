@@ -142,12 +142,15 @@ class Study:
 
 
 def load_study(path: str | Path = ".", config: str | Path | None = None) -> Study:
-    """The study in the folder ``path``: the config it ran with (``config``, default
-    ``path/config.yaml``), validated as the workflow validates it, and its ``results/``.
+    """The study in the folder ``path`` (or ``path`` its ``results/`` folder): the config it ran
+    with (``config``, default ``config.yaml`` beside ``results/``), validated as the workflow
+    validates it, and its ``results/``.
 
     Raises :class:`StudyError` where the folder has no ``results/`` (no study ran there) and
     :class:`deeprenorm.config.ConfigError` for a config the workflow would refuse."""
     root = Path(path).resolve()
+    if root.name == "results" and not (root / "results").is_dir() and (root.parent / "config.yaml").is_file():
+        root = root.parent
     if not (root / "results").is_dir():
         raise StudyError(f"{root}: no results/ folder: run the study there first (`make run`, or `snakemake`)")
     config_path = Path(config) if config is not None else root / "config.yaml"

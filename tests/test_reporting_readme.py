@@ -33,8 +33,9 @@ def test_the_start_block_quotes_each_study_s_measured_run():
     block = start_block(_summary(639.4, 398), _summary(83.0, 74))
     lines = block.splitlines()
     assert lines[0] == "```bash" and lines[3] == "```"
-    assert lines[1].startswith("make tiny ") and "74 jobs in 1 min 23 s, at most 2 at once, 2 CPUs" in lines[1]
-    assert lines[2].startswith("make run ") and "398 jobs in 10 min 39 s, at most 2 at once, 2 CPUs" in lines[2]
+    assert lines[1].startswith("make tiny ") and "74 jobs in 1 min 23 s on 2 CPUs, at most 2 at once" in lines[1]
+    assert lines[2].startswith("make run ") and "398 jobs in 10 min 39 s on 2 CPUs, at most 2 at once" in lines[2]
+    assert "(deeprenorm 0.1.0+gabc)" in block  # one version, named once
 
 
 def test_a_study_without_one_measured_run_is_refused_by_name():

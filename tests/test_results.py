@@ -46,6 +46,8 @@ def test_what_is_missing_is_named_with_what_makes_it(tiny_run, tmp_path):
     with pytest.raises(StudyError, match="summary.json: no summary"):
         _ = load_study(partial).summary
     assert load_study(partial).figures == {}
+    # the results/ folder itself opens the same study
+    assert load_study(partial / "results").root == load_study(partial).root == partial.resolve()
     with pytest.raises(StudyError, match="no results/ folder"):
         load_study(tmp_path)
     (tmp_path / "results").mkdir()

@@ -121,8 +121,8 @@ def _run_comment(summary: dict, what: str) -> str:
             "commands, so its run time is not the study's: remove its results/ and logs/ and run it again"
         )
     return (
-        f"{run['jobs']} jobs in {format_duration(run['elapsed_s'])}, at most {run['max_parallel_jobs']} at once, "
-        f"{run['machine_cpus']} CPUs"
+        f"{run['jobs']} jobs in {format_duration(run['elapsed_s'])} on {run['machine_cpus']} CPUs, "
+        f"at most {run['max_parallel_jobs']} at once"
     )
 
 
@@ -135,6 +135,7 @@ def start_block(default: dict, tiny: dict) -> str:
         f"make tiny   # first try, the tiny study: {_run_comment(tiny, 'the tiny study')} -> studies/tiny/results/"
     )
     default_line = f"make run    # the default study: {_run_comment(default, 'the default study')} -> results/"
+    versions = " and ".join(dict.fromkeys(f"deeprenorm {study['version']}" for study in (tiny, default)))
     return "\n".join(
         [
             "```bash",
@@ -142,7 +143,7 @@ def start_block(default: dict, tiny: dict) -> str:
             default_line,
             "```",
             "",
-            f"*Measured by the runs the results below come from (deeprenorm {tiny['version']} and {default['version']}), "
+            f"*Measured by the runs the results below come from ({versions}), "
             "from the first job's start to the last one's end, on a machine with that many CPUs; each "
             "command first installs the pinned environment into `.venv/` once, which is not included.*",
         ]
