@@ -137,10 +137,6 @@ def multiply_adds(spec: ModelSpec, L: int) -> int:
     return 2 * sum(n_in * n_out for n_in, n_out in zip(widths, widths[1:]))
 
 
-def _megabytes(n_values: float) -> float:
-    return n_values / 1e6
-
-
 def planned_jobs(config: dict, plan: StudyPlan | None = None) -> list[PlannedJob]:
     """Every job of a validated config's study with its work units, in stage order.
 
@@ -162,7 +158,7 @@ def planned_jobs(config: dict, plan: StudyPlan | None = None) -> list[PlannedJob
 
     def add(rule, benchmark, key=None, work=0.0, data=0.0, job_threads=1):
         key = None if rule in UNBENCHMARKED_RULES else key or rule
-        jobs.append(PlannedJob(rule, benchmark, key, float(work), _megabytes(data), job_threads))
+        jobs.append(PlannedJob(rule, benchmark, key, float(work), data / 1e6, job_threads))
 
     def spins(L, n_temperatures=n_T, samples=n_samples):
         return n_temperatures * samples * L * L

@@ -187,20 +187,12 @@ def test_dry_run_of_the_slurm_profile_with_its_gpu_block(tmp_path):
     assert train["gpu"] == 1 and train["slurm_partition"] == "gpu"
 
 
-# the torch scripts, each refusing a missing CUDA device before it reads anything
-TORCH_SCRIPTS = [
-    "rg_exponents",
-    "train",
-    "encode",
-    "probes",
-    "dbn",
-    "train_rsmi",
-    "rg_learned",
-    "rg_learned_rsmi",
-    "rg_exponents_learned",
-    "network_flow",
-    "rg_information",
-]
+# the torch scripts, each refusing a missing CUDA device before it reads anything: those of
+# DEVICE_RULES that have a script of their own (train_far and train_control run train.py,
+# encode_transferred encode.py, probes_control probes.py), and rg_exponents for its RSMI map
+TORCH_SCRIPTS = sorted(
+    {rule for rule in DEVICE_RULES if (REPOSITORY / f"workflow/scripts/{rule}.py").is_file()} | {"rg_exponents"}
+)
 
 
 def _gpu_requests(output: str) -> list[str]:
